@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	_ "github.com/duckdb/duckdb-go/v2" // the baseline opens DuckDB directly
+
+	"github.com/handoff-dev/handoff/ingest"
+	"github.com/handoff-dev/handoff/sample"
+)
+
+func benchCommand(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Benchmarks, each against a baseline run in the same invocation",
+		Long: `Benchmarks report ratios against a baseline measured in the same run, because
+absolute times on shared machines are noise. Each side runs in its own child
+process so its peak memory (max RSS) is its own. docs/benchmarks.md keeps
+the figures with the command that produced them.`,
+		Example: `  handoff bench ingest --leads 1000000 --dir /tmp/bench`,
+	}
+	cmd.AddCommand(benchIngestCommand(e), benchChildCommand(e))
+	return cmd
+}
+
+func benchIngestCommand(e *env) *cobra.Command {
+	var leads int
+	var dir string
+	cmd := &cobra.Command{
+		Use:   "ingest [--leads N] [--dir DIR]",
+		Short: "handoff ingest of a canonical sample vs DuckDB's own COPY (SELECT * FROM read_csv(…)) TO parquet",
+		Example: `  handoff bench ingest --leads 1000000 --dir /tmp/bench
+  handoff bench ingest --leads 100000`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if leads < 1 {
+				return usagef("--leads must be positive")
+			}
+			if dir == "" {
+				tmp, err := os.MkdirTemp("", "handoff-bench-")
+				if err != nil {
+					return err
+				}
+				defer os.RemoveAll(tmp)
+				dir = tmp
+			}
+			data := filepath.Join(dir, fmt.Sprintf("canonical-%d", leads))
+			if _, err := os.Stat(filepath.Join(data, "leads.csv")); err != nil {
+				fmt.Fprintf(e.stdout, "generating %d leads into %s …\n", leads, data)
+				if _, err := sample.Generate(cmd.Context(), data, sample.Options{Leads: leads, Seed: 1}); err != nil {
+					return err
+				}
+			}
+			var rows int64
+			var bytes int64
+			files, _ := filepath.Glob(filepath.Join(data, "*.csv"))
+			for _, f := range files {
+				st, _ := os.Stat(f)
+				bytes += st.Size()
+			}
+			self, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			type side struct {
+				name    string
+				elapsed time.Duration
+				maxRSS  int64
+			}
+			var sides []side
+			for _, name := range []string{"baseline", "handoff"} {
+				out := filepath.Join(dir, "out-"+name)
+				os.RemoveAll(out)
+				child := exec.CommandContext(cmd.Context(), self, "bench", "child", name, data, out)
+				child.Stderr = e.stderr
+				start := time.Now()
+				raw, err := child.Output()
+				if err != nil {
+					return fmt.Errorf("bench %s: %w", name, err)
+				}
+				elapsed := time.Since(start)
+				if name == "handoff" {
+					fmt.Sscan(strings.TrimSpace(string(raw)), &rows)
+				}
+				var rss int64
+				if ru, ok := child.ProcessState.SysUsage().(*syscall.Rusage); ok {
+					rss = ru.Maxrss * 1024
+				}
+				sides = append(sides, side{name, elapsed, rss})
+				os.RemoveAll(out)
+			}
+			fmt.Fprintf(e.stdout, "\ningest of %d leads (%d rows, %s of CSV in %d files)\n\n", leads, rows, humanBytes(bytes), len(files))
+			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "SIDE\tSECONDS\tROWS/S\tPEAK RSS")
+			for _, s := range sides {
+				fmt.Fprintf(tw, "%s\t%.1f\t%.0f\t%s\n", s.name, s.elapsed.Seconds(), float64(rows)/s.elapsed.Seconds(), humanBytes(s.maxRSS))
+			}
+			tw.Flush()
+			fmt.Fprintf(e.stdout, "\nratio handoff ÷ baseline: time %.2f×, peak memory %.2f×\n",
+				sides[1].elapsed.Seconds()/sides[0].elapsed.Seconds(), float64(sides[1].maxRSS)/float64(sides[0].maxRSS))
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&leads, "leads", 100_000, "leads in the generated canonical sample (about 18 rows each)")
+	cmd.Flags().StringVar(&dir, "dir", "", "working directory; the sample is kept there and reused (default: a temporary one)")
+	return cmd
+}
+
+// benchChildCommand runs one side of a benchmark in its own process.
+func benchChildCommand(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:    "child baseline|handoff DATA OUT",
+		Hidden: true,
+		Args:   args(cobra.ExactArgs(3)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			side, data, out := a[0], a[1], a[2]
+			switch side {
+			case "baseline":
+				return copyBaseline(cmd.Context(), data, out)
+			case "handoff":
+				res, err := ingest.Run(cmd.Context(), ingest.Options{Lake: out, Logger: e.log}, []string{data})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(e.stdout, res.Accepted)
+				return nil
+			}
+			return usagef("unknown side %q", side)
+		},
+	}
+}
+
+// copyBaseline is what DuckDB alone does with the same files: read each CSV
+// and write it as zstd Parquet, with no validation, mapping or merge.
+func copyBaseline(ctx context.Context, data, out string) error {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	files, _ := filepath.Glob(filepath.Join(data, "*.csv"))
+	if len(files) == 0 {
+		return errors.New("no CSV files to copy")
+	}
+	for _, f := range files {
+		target := filepath.Join(out, strings.TrimSuffix(filepath.Base(f), ".csv")+".parquet")
+		q := fmt.Sprintf("COPY (SELECT * FROM read_csv('%s', header = true)) TO '%s' (FORMAT parquet, COMPRESSION zstd)",
+			strings.ReplaceAll(f, "'", "''"), strings.ReplaceAll(target, "'", "''"))
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("baseline copy of %s: %w", f, err)
+		}
+	}
+	return nil
+}

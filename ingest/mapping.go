@@ -1,0 +1,486 @@
+package ingest
+
+import (
+	"crypto/sha256"
+	"database/sql/driver"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/handoff-dev/handoff/lake"
+)
+
+// mapping is a FileSpec compiled against one file's header: every column
+// reference resolved to an index once, so a row costs no lookups by name.
+type mapping struct {
+	vendor, kind string
+	file         string
+	header       []string
+	outputs      []*compiledOutput
+	times        *timeParser
+	keepPersonal bool
+}
+
+type compiledOutput struct {
+	table   lake.Table
+	whenCol int
+	whenIn  map[string]bool
+	whenOut map[string]bool
+	whenSet bool // NotBlank
+	entries []map[string]string
+	skip    []int // table column indexes
+	fields  []*compiledField
+	row     []driver.Value // reused per entry
+}
+
+type compiledField struct {
+	col       lake.Column
+	src       int   // source column index, -1 when none
+	srcs      []int // concatenated columns
+	firstOf   []int
+	onlyIf    int
+	jsonKey   string
+	varName   string
+	colVar    map[int]int // entry index -> source column index
+	constant  string
+	vmap      *ValueMap
+	mapName   string
+	transform func(string) string
+	times     *timeParser
+	def       string
+}
+
+func headerIndex(header []string) map[string]int {
+	idx := make(map[string]int, len(header))
+	for i, h := range header {
+		key := strings.ToLower(strings.TrimSpace(h))
+		if _, dup := idx[key]; !dup {
+			idx[key] = i
+		}
+	}
+	return idx
+}
+
+var transforms = map[string]func(string) string{
+	"lower": strings.ToLower,
+	"upper": strings.ToUpper,
+	"email_domain": func(s string) string {
+		at := strings.LastIndexByte(s, '@')
+		if at < 0 {
+			return ""
+		}
+		return strings.ToLower(strings.TrimSpace(s[at+1:]))
+	},
+	// first keeps the first of a list ("123;456" → "123"), as HubSpot
+	// writes several associated records in one cell.
+	"first": func(s string) string {
+		if i := strings.IndexAny(s, ";,"); i >= 0 {
+			return strings.TrimSpace(s[:i])
+		}
+		return s
+	},
+	// month keeps the year and month of an ISO date ("2026-05-17" → "2026-05").
+	"month": func(s string) string {
+		if len(s) >= 7 && s[4] == '-' {
+			return s[:7]
+		}
+		return s
+	},
+	// snake turns "Paid Search" into "paid_search".
+	"snake": func(s string) string {
+		return strings.Join(strings.Fields(strings.ToLower(strings.NewReplacer("-", " ", "_", " ").Replace(s))), "_")
+	},
+}
+
+// compile resolves a file spec against a header.
+func compile(spec VendorSpec, fs FileSpec, file string, header []string, cfg Config) (*mapping, error) {
+	loc := time.UTC
+	tz := cfg.Timezone
+	if spec.Timezone != "" {
+		tz = spec.Timezone
+	}
+	if tz != "" {
+		var err error
+		if loc, err = time.LoadLocation(tz); err != nil {
+			return nil, fmt.Errorf("%s mapping: timezone %q: %w", spec.Vendor, tz, err)
+		}
+	}
+	times := &timeParser{layouts: append(append([]string{}, cfg.DateFormats...), spec.TimestampFormats...), loc: loc}
+	idx := headerIndex(header)
+	lookup := func(name string) int {
+		if i, ok := idx[strings.ToLower(strings.TrimSpace(name))]; ok {
+			return i
+		}
+		return -1
+	}
+	for _, d := range fs.Detect {
+		if lookup(d) < 0 {
+			return nil, &Error{File: file, Line: 1, Kind: KindFormat,
+				Reason: fmt.Sprintf("not a %s %s export: the header lacks %q", spec.Vendor, fs.Kind, d)}
+		}
+	}
+	m := &mapping{vendor: spec.Vendor, kind: fs.Kind, file: file, header: header, times: times, keepPersonal: cfg.KeepPersonalData}
+	for _, os := range fs.Outputs {
+		t, ok := lake.TableNamed(os.Table)
+		if !ok {
+			return nil, fmt.Errorf("%s mapping, %s: unknown table %q (known: %s)", spec.Vendor, fs.Kind, os.Table, strings.Join(lake.TableNames(), ", "))
+		}
+		co := &compiledOutput{table: t, whenCol: -1, entries: os.Each, fields: make([]*compiledField, len(t.Columns)), row: make([]driver.Value, len(t.Columns))}
+		if len(co.entries) == 0 {
+			co.entries = []map[string]string{nil}
+		}
+		if os.When != nil {
+			co.whenCol = lookup(os.When.Column)
+			co.whenSet = os.When.NotBlank
+			if len(os.When.NotIn) > 0 {
+				co.whenOut = map[string]bool{}
+				for _, v := range os.When.NotIn {
+					co.whenOut[strings.ToLower(v)] = true
+				}
+			}
+			if len(os.When.In) > 0 {
+				co.whenIn = map[string]bool{}
+				for _, v := range os.When.In {
+					co.whenIn[strings.ToLower(v)] = true
+				}
+			}
+		}
+		for name, f := range os.Fields {
+			ci := slices.Index(t.ColumnNames(), name)
+			if ci < 0 {
+				return nil, fmt.Errorf("%s mapping, %s → %s: unknown field %q (known: %s)", spec.Vendor, fs.Kind, t.Name, name, strings.Join(t.ColumnNames(), ", "))
+			}
+			cf := &compiledField{col: t.Columns[ci], src: -1, onlyIf: -1, varName: f.Var, constant: f.Value, times: times, def: f.Default, jsonKey: f.JSONKey}
+			for _, c := range f.FirstOf {
+				if i := lookup(c); i >= 0 {
+					cf.firstOf = append(cf.firstOf, i)
+				}
+			}
+			if f.OnlyIf != "" {
+				if cf.onlyIf = lookup(f.OnlyIf); cf.onlyIf < 0 {
+					cf.onlyIf = len(header) // absent column: never true
+				}
+			}
+			if f.Format != "" {
+				cf.times = &timeParser{layouts: []string{f.Format}, loc: loc}
+			}
+			if f.Column != "" {
+				cf.src = lookup(f.Column)
+			}
+			for _, c := range f.Columns {
+				if i := lookup(c); i >= 0 {
+					cf.srcs = append(cf.srcs, i)
+				}
+			}
+			if f.ColumnVar != "" {
+				cf.colVar = map[int]int{}
+				for ei, e := range co.entries {
+					cf.colVar[ei] = lookup(e[f.ColumnVar])
+				}
+			}
+			if f.Map != "" {
+				vm, ok := spec.Maps[f.Map]
+				if !ok {
+					return nil, fmt.Errorf("%s mapping, %s → %s.%s: unknown map %q", spec.Vendor, fs.Kind, t.Name, name, f.Map)
+				}
+				switch vm.Unknown {
+				case "", "error", "keep", "lower", "snake", "blank":
+				default:
+					return nil, fmt.Errorf("%s mapping, map %s: unknown: %q (use error, keep, lower, snake or blank)", spec.Vendor, f.Map, vm.Unknown)
+				}
+				norm := ValueMap{Unknown: vm.Unknown, Values: make(map[string]string, len(vm.Values))}
+				for k, v := range vm.Values {
+					norm.Values[strings.ToLower(strings.TrimSpace(k))] = v
+				}
+				cf.vmap, cf.mapName = &norm, f.Map
+			}
+			if f.Transform != "" {
+				tf, ok := transforms[f.Transform]
+				if !ok {
+					return nil, fmt.Errorf("%s mapping, %s → %s.%s: unknown transform %q (known: lower, upper, email_domain, first, month, snake)", spec.Vendor, fs.Kind, t.Name, name, f.Transform)
+				}
+				cf.transform = tf
+			}
+			co.fields[ci] = cf
+		}
+		for _, name := range os.SkipIfBlank {
+			ci := slices.Index(t.ColumnNames(), name)
+			if ci < 0 {
+				return nil, fmt.Errorf("%s mapping, %s → %s: skip_if_blank names unknown field %q", spec.Vendor, fs.Kind, t.Name, name)
+			}
+			co.skip = append(co.skip, ci)
+		}
+		m.outputs = append(m.outputs, co)
+	}
+	return m, nil
+}
+
+// canonicalSpec is the identity mapping of a canonical table: every column of
+// the header that is a canonical column, with the required ones detected.
+func canonicalSpec(t lake.Table) (VendorSpec, FileSpec) {
+	fields := map[string]FieldSpec{}
+	var detect []string
+	for _, c := range t.Columns {
+		fields[c.Name] = FieldSpec{Column: c.Name}
+		if c.Required && !(t.Name == "activities" && c.Name == "activity_id") {
+			detect = append(detect, c.Name)
+		}
+	}
+	fs := FileSpec{Kind: t.Name, Detect: detect, Outputs: []OutputSpec{{Table: t.Name, Fields: fields}}}
+	return VendorSpec{Vendor: "canonical"}, fs
+}
+
+// pending holds a row's outputs until every one of them is valid, so a row
+// is either wholly in the lake or wholly in quarantine.
+type pending struct {
+	tables []lake.Table
+	rows   [][]driver.Value
+}
+
+func (p *pending) reset() {
+	p.tables = p.tables[:0]
+	p.rows = p.rows[:0]
+}
+
+// apply maps one record. On a bad value it returns the positioned error and
+// emits nothing.
+func (m *mapping) apply(rec *record, buf *pending) *Error {
+	buf.reset()
+	for _, o := range m.outputs {
+		if o.whenCol >= 0 || o.whenIn != nil || o.whenOut != nil || o.whenSet {
+			v := ""
+			if o.whenCol >= 0 {
+				v = strings.TrimSpace(rec.values[o.whenCol])
+			}
+			if o.whenSet && v == "" {
+				continue
+			}
+			if o.whenIn != nil && !o.whenIn[strings.ToLower(v)] {
+				continue
+			}
+			if o.whenOut != nil && o.whenOut[strings.ToLower(v)] {
+				continue
+			}
+		}
+	entries:
+		for ei, entry := range o.entries {
+			row := make([]driver.Value, len(o.fields), len(o.fields)+1) // room for _seq
+			for ci, f := range o.fields {
+				if f == nil {
+					continue
+				}
+				v, err := m.value(rec, f, ei, entry)
+				if err != nil {
+					return err
+				}
+				row[ci] = v
+			}
+			for _, ci := range o.skip {
+				if row[ci] == nil {
+					continue entries
+				}
+			}
+			if o.table.Name == "activities" && row[0] == nil {
+				row[0] = activityID(row)
+			}
+			for ci, c := range o.table.Columns {
+				if c.Required && row[ci] == nil {
+					return m.missing(rec, o, ci, ei)
+				}
+			}
+			buf.tables = append(buf.tables, o.table)
+			buf.rows = append(buf.rows, row)
+		}
+	}
+	return nil
+}
+
+func (m *mapping) missing(rec *record, o *compiledOutput, ci, ei int) *Error {
+	f := o.fields[ci]
+	src := -1
+	if f != nil {
+		src = f.source(ei)
+	}
+	col := o.table.Columns[ci].Name
+	if src < 0 {
+		return m.errorAt(rec, -1, KindMissing, col, fmt.Sprintf("required field %s.%s has no value (no column maps to it)", o.table.Name, col))
+	}
+	return m.errorAt(rec, src, KindMissing, m.header[src], fmt.Sprintf("required value is blank (it becomes %s.%s)", o.table.Name, col))
+}
+
+func (f *compiledField) source(entry int) int {
+	if f.colVar != nil {
+		return f.colVar[entry]
+	}
+	return f.src
+}
+
+func (m *mapping) errorAt(rec *record, src int, kind Kind, field, reason string) *Error {
+	line, col := rec.line, 0
+	if src >= 0 {
+		line, col = rec.pos(src)
+	}
+	return &Error{File: m.file, Line: line, Column: col, Field: field, Kind: kind, Reason: reason, Raw: rec.raw()}
+}
+
+// value computes one field of one entry.
+func (m *mapping) value(rec *record, f *compiledField, ei int, entry map[string]string) (driver.Value, *Error) {
+	if f.col.Personal && !m.keepPersonal {
+		return nil, nil
+	}
+	src := f.source(ei)
+	var s string
+	switch {
+	case f.constant != "":
+		s = f.constant
+	case f.varName != "":
+		s = entry[f.varName]
+	case len(f.srcs) > 0:
+		parts := make([]string, 0, len(f.srcs))
+		for _, i := range f.srcs {
+			if p := strings.TrimSpace(rec.values[i]); p != "" {
+				parts = append(parts, p)
+			}
+		}
+		s = strings.Join(parts, " ")
+		src = f.srcs[0]
+	case len(f.firstOf) > 0:
+		src = f.firstOf[0]
+		for _, i := range f.firstOf {
+			if strings.TrimSpace(rec.values[i]) != "" {
+				s, src = rec.values[i], i
+				break
+			}
+		}
+	case src >= 0:
+		s = rec.values[src]
+	}
+	if f.onlyIf >= 0 {
+		on := false
+		if f.onlyIf < len(rec.values) {
+			on, _ = parseBool(rec.values[f.onlyIf])
+		}
+		if !on {
+			return nil, nil
+		}
+	}
+	s = strings.TrimSpace(s)
+	if s != "" && f.jsonKey != "" {
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(s), &obj); err != nil {
+			return nil, m.errorAt(rec, src, KindType, m.header[src], fmt.Sprintf("expected a JSON object holding %q", f.jsonKey))
+		}
+		v, _ := obj[f.jsonKey].(string)
+		s = strings.TrimSpace(v)
+	}
+	if s == "" {
+		s = f.def
+	}
+	field := f.col.Name
+	if src >= 0 {
+		field = m.header[src]
+	}
+	if s != "" && f.transform != nil {
+		s = f.transform(s)
+	}
+	if s != "" && f.vmap != nil {
+		mapped, ok := f.vmap.Values[strings.ToLower(s)]
+		switch {
+		case ok:
+			s = mapped
+		case f.vmap.Unknown == "keep":
+		case f.vmap.Unknown == "lower":
+			s = strings.ToLower(s)
+		case f.vmap.Unknown == "snake":
+			s = transforms["snake"](s)
+		case f.vmap.Unknown == "blank":
+			s = ""
+		default:
+			return nil, m.errorAt(rec, src, KindUnknown, field, fmt.Sprintf("unknown value %q for %s (known: %s); add it under vendors.%s.maps.%s.values in handoff.yaml",
+				s, f.col.Name, strings.Join(mapKeys(f.vmap.Values), ", "), m.vendor, f.mapName))
+		}
+	}
+	if s == "" {
+		return nil, nil
+	}
+	switch f.col.Type {
+	case lake.String:
+		if f.col.Enum != nil {
+			low := strings.ToLower(s)
+			if !slices.Contains(f.col.Enum, low) {
+				return nil, m.errorAt(rec, src, KindUnknown, field, fmt.Sprintf("unknown %s %q (known: %s)", f.col.Name, s, strings.Join(f.col.Enum, ", ")))
+			}
+			return low, nil
+		}
+		return s, nil
+	case lake.Timestamp:
+		t, err := f.times.parse(s)
+		if err != nil {
+			reason := fmt.Sprintf("unparseable timestamp %q (expected ISO 8601, `2006-01-02 15:04`, epoch seconds or milliseconds, or a layout in ingest.date_formats)", s)
+			if errors.Is(err, errAmbiguousDate) {
+				reason = fmt.Sprintf("ambiguous date %q: day-first or month-first? Set ingest.date_formats in handoff.yaml (\"02/01/2006 15:04\" for day-first)", s)
+			}
+			return nil, m.errorAt(rec, src, KindType, field, reason)
+		}
+		return t, nil
+	case lake.Date:
+		t, err := f.times.parseDate(s)
+		if err != nil {
+			return nil, m.errorAt(rec, src, KindType, field, fmt.Sprintf("unparseable date %q (expected 2006-01 or 2006-01-02)", s))
+		}
+		return t, nil
+	case lake.Int:
+		n, err := parseInt(s)
+		if err != nil {
+			return nil, m.errorAt(rec, src, KindType, field, err.Error())
+		}
+		return n, nil
+	case lake.Float:
+		x, err := parseFloat(s)
+		if err != nil {
+			return nil, m.errorAt(rec, src, KindType, field, err.Error())
+		}
+		return x, nil
+	case lake.Bool:
+		b, err := parseBool(s)
+		if err != nil {
+			return nil, m.errorAt(rec, src, KindType, field, err.Error())
+		}
+		return b, nil
+	}
+	return nil, m.errorAt(rec, src, KindType, field, "unsupported column type "+string(f.col.Type))
+}
+
+func mapKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if len(keys) > 12 {
+		keys = append(keys[:12], "…")
+	}
+	return keys
+}
+
+// activityID is the key of an activity export that has no id of its own: a
+// hash of lead, time, kind and actor (DESIGN.md), so re-ingesting the same
+// activity finds the same row.
+func activityID(row []driver.Value) string {
+	h := sha256.New()
+	for _, i := range []int{1, 2, 3, 4} { // lead_id, occurred_at, kind, actor_id
+		switch v := row[i].(type) {
+		case time.Time:
+			h.Write([]byte(v.UTC().Format(time.RFC3339Nano)))
+		case string:
+			h.Write([]byte(v))
+		}
+		h.Write([]byte{0})
+	}
+	return "h-" + hex.EncodeToString(h.Sum(nil)[:12])
+}

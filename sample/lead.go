@@ -1,0 +1,388 @@
+package sample
+
+import (
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Lead is one simulated lead with its whole history up to the end date.
+type Lead struct {
+	Index                      int
+	CreatedAt, UpdatedAt       time.Time
+	FirstName, LastName, Phone string
+	Company, Domain, Country   string
+	Region, Industry, Title    string
+	Size                       int
+	Source, Campaign           string
+	Owner                      *User // current owner, nil if never handed off
+	Stages                     []StageChange
+	Assignments                []Assignment
+	Activities                 []Activity
+	Disposition                *Disposition
+	Opportunity                *Opportunity
+	// FirstTouchDelay runs from the first assignment to the first sales
+	// touch; -1 when never touched. SpeedBucket is 0 (≤1h), 1 (≤24h), 2.
+	FirstTouchDelay time.Duration
+	SpeedBucket     int
+}
+
+// Email is the lead's address; only the domain survives ingest by default.
+func (l *Lead) Email() string {
+	return strings.ToLower(l.FirstName+"."+l.LastName) + "@" + l.Domain
+}
+
+// StageChange is an entry into a stage.
+type StageChange struct {
+	Stage string
+	At    time.Time
+	Actor string
+}
+
+// Assignment hands the lead to a sales owner.
+type Assignment struct {
+	Owner  *User
+	At     time.Time
+	Rule   string
+	Reason string
+}
+
+// Activity is a marketing or sales touch.
+type Activity struct {
+	At                  time.Time
+	Kind, Role, Channel string
+	Actor               *User
+	Detail              string
+	seq                 int
+}
+
+// Disposition is sales' verdict on a handed-off lead.
+type Disposition struct {
+	Owner           *User
+	At              time.Time
+	Outcome, Reason string
+}
+
+// Opportunity is the deal a qualified lead became.
+type Opportunity struct {
+	CreatedAt, ClosedAt time.Time // ClosedAt zero while open
+	Stage               string
+	Amount              float64
+	Won                 bool
+}
+
+// Stage returns when the lead first entered a stage.
+func (l *Lead) Stage(stage string) (time.Time, bool) {
+	for _, s := range l.Stages {
+		if s.Stage == stage {
+			return s.At, true
+		}
+	}
+	return time.Time{}, false
+}
+
+var (
+	firstNames = []string{"Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Avery", "Quinn", "Priya", "Wei", "Lucas", "Sofia", "Mateo", "Emma", "Noor", "Kenji", "Zoe", "Omar"}
+	lastNames  = []string{"Smith", "Garcia", "Müller", "Kim", "Okafor", "Rossi", "Dubois", "Novak", "Larsen", "Singh", "Tanaka", "Lopez", "Brown", "Cohen", "Ivanova", "O'Neil"}
+	syllables  = []string{"nor", "vex", "tal", "qui", "ber", "lum", "dar", "sol", "kin", "zen", "ora", "pix", "mar", "tec", "fin", "geo"}
+	suffixes   = []string{"Inc.", ", Inc.", "Ltd", "GmbH", "Labs", "Systems", "Group", "& Co", "AG", "Software"}
+	industries = []string{"Software", "Financial Services", "Healthcare", "Manufacturing", "Retail", "Education", "Logistics", "Media"}
+	titles     = []string{"VP Marketing", "Head of Sales", "Marketing Manager", "CTO", "Software Engineer", "Operations Director", "RevOps Lead", "CFO", "Student", "Founder"}
+)
+
+// simulator carries the state that spans leads: round-robin positions.
+type simulator struct {
+	opts  Options
+	truth Truth
+	users []User
+	start time.Time
+	span  time.Duration
+	teams map[string][]*User // region → SDRs
+	rr    map[string]int
+	// Erin leaves after this; a few leads still get routed to her.
+	leftAt time.Time
+}
+
+func newSimulator(opts Options) *simulator {
+	s := &simulator{opts: opts, truth: opts.Truth, users: Users(), rr: map[string]int{}, teams: map[string][]*User{}}
+	s.start = opts.End.AddDate(-1, 0, 0)
+	s.span = opts.End.Sub(s.start)
+	s.leftAt = s.start.AddDate(0, 8, 0)
+	for i := range s.users {
+		u := &s.users[i]
+		if u.Role == "sdr" {
+			s.teams[u.Region] = append(s.teams[u.Region], u)
+		}
+	}
+	return s
+}
+
+// rng gives each lead its own stream, so a lead's history does not depend
+// on how many leads came before it or on the output format.
+func (s *simulator) rng(i int) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(s.opts.Seed), uint64(i)*0x9E3779B97F4A7C15+1))
+}
+
+// lead simulates lead i.
+func (s *simulator) lead(i int) *Lead {
+	r := s.rng(i)
+	l := &Lead{Index: i, FirstTouchDelay: -1}
+	reg := regions[pick(r, func(k int) float64 { return regions[k].weight }, len(regions))]
+	l.Region = reg.name
+	l.Country = reg.countries[r.IntN(len(reg.countries))]
+	src := s.truth.Sources[pick(r, func(k int) float64 { return s.truth.Sources[k].Weight }, len(s.truth.Sources))]
+	l.Source = src.Name
+	l.Campaign = src.Campaigns[r.IntN(len(src.Campaigns))]
+	l.FirstName = firstNames[r.IntN(len(firstNames))]
+	l.LastName = lastNames[r.IntN(len(lastNames))]
+	name := syllables[r.IntN(len(syllables))] + syllables[r.IntN(len(syllables))]
+	l.Company = strings.ToUpper(name[:1]) + name[1:] + " " + suffixes[r.IntN(len(suffixes))]
+	l.Company = strings.ReplaceAll(l.Company, " , ", ", ")
+	l.Domain = name + []string{".com", ".io", ".co", ".de", ".net"}[r.IntN(5)]
+	l.Phone = "+1 555 01" + string(rune('0'+r.IntN(10))) + string(rune('0'+r.IntN(10)))
+	l.Industry = industries[r.IntN(len(industries))]
+	l.Title = titles[r.IntN(len(titles))]
+	l.Size = int(math.Max(1, math.Round(logNormal(r, 120, 1.4))))
+
+	// Creation time: spread evenly over the year, so ids grow with time as
+	// in a real export; most leads arrive in the region's daytime.
+	created := s.start.Add(time.Duration((float64(i) + r.Float64()) / float64(s.opts.Leads) * float64(s.span)))
+	loc, _ := time.LoadLocation(reg.tz)
+	if lh := created.In(loc).Hour(); (lh < 7 || lh >= 20) && r.Float64() < 0.7 {
+		lc := created.In(loc)
+		moved := time.Date(lc.Year(), lc.Month(), lc.Day(), 8, 0, 0, 0, loc).Add(time.Duration(r.Float64() * 4 * float64(time.Hour)))
+		if lh >= 20 {
+			moved = moved.AddDate(0, 0, 1)
+		}
+		if moved.Before(s.opts.End) {
+			created = moved
+		}
+	}
+	l.CreatedAt = created.UTC().Truncate(time.Second)
+	l.addStage("lead", l.CreatedAt, "")
+	s.marketing(r, l, src)
+
+	qualified := r.Float64() < src.MQL
+	if !qualified {
+		s.finish(l)
+		return l
+	}
+	mqlAt := l.CreatedAt.Add(time.Duration(logNormal(r, 20, 1.5) * float64(time.Hour))).Truncate(time.Second)
+	if r.Float64() >= src.SkipMQL {
+		l.addStage("mql", mqlAt, "")
+	}
+	if r.Float64() < s.truth.NeverHandedOff {
+		s.finish(l)
+		return l
+	}
+	s.handoff(r, l, src, mqlAt)
+	s.finish(l)
+	return l
+}
+
+func (l *Lead) addStage(stage string, at time.Time, actor string) {
+	l.Stages = append(l.Stages, StageChange{Stage: stage, At: at, Actor: actor})
+}
+
+// marketing adds the touches that led to (or did not lead to) qualification.
+func (s *simulator) marketing(r *rand.Rand, l *Lead, src SourceTruth) {
+	at := l.CreatedAt
+	first := "form_fill"
+	switch src.Name {
+	case "webinar":
+		first = "webinar_registered"
+	case "events":
+		first = "event_visit"
+	case "email":
+		first = "email_click"
+	}
+	l.Activities = append(l.Activities, Activity{At: at, Kind: first, Role: "marketing", Channel: src.Name, Detail: l.Campaign})
+	if src.Name == "webinar" && r.Float64() < 0.7 {
+		l.Activities = append(l.Activities, Activity{At: at.Add(time.Duration(2+r.IntN(10)) * 24 * time.Hour), Kind: "webinar_attended", Role: "marketing", Channel: "webinar", Detail: l.Campaign})
+	}
+	// About fifteen web and e-mail touches a lead, as marketing automation logs them.
+	n := r.IntN(30)
+	for k := 0; k < n; k++ {
+		at = at.Add(time.Duration(logNormal(r, 30, 1.2) * float64(time.Hour))).Truncate(time.Second)
+		kind := []string{"page_view", "page_view", "page_view", "email_open", "email_open", "email_click", "content_download"}[r.IntN(7)]
+		detail := []string{"/pricing", "/product", "/blog/speed-to-lead", "/customers", "/docs"}[r.IntN(5)]
+		if strings.HasPrefix(kind, "email") {
+			detail = "Newsletter " + at.Format("2006-01")
+		}
+		l.Activities = append(l.Activities, Activity{At: at, Kind: kind, Role: "marketing", Channel: "web", Detail: detail})
+	}
+}
+
+// next picks the next eligible SDR of the lead's region by round robin.
+func (s *simulator) next(r *rand.Rand, region string, at time.Time, not *User) *User {
+	team := s.teams[region]
+	for tries := 0; tries < 2*len(team); tries++ {
+		u := team[s.rr[region]%len(team)]
+		s.rr[region]++
+		if u == not {
+			continue
+		}
+		if !u.Active && at.After(s.leftAt) && r.Float64() > 0.01 {
+			continue // routed to the rep who left only by mistake, rarely
+		}
+		return u
+	}
+	return team[0]
+}
+
+// handoff assigns the lead, simulates the first response, reassignment,
+// the disposition and what follows.
+func (s *simulator) handoff(r *rand.Rand, l *Lead, src SourceTruth, qualifiedAt time.Time) {
+	assignedAt := qualifiedAt.Add(time.Duration(1+r.IntN(20)) * time.Minute)
+	owner := s.next(r, l.Region, assignedAt, nil)
+	l.Assignments = append(l.Assignments, Assignment{Owner: owner, At: assignedAt, Rule: "round_robin", Reason: "territory " + l.Region})
+	l.Owner = owner
+	first := assignedAt
+	var touchAt time.Time
+	touched := r.Float64() >= s.truth.NeverTouched
+	if touched {
+		touchAt = owner.addWorking(assignedAt, logNormal(r, owner.MedianResponse, 1.0)).Truncate(time.Second)
+	}
+	if (!touched || touchAt.Sub(assignedAt) > 24*time.Hour) && r.Float64() < s.truth.Reassign {
+		reAt := assignedAt.Add(24 * time.Hour)
+		if !touched || touchAt.After(reAt) {
+			owner = s.next(r, l.Region, reAt, owner)
+			l.Assignments = append(l.Assignments, Assignment{Owner: owner, At: reAt, Rule: "sla_reassign", Reason: "no first touch within 24h"})
+			l.Owner = owner
+			touched = r.Float64() >= s.truth.NeverTouched
+			if touched {
+				touchAt = owner.addWorking(reAt, logNormal(r, owner.MedianResponse, 1.0)).Truncate(time.Second)
+			}
+		}
+	}
+	if !touched {
+		return
+	}
+	l.FirstTouchDelay = touchAt.Sub(first)
+	factor := s.truth.SpeedSlow
+	switch {
+	case l.FirstTouchDelay <= time.Hour:
+		factor, l.SpeedBucket = s.truth.SpeedFastHour, 0
+	case l.FirstTouchDelay <= 24*time.Hour:
+		factor, l.SpeedBucket = s.truth.SpeedSameDay, 1
+	default:
+		l.SpeedBucket = 2
+	}
+	kind := []string{"call", "call", "call", "email_sent", "email_sent", "sms"}[r.IntN(6)]
+	l.addTouch(touchAt, kind, owner)
+	decided := owner.addWorking(touchAt, logNormal(r, 8*60, 0.8)).Truncate(time.Second)
+	for k, n := 0, r.IntN(3); k < n; k++ {
+		at := touchAt.Add(time.Duration(float64(decided.Sub(touchAt)) * float64(k+1) / float64(n+1))).Truncate(time.Second)
+		l.addTouch(at, []string{"call", "email_sent"}[r.IntN(2)], owner)
+	}
+	if r.Float64() < src.SQL*factor {
+		l.Disposition = &Disposition{Owner: owner, At: decided, Outcome: "accepted"}
+		l.addStage("sql", decided, owner.ID)
+		l.addTouch(decided.Add(time.Duration(24+r.IntN(72))*time.Hour), "meeting", owner)
+		s.opportunity(r, l, src, decided)
+		return
+	}
+	if r.Float64() < s.truth.NoDisposition {
+		return
+	}
+	if r.Float64() < s.truth.RejectShare {
+		reason := s.truth.RejectReasons[pick(r, func(k int) float64 { return s.truth.RejectReasons[k].Weight }, len(s.truth.RejectReasons))].Value
+		l.Disposition = &Disposition{Owner: owner, At: decided, Outcome: "rejected", Reason: reason}
+		if r.Float64() < 0.5 {
+			l.addStage("disqualified", decided, owner.ID)
+			return
+		}
+	} else {
+		l.Disposition = &Disposition{Owner: owner, At: decided, Outcome: "unreachable"}
+	}
+	l.addStage("recycled", decided, owner.ID)
+	if r.Float64() < s.truth.RecycleToMQL {
+		back := decided.Add(time.Duration(30+r.IntN(60)) * 24 * time.Hour)
+		l.Activities = append(l.Activities, Activity{At: back.Add(-time.Hour), Kind: "email_click", Role: "marketing", Channel: "email", Detail: "nurture-drip"})
+		l.addStage("mql", back, "")
+	}
+}
+
+func (l *Lead) addTouch(at time.Time, kind string, owner *User) {
+	channel := map[string]string{"call": "phone", "email_sent": "email", "sms": "sms", "meeting": "meeting"}[kind]
+	l.Activities = append(l.Activities, Activity{At: at, Kind: kind, Role: "sales", Channel: channel, Actor: owner, Detail: kind + " by " + owner.Name})
+}
+
+func (s *simulator) opportunity(r *rand.Rand, l *Lead, src SourceTruth, sqlAt time.Time) {
+	if r.Float64() >= src.Opp {
+		return
+	}
+	created := sqlAt.Add(time.Duration(logNormal(r, 5, 0.6)*24) * time.Hour).Truncate(time.Second)
+	o := &Opportunity{CreatedAt: created, Amount: math.Round(logNormal(r, 8000*math.Pow(float64(l.Size)/50, 0.4), 0.5)), Stage: "Proposal"}
+	l.addStage("opportunity", created, l.Owner.ID)
+	closed := created.Add(time.Duration(20+r.IntN(70)) * 24 * time.Hour)
+	if r.Float64() < src.Win {
+		o.Won, o.Stage = true, "Closed Won"
+		l.addStage("customer", closed, l.Owner.ID)
+	} else {
+		o.Stage = "Closed Lost"
+	}
+	o.ClosedAt = closed
+	l.Opportunity = o
+}
+
+// finish drops everything after the end date (the export is taken then),
+// orders the history and sets the last-modified time.
+func (s *simulator) finish(l *Lead) {
+	end := s.opts.End
+	keepStages := l.Stages[:0]
+	for _, st := range l.Stages {
+		if !st.At.After(end) {
+			keepStages = append(keepStages, st)
+		}
+	}
+	l.Stages = keepStages
+	keepAct := l.Activities[:0]
+	for k, a := range l.Activities {
+		if !a.At.After(end) {
+			a.seq = k
+			keepAct = append(keepAct, a)
+		}
+	}
+	l.Activities = keepAct
+	sort.SliceStable(l.Activities, func(a, b int) bool { return l.Activities[a].At.Before(l.Activities[b].At) })
+	keepAsg := l.Assignments[:0]
+	for _, a := range l.Assignments {
+		if !a.At.After(end) {
+			keepAsg = append(keepAsg, a)
+		}
+	}
+	l.Assignments = keepAsg
+	if len(l.Assignments) == 0 {
+		l.Owner = nil
+	} else {
+		l.Owner = l.Assignments[len(l.Assignments)-1].Owner
+	}
+	if l.FirstTouchDelay >= 0 && len(l.Assignments) > 0 && l.Assignments[0].At.Add(l.FirstTouchDelay).After(end) {
+		l.FirstTouchDelay = -1
+	}
+	if l.Disposition != nil && l.Disposition.At.After(end) {
+		l.Disposition = nil
+	}
+	if o := l.Opportunity; o != nil {
+		switch {
+		case o.CreatedAt.After(end):
+			l.Opportunity = nil
+		case o.ClosedAt.After(end):
+			o.ClosedAt, o.Won, o.Stage = time.Time{}, false, "Negotiation"
+		}
+	}
+	l.UpdatedAt = l.CreatedAt
+	for _, st := range l.Stages {
+		if st.At.After(l.UpdatedAt) {
+			l.UpdatedAt = st.At
+		}
+	}
+	for _, a := range l.Assignments {
+		if a.At.After(l.UpdatedAt) {
+			l.UpdatedAt = a.At
+		}
+	}
+}
