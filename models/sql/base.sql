@@ -1,0 +1,209 @@
+-- base: macros every model shares. Not a report itself.
+--
+-- Run once on each lake connection (models.Prepare) before any model. Each
+-- macro is plain SQL so other engines can express it as a view or a CTE.
+--
+-- Conventions fixed here (METRICS.md, "Conventions for every report"):
+--   * A group with no value is '(blank)', distinct from a literal 'unknown'.
+--   * segment is the company-size band: smb (< 100 employees), mid_market
+--     (100-999), enterprise (1000+); an unknown size is '(blank)'.
+--   * owner is the owner's name from users, or the owner id when users does
+--     not know it; a filter on owner matches either the name or the id.
+--   * A sales touch is an activity of kind call, email_sent, meeting, sms or
+--     chat whose actor_role is 'sales', or whose actor_role is missing and
+--     whose actor is a sales user (sdr, ae, manager) in users.
+--   * Working hours come from users.working_hours ("Mon-Fri 09:00-17:00")
+--     and users.timezone; a missing or unreadable value falls back to
+--     Mon-Fri 09:00-17:00 in UTC. Day ranges do not wrap past Sunday.
+
+CREATE OR REPLACE MACRO blank(v) AS coalesce(nullif(trim(CAST(v AS VARCHAR)), ''), '(blank)');
+
+CREATE OR REPLACE MACRO segment_of(size) AS
+    CASE WHEN size IS NULL THEN NULL
+         WHEN size < 100 THEN 'smb'
+         WHEN size < 1000 THEN 'mid_market'
+         ELSE 'enterprise' END;
+
+CREATE OR REPLACE MACRO stage_order(stage) AS
+    list_position(['lead', 'mql', 'sql', 'opportunity', 'customer', 'disqualified', 'recycled', 'nurture'], stage);
+
+-- in_period: x inside [from, to); a NULL bound is open.
+CREATE OR REPLACE MACRO in_period(x, p_from, p_to) AS
+    (p_from IS NULL OR x >= p_from) AND (p_to IS NULL OR x < p_to);
+
+-- period_start: the local start of the period holding instant x, as a
+-- TIMESTAMP in zone tz. DuckDB's week starts on Monday (ISO).
+CREATE OR REPLACE MACRO period_start(x, grain, tz) AS date_trunc(grain, x AT TIME ZONE tz);
+
+-- period_end_utc: the instant the local period starting at p ends.
+CREATE OR REPLACE MACRO period_end_utc(p, grain, tz) AS
+    timezone(tz, p + CASE grain WHEN 'day' THEN INTERVAL 1 DAY
+                                WHEN 'week' THEN INTERVAL 7 DAY
+                                WHEN 'month' THEN INTERVAL 1 MONTH
+                                WHEN 'quarter' THEN INTERVAL 3 MONTH
+                                ELSE INTERVAL 1 YEAR END);
+
+-- dims_pass: true when a row passes every filter. f maps a dimension name
+-- to the values allowed; a dimension absent from f is not filtered.
+CREATE OR REPLACE MACRO dims_pass(f, source, campaign, segment, region, industry, owner_id, owner, team) AS
+        (f['source'] IS NULL OR list_contains(f['source'], source))
+    AND (f['campaign'] IS NULL OR list_contains(f['campaign'], campaign))
+    AND (f['segment'] IS NULL OR list_contains(f['segment'], segment))
+    AND (f['region'] IS NULL OR list_contains(f['region'], region))
+    AND (f['industry'] IS NULL OR list_contains(f['industry'], industry))
+    AND (f['owner'] IS NULL OR list_contains(f['owner'], owner) OR list_contains(f['owner'], owner_id))
+    AND (f['team'] IS NULL OR list_contains(f['team'], team));
+
+-- dim_value: the value of the breakdown dimension named by; NULL when there
+-- is no breakdown. The name was checked against a fixed list in Go.
+CREATE OR REPLACE MACRO dim_value(dim_name, source, campaign, segment, region, industry, owner, team) AS
+    CASE dim_name WHEN 'source' THEN source
+            WHEN 'campaign' THEN campaign
+            WHEN 'segment' THEN segment
+            WHEN 'region' THEN region
+            WHEN 'industry' THEN industry
+            WHEN 'owner' THEN owner
+            WHEN 'team' THEN team END;
+
+-- lead_dims: one row per lead with its breakdown values; owner and team are
+-- the lead's current owner's.
+CREATE OR REPLACE MACRO lead_dims() AS TABLE
+    SELECT l.lead_id, l.created_at,
+           blank(l.source) AS source, blank(l.campaign) AS campaign,
+           blank(segment_of(l.company_size)) AS segment, blank(l.region) AS region,
+           blank(l.industry) AS industry, l.owner_id,
+           blank(coalesce(u.name, l.owner_id)) AS owner, blank(u.team) AS team
+    FROM leads l LEFT JOIN users u ON u.user_id = l.owner_id;
+
+-- user_hours: each user's working calendar as numbers: ISO days d1..d2
+-- (Monday = 1) and minutes after local midnight ws..we, in zone tz.
+CREATE OR REPLACE MACRO user_hours() AS TABLE
+    WITH parsed AS (
+        SELECT user_id, coalesce(nullif(trim(timezone), ''), 'UTC') AS tz,
+               regexp_extract(working_hours,
+                   '^\s*(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s*-\s*(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$',
+                   ['d1', 'd2', 'h1', 'm1', 'h2', 'm2']) AS w
+        FROM users
+    ), numbers AS (
+        SELECT user_id, tz,
+               list_position(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], w.d1) AS d1,
+               list_position(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], w.d2) AS d2,
+               TRY_CAST(w.h1 AS INTEGER) * 60 + TRY_CAST(w.m1 AS INTEGER) AS ws,
+               TRY_CAST(w.h2 AS INTEGER) * 60 + TRY_CAST(w.m2 AS INTEGER) AS we
+        FROM parsed
+    )
+    SELECT user_id, tz,
+           CASE WHEN d1 IS NOT NULL AND d2 >= d1 AND we > ws AND we <= 1440 THEN d1 ELSE 1 END AS d1,
+           CASE WHEN d1 IS NOT NULL AND d2 >= d1 AND we > ws AND we <= 1440 THEN d2 ELSE 5 END AS d2,
+           CASE WHEN d1 IS NOT NULL AND d2 >= d1 AND we > ws AND we <= 1440 THEN ws ELSE 540 END AS ws,
+           CASE WHEN d1 IS NOT NULL AND d2 >= d1 AND we > ws AND we <= 1440 THEN we ELSE 1020 END AS we
+    FROM numbers;
+
+-- work_clock: working minutes from a fixed Monday (1900-01-01) up to the
+-- instant t on the calendar (tz, d1, d2, ws, we). The working minutes
+-- between two instants are the difference of their clocks. It counts local
+-- wall-clock minutes, so a daylight-saving change (at night) neither adds
+-- nor removes working time.
+CREATE OR REPLACE MACRO work_clock(t, tz, d1, d2, ws, we) AS
+      ((CAST(t AT TIME ZONE tz AS DATE) - DATE '1900-01-01') // 7) * (d2 - d1 + 1) * (we - ws)
+    + greatest(0, least((CAST(t AT TIME ZONE tz AS DATE) - DATE '1900-01-01') % 7, d2) - d1 + 1) * (we - ws)
+    + CASE WHEN isodow(t AT TIME ZONE tz) BETWEEN d1 AND d2
+           THEN least(greatest(epoch(t AT TIME ZONE tz - date_trunc('day', t AT TIME ZONE tz)) / 60 - ws, 0), we - ws)
+           ELSE 0 END;
+
+-- lead_stages: per lead, the first entry into each funnel stage (f_*), the
+-- entered_at of each stage with skipped stages filled from the next stage
+-- reached (e_*), and the current stage with the time it was entered. Only
+-- stage changes at or before as_of exist. A lead that goes back (sql ->
+-- recycled -> mql) keeps its first entries.
+CREATE OR REPLACE MACRO lead_stages(as_of) AS TABLE
+    WITH firsts AS (
+        SELECT lead_id,
+               min(changed_at) FILTER (WHERE stage = 'lead') AS f_lead,
+               min(changed_at) FILTER (WHERE stage = 'mql') AS f_mql,
+               min(changed_at) FILTER (WHERE stage = 'sql') AS f_sql,
+               min(changed_at) FILTER (WHERE stage = 'opportunity') AS f_opportunity,
+               min(changed_at) FILTER (WHERE stage = 'customer') AS f_customer,
+               -- ties at one instant go to the later stage in stage_order
+               arg_max(stage, epoch_us(changed_at) * 16 + stage_order(stage)) AS current_stage,
+               max(changed_at) AS current_since
+        FROM stage_changes
+        WHERE changed_at <= as_of
+        GROUP BY lead_id
+    )
+    SELECT *,
+           coalesce(f_lead, f_mql, f_sql, f_opportunity, f_customer) AS e_lead,
+           coalesce(f_mql, f_sql, f_opportunity, f_customer) AS e_mql,
+           coalesce(f_sql, f_opportunity, f_customer) AS e_sql,
+           coalesce(f_opportunity, f_customer) AS e_opportunity,
+           f_customer AS e_customer
+    FROM firsts;
+
+-- sales_touches: the activities that stop a response clock.
+CREATE OR REPLACE MACRO sales_touches(as_of) AS TABLE
+    SELECT a.lead_id, a.occurred_at
+    FROM activities a LEFT JOIN users u ON u.user_id = a.actor_id
+    WHERE a.occurred_at <= as_of
+      AND a.kind IN ('call', 'email_sent', 'meeting', 'sms', 'chat')
+      AND (a.actor_role = 'sales' OR (a.actor_role IS NULL AND u.role IN ('sdr', 'ae', 'manager')));
+
+-- sla_instances: one row per instance of an SLA clock (METRICS.md, "SLA
+-- compliance"; "Response time").
+--   start_event: 'assignment' (each assignment; owner = the assignee) or
+--                'mql' (entered_at(mql); owner = the lead's current owner).
+--   stop_event:  'first_sales_touch', 'disposition' (accepted, rejected or
+--                unreachable), 'sql_or_rejection' (entered_at(sql) or a
+--                rejected disposition).
+--   clock:       'calendar' or 'business' (the owner's working hours).
+--   limit_minutes, or limit_workdays (business clock: days of the owner's
+--   working day length) when not NULL.
+-- An assignment's clock ends at the next assignment of the same lead: a
+-- stop after that belongs to the new owner's instance. status is met,
+-- breached, pending, or superseded (reassigned inside the limit with no
+-- stop: neither met nor breached).
+CREATE OR REPLACE MACRO sla_instances(as_of, start_event, stop_event, clock, limit_minutes, limit_workdays) AS TABLE
+    WITH spans AS (
+        SELECT lead_id, owner_id, assigned_at AS started_at,
+               lead(assigned_at) OVER (PARTITION BY lead_id ORDER BY assigned_at) AS superseded_at
+        FROM assignments
+        WHERE start_event = 'assignment' AND assigned_at <= as_of
+        UNION ALL
+        SELECT s.lead_id, l.owner_id, s.e_mql, NULL
+        FROM lead_stages(as_of) s JOIN leads l USING (lead_id)
+        WHERE start_event = 'mql' AND s.e_mql IS NOT NULL
+    ), stop_events AS (
+        SELECT lead_id, occurred_at AS at FROM sales_touches(as_of)
+        WHERE stop_event = 'first_sales_touch'
+        UNION ALL
+        SELECT lead_id, decided_at FROM dispositions
+        WHERE decided_at <= as_of
+          AND ((stop_event = 'disposition' AND outcome IN ('accepted', 'rejected', 'unreachable'))
+            OR (stop_event = 'sql_or_rejection' AND outcome = 'rejected'))
+        UNION ALL
+        SELECT lead_id, e_sql FROM lead_stages(as_of)
+        WHERE stop_event = 'sql_or_rejection' AND e_sql IS NOT NULL
+    ), stopped AS (
+        SELECT sp.lead_id, sp.owner_id, sp.started_at, sp.superseded_at, min(ev.at) AS stopped_at
+        FROM spans sp LEFT JOIN stop_events ev
+          ON ev.lead_id = sp.lead_id AND ev.at >= sp.started_at
+         AND (sp.superseded_at IS NULL OR ev.at < sp.superseded_at)
+        GROUP BY ALL
+    ), measured AS (
+        SELECT s.*, coalesce(s.stopped_at, least(s.superseded_at, as_of)) AS clock_end,
+               CASE WHEN clock = 'business' AND limit_workdays IS NOT NULL
+                    THEN limit_workdays * (coalesce(h.we, 1020) - coalesce(h.ws, 540))
+                    ELSE limit_minutes END AS limit_min,
+               CASE WHEN clock = 'business'
+                    THEN work_clock(coalesce(s.stopped_at, least(s.superseded_at, as_of)),
+                                    coalesce(h.tz, 'UTC'), coalesce(h.d1, 1), coalesce(h.d2, 5), coalesce(h.ws, 540), coalesce(h.we, 1020))
+                       - work_clock(s.started_at, coalesce(h.tz, 'UTC'), coalesce(h.d1, 1), coalesce(h.d2, 5), coalesce(h.ws, 540), coalesce(h.we, 1020))
+                    ELSE epoch(coalesce(s.stopped_at, least(s.superseded_at, as_of)) - s.started_at) / 60 END AS elapsed_min
+        FROM stopped s LEFT JOIN user_hours() h ON h.user_id = s.owner_id
+    )
+    SELECT *,
+           CASE WHEN stopped_at IS NOT NULL AND elapsed_min <= limit_min THEN 'met'
+                WHEN elapsed_min > limit_min THEN 'breached'
+                WHEN superseded_at IS NOT NULL AND superseded_at <= as_of THEN 'superseded'
+                ELSE 'pending' END AS status,
+           greatest(elapsed_min - limit_min, 0) AS late_min
+    FROM measured;

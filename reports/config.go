@@ -1,0 +1,200 @@
+package reports
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// Config is the reports part of handoff.yaml (top-level key `reports:`):
+// the SLAs, how long a lead may sit in a stage, and marketing's MQL
+// commitments. DefaultConfig holds the defaults of METRICS.md.
+type Config struct {
+	// SLAs are the named rules compliance is measured against.
+	SLAs []SLA `yaml:"slas"`
+	// StuckAfter is, per open stage, how long a lead may stay in it before
+	// it is listed as stuck, e.g. {mql: 3d}.
+	StuckAfter map[string]string `yaml:"stuck_after"`
+	// MQLCommitments is, per segment (smb, mid_market, enterprise), the MQLs
+	// marketing commits to deliver each month.
+	MQLCommitments map[string]float64 `yaml:"mql_commitments"`
+}
+
+// SLA is one named rule: a clock that starts at one event and stops at
+// another, with a limit.
+type SLA struct {
+	Name string `yaml:"name"`
+	// Start: assignment or mql.
+	Start string `yaml:"start"`
+	// Stop: first_sales_touch, disposition or sql_or_rejection.
+	Stop string `yaml:"stop"`
+	// Limit: 60m, 4h, 3d. On the business clock a day is one working day
+	// of the owner's calendar (2d = two working days).
+	Limit string `yaml:"limit"`
+	// Clock: calendar (default) or business.
+	Clock string `yaml:"clock"`
+}
+
+// SLA starts and stops the models know.
+var (
+	SLAStarts = []string{"assignment", "mql"}
+	SLAStops  = []string{"first_sales_touch", "disposition", "sql_or_rejection"}
+)
+
+// DefaultConfig is METRICS.md's three SLAs and stuck limits a RevOps team
+// would start from. No MQL commitment is assumed: a shortfall against a
+// number nobody agreed is noise.
+func DefaultConfig() Config {
+	return Config{
+		SLAs: []SLA{
+			{Name: "first_touch", Start: "assignment", Stop: "first_sales_touch", Limit: "60m", Clock: "calendar"},
+			{Name: "disposition", Start: "assignment", Stop: "disposition", Limit: "2d", Clock: "business"},
+			{Name: "mql_acceptance", Start: "mql", Stop: "sql_or_rejection", Limit: "3d", Clock: "calendar"},
+		},
+		StuckAfter: map[string]string{"lead": "30d", "mql": "3d", "sql": "14d", "opportunity": "90d"},
+	}
+}
+
+// LoadConfig reads the reports section of handoff.yaml over the defaults:
+// slas replaces the list when given; stuck_after and mql_commitments merge
+// by key. Unknown keys are errors that name the line.
+func LoadConfig(path string) (Config, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("read config: %w", err)
+	}
+	return ParseConfig(path, raw)
+}
+
+// ParseConfig is LoadConfig on content; name is used in errors.
+func ParseConfig(name string, raw []byte) (Config, error) {
+	c := DefaultConfig()
+	file, err := parser.ParseBytes(raw, 0)
+	if err != nil {
+		return c, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, true))
+	}
+	path, err := yaml.PathString("$.reports")
+	if err != nil {
+		return c, err
+	}
+	node, err := path.FilterFile(file)
+	if err != nil || node == nil {
+		return c, nil
+	}
+	var over Config
+	if err := yaml.NodeToValue(node, &over, yaml.Strict()); err != nil {
+		return c, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, true))
+	}
+	if over.SLAs != nil {
+		c.SLAs = over.SLAs
+	}
+	for k, v := range over.StuckAfter {
+		c.StuckAfter[k] = v
+	}
+	if over.MQLCommitments != nil {
+		c.MQLCommitments = map[string]float64{}
+		for k, v := range over.MQLCommitments {
+			c.MQLCommitments[k] = v
+		}
+	}
+	return c, c.Validate(name)
+}
+
+// Validate checks every SLA and limit, naming the file and the entry.
+func (c Config) Validate(name string) error {
+	seen := map[string]bool{}
+	for i, s := range c.SLAs {
+		where := fmt.Sprintf("%s: reports.slas[%d]", name, i)
+		switch {
+		case s.Name == "":
+			return fmt.Errorf("%s: an SLA needs a name", where)
+		case seen[s.Name]:
+			return fmt.Errorf("%s: SLA %q is defined twice", where, s.Name)
+		case !contains(SLAStarts, s.Start):
+			return fmt.Errorf("%s (%s): start %q: want one of %s", where, s.Name, s.Start, strings.Join(SLAStarts, ", "))
+		case !contains(SLAStops, s.Stop):
+			return fmt.Errorf("%s (%s): stop %q: want one of %s", where, s.Name, s.Stop, strings.Join(SLAStops, ", "))
+		case s.Clock != "" && !contains(Clocks, s.Clock):
+			return fmt.Errorf("%s (%s): clock %q: want calendar or business", where, s.Name, s.Clock)
+		}
+		seen[s.Name] = true
+		if _, err := ParseDuration(s.Limit); err != nil {
+			return fmt.Errorf("%s (%s): limit: %w", where, s.Name, err)
+		}
+	}
+	for stage, limit := range c.StuckAfter {
+		if !contains([]string{"lead", "mql", "sql", "opportunity"}, stage) {
+			return fmt.Errorf("%s: reports.stuck_after: %q is not an open stage (lead, mql, sql, opportunity)", name, stage)
+		}
+		if _, err := ParseDuration(limit); err != nil {
+			return fmt.Errorf("%s: reports.stuck_after.%s: %w", name, stage, err)
+		}
+	}
+	for seg, n := range c.MQLCommitments {
+		if n < 0 {
+			return fmt.Errorf("%s: reports.mql_commitments.%s: %v is negative", name, seg, n)
+		}
+	}
+	return nil
+}
+
+// slaArgs are the model parameters of one SLA. On the business clock a
+// limit in whole days is working days; anything else is minutes.
+func (s SLA) slaArgs() (map[string]any, error) {
+	limit, err := ParseDuration(s.Limit)
+	if err != nil {
+		return nil, err
+	}
+	clock := s.Clock
+	if clock == "" {
+		clock = "calendar"
+	}
+	args := map[string]any{
+		"start_event":    s.Start,
+		"stop_event":     s.Stop,
+		"clock":          clock,
+		"limit_minutes":  limit.Minutes(),
+		"limit_workdays": nil,
+	}
+	if clock == "business" && strings.HasSuffix(strings.TrimSpace(s.Limit), "d") {
+		args["limit_workdays"] = limit.Hours() / 24
+	}
+	return args, nil
+}
+
+// stuckHours is StuckAfter in hours, for the stuck model.
+func (c Config) stuckHours() (map[string]float64, error) {
+	out := map[string]float64{}
+	keys := make([]string, 0, len(c.StuckAfter))
+	for k := range c.StuckAfter {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		d, err := ParseDuration(c.StuckAfter[k])
+		if err != nil {
+			return nil, fmt.Errorf("stuck_after.%s: %w", k, err)
+		}
+		out[k] = d.Hours()
+	}
+	return out, nil
+}
+
+// firstTouchLimit is the limit that separates pending from no response: the
+// first SLA that starts at assignment and stops at the first sales touch,
+// else 60 minutes.
+func (c Config) firstTouchLimit() time.Duration {
+	for _, s := range c.SLAs {
+		if s.Start == "assignment" && s.Stop == "first_sales_touch" {
+			if d, err := ParseDuration(s.Limit); err == nil {
+				return d
+			}
+		}
+	}
+	return time.Hour
+}

@@ -1,0 +1,261 @@
+// Package reports turns the models into typed reports: a parameter struct
+// checked before any SQL runs, and typed rows for each report. Every rate
+// travels with its numerator and denominator.
+package reports
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+	"github.com/handoff-dev/handoff/lake"
+	"github.com/handoff-dev/handoff/models"
+)
+
+// Errors a caller branches on.
+var (
+	// ErrEmptyLake: the lake holds no event to report on.
+	ErrEmptyLake = errors.New("the lake has no leads or events yet: ingest some exports first (handoff ingest --lake DIR PATH...)")
+	// ErrBadParam: a parameter is outside what the report accepts.
+	ErrBadParam = errors.New("bad report parameter")
+)
+
+// Dimensions are the breakdown and filter names every lead-level report
+// knows. Some reports add their own (week, hour) or allow fewer.
+var Dimensions = []string{"source", "campaign", "segment", "region", "industry", "owner", "team"}
+
+// Grains are the period lengths a report can cut time into.
+var Grains = []string{"day", "week", "month", "quarter"}
+
+// Clocks are the ways an SLA or response clock counts time.
+var Clocks = []string{"calendar", "business"}
+
+// Params are the parameters common to every report. The zero value means:
+// all the data, as of the latest event, in UTC, by month, 90-day window, no
+// breakdown, no filter, calendar clock.
+type Params struct {
+	// From and To are local dates in TZ; the period is From 00:00 up to the
+	// end of To (To is included). Zero means unbounded.
+	From, To time.Time
+	// AsOf is the time the report is computed at. Zero: the latest event in
+	// the lake, so a historical export reads as of its own end.
+	AsOf time.Time
+	// TZ is the reporting time zone (IANA name); "" is UTC.
+	TZ string
+	// Grain cuts periods: day, week (Monday), month, quarter. "" is month.
+	Grain string
+	// Window is the funnel conversion window; 0 is 90 days.
+	Window time.Duration
+	// By is the breakdown dimension; "" is none.
+	By string
+	// Filters keep rows whose dimension value is one of the listed values.
+	// Values of one dimension combine with OR, dimensions with AND.
+	Filters map[string][]string
+	// Clock is "calendar" or "business" for the response report; "" is
+	// calendar.
+	Clock string
+}
+
+// DefaultWindow is the funnel conversion window when none is given.
+const DefaultWindow = 90 * 24 * time.Hour
+
+// withDefaults fills the zero values.
+func (p Params) withDefaults() Params {
+	if p.TZ == "" {
+		p.TZ = "UTC"
+	}
+	if p.Grain == "" {
+		p.Grain = "month"
+	}
+	if p.Window == 0 {
+		p.Window = DefaultWindow
+	}
+	if p.Clock == "" {
+		p.Clock = "calendar"
+	}
+	return p
+}
+
+// check validates p for a report that accepts the breakdowns in by.
+func (p Params) check(report string, by []string) error {
+	loc, err := time.LoadLocation(p.TZ)
+	if err != nil || loc == nil {
+		return fmt.Errorf("%w: --tz %q is not a time zone (use an IANA name such as Europe/Berlin)", ErrBadParam, p.TZ)
+	}
+	if !contains(Grains, p.Grain) {
+		return fmt.Errorf("%w: grain %q: want one of %s", ErrBadParam, p.Grain, strings.Join(Grains, ", "))
+	}
+	if !contains(Clocks, p.Clock) {
+		return fmt.Errorf("%w: clock %q: want one of %s", ErrBadParam, p.Clock, strings.Join(Clocks, ", "))
+	}
+	if p.Window < 0 {
+		return fmt.Errorf("%w: --window must be positive", ErrBadParam)
+	}
+	if p.By != "" && !contains(by, p.By) {
+		if len(by) == 0 {
+			return fmt.Errorf("%w: report %s takes no --by", ErrBadParam, report)
+		}
+		return fmt.Errorf("%w: report %s cannot break down by %q: want one of %s", ErrBadParam, report, p.By, strings.Join(by, ", "))
+	}
+	for dim := range p.Filters {
+		if !contains(Dimensions, dim) {
+			return fmt.Errorf("%w: cannot filter on %q: want one of %s", ErrBadParam, dim, strings.Join(Dimensions, ", "))
+		}
+	}
+	if !p.From.IsZero() && !p.To.IsZero() && p.To.Before(p.From) {
+		return fmt.Errorf("%w: --to %s is before --from %s", ErrBadParam, p.To.Format(time.DateOnly), p.From.Format(time.DateOnly))
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// args are the bound values every model may use; each model takes the ones
+// it names.
+func (p Params) args() map[string]any {
+	loc, _ := time.LoadLocation(p.TZ)
+	var from, to any
+	if !p.From.IsZero() {
+		from = time.Date(p.From.Year(), p.From.Month(), p.From.Day(), 0, 0, 0, 0, loc).UTC()
+	}
+	if !p.To.IsZero() {
+		to = time.Date(p.To.Year(), p.To.Month(), p.To.Day()+1, 0, 0, 0, 0, loc).UTC()
+	}
+	filters := duckdb.Map{}
+	for dim, values := range p.Filters {
+		filters[dim] = append([]string(nil), values...)
+	}
+	return map[string]any{
+		"as_of":          p.AsOf.UTC(),
+		"from":           from,
+		"to":             to,
+		"tz":             p.TZ,
+		"grain":          p.Grain,
+		"window_seconds": int64(p.Window / time.Second),
+		"by":             p.By,
+		"filters":        filters,
+		"clock":          p.Clock,
+	}
+}
+
+// Describe is the parameters as a person reads them, for JSON output and
+// page headers.
+func (p Params) Describe() map[string]any {
+	d := map[string]any{
+		"as_of":  p.AsOf.UTC().Format(time.RFC3339),
+		"tz":     p.TZ,
+		"grain":  p.Grain,
+		"window": formatDays(p.Window),
+		"clock":  p.Clock,
+	}
+	if !p.From.IsZero() {
+		d["from"] = p.From.Format(time.DateOnly)
+	}
+	if !p.To.IsZero() {
+		d["to"] = p.To.Format(time.DateOnly)
+	}
+	if p.By != "" {
+		d["by"] = p.By
+	}
+	if len(p.Filters) > 0 {
+		var fs []string
+		for dim, vs := range p.Filters {
+			for _, v := range vs {
+				fs = append(fs, dim+"="+v)
+			}
+		}
+		sort.Strings(fs)
+		d["filters"] = fs
+	}
+	return d
+}
+
+func formatDays(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	}
+	return d.String()
+}
+
+// ParseDuration reads a window or limit: Go's units (90m, 36h) plus days
+// (90d) and weeks (2w).
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
+		if n, ok := strings.CutSuffix(s, suffix); ok {
+			f, err := strconv.ParseFloat(n, 64)
+			if err != nil || f <= 0 {
+				return 0, fmt.Errorf("%w: duration %q: want a positive number before %q, e.g. 90d", ErrBadParam, s, suffix)
+			}
+			return time.Duration(f * float64(unit)), nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%w: duration %q: want e.g. 90d, 2w, 36h or 45m", ErrBadParam, s)
+	}
+	return d, nil
+}
+
+// prepare fills defaults, checks p, opens the models on l and resolves the
+// as-of time.
+func prepare(ctx context.Context, l *lake.Lake, report string, by []string, p Params) (Params, error) {
+	p = p.withDefaults()
+	if err := p.check(report, by); err != nil {
+		return p, err
+	}
+	if err := models.Prepare(ctx, l.DB); err != nil {
+		return p, err
+	}
+	if p.AsOf.IsZero() {
+		latest, err := LatestEvent(ctx, l)
+		if err != nil {
+			return p, err
+		}
+		p.AsOf = latest
+	}
+	return p, nil
+}
+
+// LatestEvent is the time of the newest event in the lake: the default
+// as-of time.
+func LatestEvent(ctx context.Context, l *lake.Lake) (time.Time, error) {
+	if err := models.Prepare(ctx, l.DB); err != nil {
+		return time.Time{}, err
+	}
+	st, err := models.Bind("latest_event", nil)
+	if err != nil {
+		return time.Time{}, err
+	}
+	rows, err := st.Query(ctx, l.DB)
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer rows.Close()
+	var latest sql.NullTime
+	if rows.Next() {
+		if err := rows.Scan(&latest); err != nil {
+			return time.Time{}, fmt.Errorf("latest event: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return time.Time{}, fmt.Errorf("latest event: %w", err)
+	}
+	if !latest.Valid {
+		return time.Time{}, ErrEmptyLake
+	}
+	return latest.Time.UTC(), nil
+}

@@ -1,0 +1,386 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+	"github.com/handoff-dev/handoff/lake"
+)
+
+// FunnelRow is one cohort step of the funnel (cohort view).
+type FunnelRow struct {
+	Cohort      string   `col:"cohort"`
+	Dim         *string  `col:"dim"`
+	FromStage   string   `col:"from_stage"`
+	ToStage     string   `col:"to_stage"`
+	ReachedFrom int64    `col:"reached_from"`
+	ReachedTo   int64    `col:"reached_to"`
+	Rate        *float64 `col:"rate"`
+	Open        bool     `col:"open"`
+}
+
+// Funnel is the cohort view: conversion between stages per cohort.
+func Funnel(ctx context.Context, l *lake.Lake, p Params) (Result[FunnelRow], error) {
+	p, err := prepare(ctx, l, "funnel", Dimensions, p)
+	if err != nil {
+		return Result[FunnelRow]{}, err
+	}
+	return run[FunnelRow](ctx, l, "funnel", "funnel", p, nil)
+}
+
+// FlowRow is the stage entries of one period.
+type FlowRow struct {
+	Period  string  `col:"period"`
+	Dim     *string `col:"dim"`
+	Stage   string  `col:"stage"`
+	Entries int64   `col:"entries"`
+	Leads   int64   `col:"leads"`
+}
+
+// Flow is the flow view: stage entries per period, re-entries included.
+func Flow(ctx context.Context, l *lake.Lake, p Params) (Result[FlowRow], error) {
+	p, err := prepare(ctx, l, "flow", Dimensions, p)
+	if err != nil {
+		return Result[FlowRow]{}, err
+	}
+	return run[FlowRow](ctx, l, "flow", "flow", p, nil)
+}
+
+// TimeInStageRow is the time leads entering a stage in a period spent in it.
+type TimeInStageRow struct {
+	Period       string   `col:"period"`
+	Dim          *string  `col:"dim"`
+	Stage        string   `col:"stage"`
+	N            int64    `col:"n"`
+	StillInStage int64    `col:"still_in_stage"`
+	P50Hours     *float64 `col:"p50_hours"`
+	P75Hours     *float64 `col:"p75_hours"`
+	P90Hours     *float64 `col:"p90_hours"`
+}
+
+// TimeInStage is the time in stage percentiles per stage and period.
+func TimeInStage(ctx context.Context, l *lake.Lake, p Params) (Result[TimeInStageRow], error) {
+	p, err := prepare(ctx, l, "time-in-stage", Dimensions, p)
+	if err != nil {
+		return Result[TimeInStageRow]{}, err
+	}
+	return run[TimeInStageRow](ctx, l, "time-in-stage", "time_in_stage", p, nil)
+}
+
+// AgingRow counts the leads open in a stage by age bucket.
+type AgingRow struct {
+	Dim        *string  `col:"dim"`
+	Stage      string   `col:"stage"`
+	Open       int64    `col:"open"`
+	Lt1d       int64    `col:"lt_1d"`
+	D1to3      int64    `col:"d1_3"`
+	D3to7      int64    `col:"d3_7"`
+	D7to14     int64    `col:"d7_14"`
+	D14to30    int64    `col:"d14_30"`
+	D30Plus    int64    `col:"d30_plus"`
+	P50AgeDays *float64 `col:"p50_age_days"`
+}
+
+// Aging is the aging buckets of the leads open in each stage at as-of.
+func Aging(ctx context.Context, l *lake.Lake, p Params) (Result[AgingRow], error) {
+	p, err := prepare(ctx, l, "aging", Dimensions, p)
+	if err != nil {
+		return Result[AgingRow]{}, err
+	}
+	return run[AgingRow](ctx, l, "aging", "aging", p, nil)
+}
+
+// StuckRow is one lead past its stage's limit.
+type StuckRow struct {
+	LeadID    string    `col:"lead_id"`
+	Stage     string    `col:"stage"`
+	EnteredAt time.Time `col:"entered_at"`
+	AgeDays   float64   `col:"age_days"`
+	LimitDays float64   `col:"limit_days"`
+	OwnerID   *string   `col:"owner_id"`
+	Owner     string    `col:"owner"`
+	Team      string    `col:"team"`
+	Source    string    `col:"source"`
+}
+
+// Stuck lists the leads in a stage longer than cfg allows, oldest first.
+func Stuck(ctx context.Context, l *lake.Lake, p Params, cfg Config) (Result[StuckRow], error) {
+	p, err := prepare(ctx, l, "stuck", nil, p)
+	if err != nil {
+		return Result[StuckRow]{}, err
+	}
+	hours, err := cfg.stuckHours()
+	if err != nil {
+		return Result[StuckRow]{}, err
+	}
+	limits := duckdb.Map{}
+	for k, v := range hours {
+		limits[k] = v
+	}
+	return run[StuckRow](ctx, l, "stuck", "stuck", p, map[string]any{"limits": limits})
+}
+
+// SourceRow is one source's (or campaign's) funnel, revenue and spend.
+type SourceRow struct {
+	Source          string   `col:"source"`
+	Dim             *string  `col:"dim"`
+	Leads           int64    `col:"leads"`
+	MQLs            int64    `col:"mqls"`
+	SQLs            int64    `col:"sqls"`
+	Opportunities   int64    `col:"opportunities"`
+	Customers       int64    `col:"customers"`
+	MQLRate         *float64 `col:"mql_rate"`
+	SQLRate         *float64 `col:"sql_rate"`
+	OpportunityRate *float64 `col:"opportunity_rate"`
+	WinRate         *float64 `col:"win_rate"`
+	LeadToCustomer  *float64 `col:"lead_to_customer"`
+	WonRevenue      float64  `col:"won_revenue"`
+	Spend           *float64 `col:"spend"`
+	CostPerLead     *float64 `col:"cost_per_lead"`
+	CostPerMQL      *float64 `col:"cost_per_mql"`
+	CostPerCustomer *float64 `col:"cost_per_customer"`
+	ROI             *float64 `col:"roi"`
+}
+
+// Sources is source performance and ROI; --by campaign splits by campaign.
+func Sources(ctx context.Context, l *lake.Lake, p Params) (Result[SourceRow], error) {
+	p, err := prepare(ctx, l, "sources", []string{"campaign"}, p)
+	if err != nil {
+		return Result[SourceRow]{}, err
+	}
+	spendKnown := true
+	for dim := range p.Filters {
+		if dim != "source" && dim != "campaign" {
+			spendKnown = false
+		}
+	}
+	return run[SourceRow](ctx, l, "sources", "sources", p, map[string]any{"spend_known": spendKnown})
+}
+
+// ResponseRow is the speed-to-lead distribution of one group.
+type ResponseRow struct {
+	Dim        *string  `col:"dim"`
+	N          int64    `col:"n"`
+	P50Minutes *float64 `col:"p50_minutes"`
+	P75Minutes *float64 `col:"p75_minutes"`
+	P90Minutes *float64 `col:"p90_minutes"`
+	P99Minutes *float64 `col:"p99_minutes"`
+	Lt5m       int64    `col:"lt_5m"`
+	M5to30     int64    `col:"m5_30"`
+	M30to60    int64    `col:"m30_60"`
+	H1to4      int64    `col:"h1_4"`
+	H4to24     int64    `col:"h4_24"`
+	D1to3      int64    `col:"d1_3"`
+	D3Plus     int64    `col:"d3_plus"`
+	Pending    int64    `col:"pending"`
+	NoResponse int64    `col:"no_response"`
+}
+
+// ResponseDimensions are the breakdowns of the response report.
+var ResponseDimensions = append(append([]string(nil), Dimensions...), "week", "hour")
+
+// Response is speed to lead: assignment to first sales touch. The pending
+// limit is cfg's first-touch SLA.
+func Response(ctx context.Context, l *lake.Lake, p Params, cfg Config) (Result[ResponseRow], error) {
+	p, err := prepare(ctx, l, "response", ResponseDimensions, p)
+	if err != nil {
+		return Result[ResponseRow]{}, err
+	}
+	return run[ResponseRow](ctx, l, "response", "response", p, map[string]any{"limit_minutes": cfg.firstTouchLimit().Minutes()})
+}
+
+// CurveRow is one response bucket of the speed-to-lead curve.
+type CurveRow struct {
+	Dim                *string  `col:"dim"`
+	Bucket             string   `col:"bucket"`
+	Leads              int64    `col:"leads"`
+	ReachedSQL         int64    `col:"reached_sql"`
+	SQLRate            *float64 `col:"sql_rate"`
+	ReachedOpportunity int64    `col:"reached_opportunity"`
+	OpportunityRate    *float64 `col:"opportunity_rate"`
+}
+
+// ResponseCurve is conversion by response bucket.
+func ResponseCurve(ctx context.Context, l *lake.Lake, p Params) (Result[CurveRow], error) {
+	p, err := prepare(ctx, l, "response-curve", Dimensions, p)
+	if err != nil {
+		return Result[CurveRow]{}, err
+	}
+	return run[CurveRow](ctx, l, "response-curve", "response_curve", p, nil)
+}
+
+// SLARow is compliance with one SLA for one group.
+type SLARow struct {
+	SLA        string   `col:"sla"`
+	Dim        *string  `col:"dim"`
+	Met        int64    `col:"met"`
+	Breached   int64    `col:"breached"`
+	Pending    int64    `col:"pending"`
+	Superseded int64    `col:"superseded"`
+	Compliance *float64 `col:"compliance"`
+}
+
+// slaRowModel is what the model returns; the SLA name is added in Go.
+type slaRowModel struct {
+	Dim        *string  `col:"dim"`
+	Met        int64    `col:"met"`
+	Breached   int64    `col:"breached"`
+	Pending    int64    `col:"pending"`
+	Superseded int64    `col:"superseded"`
+	Compliance *float64 `col:"compliance"`
+}
+
+// SLADimensions are the breakdowns of the SLA reports.
+var SLADimensions = append(append([]string(nil), Dimensions...), "week")
+
+// SLACompliance measures every SLA of cfg.
+func SLACompliance(ctx context.Context, l *lake.Lake, p Params, cfg Config) (Result[SLARow], error) {
+	p, err := prepare(ctx, l, "sla", SLADimensions, p)
+	if err != nil {
+		return Result[SLARow]{}, err
+	}
+	out := Result[SLARow]{Report: "sla", Params: p}
+	for _, s := range cfg.SLAs {
+		args, err := s.slaArgs()
+		if err != nil {
+			return out, fmt.Errorf("sla %s: %w", s.Name, err)
+		}
+		r, err := run[slaRowModel](ctx, l, "sla", "sla", p, args)
+		if err != nil {
+			return out, fmt.Errorf("sla %s: %w", s.Name, err)
+		}
+		for _, m := range r.Rows {
+			out.Rows = append(out.Rows, SLARow{SLA: s.Name, Dim: m.Dim, Met: m.Met, Breached: m.Breached,
+				Pending: m.Pending, Superseded: m.Superseded, Compliance: m.Compliance})
+		}
+	}
+	return out, nil
+}
+
+// BreachRow is one breached SLA instance.
+type BreachRow struct {
+	SLA            string     `col:"sla"`
+	LeadID         string     `col:"lead_id"`
+	OwnerID        *string    `col:"owner_id"`
+	Owner          string     `col:"owner"`
+	Team           string     `col:"team"`
+	Source         string     `col:"source"`
+	StartedAt      time.Time  `col:"started_at"`
+	StoppedAt      *time.Time `col:"stopped_at"`
+	LimitMinutes   float64    `col:"limit_minutes"`
+	ElapsedMinutes float64    `col:"elapsed_minutes"`
+	LateMinutes    float64    `col:"late_minutes"`
+}
+
+type breachRowModel struct {
+	LeadID         string     `col:"lead_id"`
+	OwnerID        *string    `col:"owner_id"`
+	Owner          string     `col:"owner"`
+	Team           string     `col:"team"`
+	Source         string     `col:"source"`
+	StartedAt      time.Time  `col:"started_at"`
+	StoppedAt      *time.Time `col:"stopped_at"`
+	LimitMinutes   float64    `col:"limit_minutes"`
+	ElapsedMinutes float64    `col:"elapsed_minutes"`
+	LateMinutes    float64    `col:"late_minutes"`
+}
+
+// SLABreaches lists the breached instances of every SLA of cfg (or only
+// the one named only), worst first within each SLA.
+func SLABreaches(ctx context.Context, l *lake.Lake, p Params, cfg Config, only string) (Result[BreachRow], error) {
+	p, err := prepare(ctx, l, "sla-breaches", nil, p)
+	if err != nil {
+		return Result[BreachRow]{}, err
+	}
+	out := Result[BreachRow]{Report: "sla-breaches", Params: p}
+	found := only == ""
+	for _, s := range cfg.SLAs {
+		if only != "" && s.Name != only {
+			continue
+		}
+		found = true
+		args, err := s.slaArgs()
+		if err != nil {
+			return out, fmt.Errorf("sla %s: %w", s.Name, err)
+		}
+		r, err := run[breachRowModel](ctx, l, "sla-breaches", "sla_breaches", p, args)
+		if err != nil {
+			return out, fmt.Errorf("sla %s: %w", s.Name, err)
+		}
+		for _, m := range r.Rows {
+			out.Rows = append(out.Rows, BreachRow{SLA: s.Name, LeadID: m.LeadID, OwnerID: m.OwnerID, Owner: m.Owner,
+				Team: m.Team, Source: m.Source, StartedAt: m.StartedAt, StoppedAt: m.StoppedAt,
+				LimitMinutes: m.LimitMinutes, ElapsedMinutes: m.ElapsedMinutes, LateMinutes: m.LateMinutes})
+		}
+	}
+	if !found {
+		return out, fmt.Errorf("%w: no SLA named %q in the config", ErrBadParam, only)
+	}
+	return out, nil
+}
+
+// MarketingSLARow is one month and segment of MQL delivery.
+type MarketingSLARow struct {
+	Month      string   `col:"month"`
+	Segment    string   `col:"segment"`
+	MQLs       int64    `col:"mqls"`
+	Commitment *float64 `col:"commitment"`
+	Shortfall  *float64 `col:"shortfall"`
+	Met        *bool    `col:"met"`
+}
+
+// MarketingSLA is MQLs delivered per month and segment against cfg's
+// commitments.
+func MarketingSLA(ctx context.Context, l *lake.Lake, p Params, cfg Config) (Result[MarketingSLARow], error) {
+	p, err := prepare(ctx, l, "marketing-sla", nil, p)
+	if err != nil {
+		return Result[MarketingSLARow]{}, err
+	}
+	commitments := duckdb.Map{}
+	for k, v := range cfg.MQLCommitments {
+		commitments[k] = v
+	}
+	return run[MarketingSLARow](ctx, l, "marketing-sla", "marketing_sla", p, map[string]any{"commitments": commitments})
+}
+
+// QualityRow is what sales decided about one group's handed-off leads.
+type QualityRow struct {
+	Dim                   *string  `col:"dim"`
+	HandedOff             int64    `col:"handed_off"`
+	Dispositioned         int64    `col:"dispositioned"`
+	Accepted              int64    `col:"accepted"`
+	Rejected              int64    `col:"rejected"`
+	Unreachable           int64    `col:"unreachable"`
+	Recycled              int64    `col:"recycled"`
+	AcceptanceRate        *float64 `col:"acceptance_rate"`
+	P50HoursToDisposition *float64 `col:"p50_hours_to_disposition"`
+	P90HoursToDisposition *float64 `col:"p90_hours_to_disposition"`
+}
+
+// Quality is lead quality feedback: dispositions and acceptance rate.
+func Quality(ctx context.Context, l *lake.Lake, p Params) (Result[QualityRow], error) {
+	p, err := prepare(ctx, l, "quality", Dimensions, p)
+	if err != nil {
+		return Result[QualityRow]{}, err
+	}
+	return run[QualityRow](ctx, l, "quality", "quality", p, nil)
+}
+
+// RejectionRow is one rejection reason and its share.
+type RejectionRow struct {
+	Dim      *string `col:"dim"`
+	Reason   string  `col:"reason"`
+	Rejected int64   `col:"rejected"`
+	Share    float64 `col:"share"`
+}
+
+// RejectionReasons ranks why sales rejected leads.
+func RejectionReasons(ctx context.Context, l *lake.Lake, p Params) (Result[RejectionRow], error) {
+	p, err := prepare(ctx, l, "rejections", Dimensions, p)
+	if err != nil {
+		return Result[RejectionRow]{}, err
+	}
+	return run[RejectionRow](ctx, l, "rejections", "rejection_reasons", p, nil)
+}

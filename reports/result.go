@@ -1,0 +1,161 @@
+package reports
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/handoff-dev/handoff/lake"
+	"github.com/handoff-dev/handoff/models"
+)
+
+// Result is one report's rows with the parameters that produced them.
+type Result[T any] struct {
+	Report string
+	Params Params
+	Rows   []T
+}
+
+// Column is one output column: its name (a contract, see docs/reports.md)
+// and its kind for writers that need a type.
+type Column struct {
+	Name string
+	Kind reflect.Kind // String, Int64, Float64, Bool, or Struct for time
+}
+
+// Table is a report flattened for writers: columns in order and one slice
+// of values per row (nil for NULL).
+type Table struct {
+	Report  string
+	Params  Params
+	Columns []Column
+	Rows    [][]any
+}
+
+// Table flattens r. The breakdown value (field tagged col:"dim") becomes a
+// column named after the dimension, or is left out without a breakdown.
+func (r Result[T]) Table() Table {
+	t := Table{Report: r.Report, Params: r.Params}
+	typ := reflect.TypeFor[T]()
+	var fields []int
+	for i := 0; i < typ.NumField(); i++ {
+		f := typ.Field(i)
+		name := f.Tag.Get("col")
+		if name == "" {
+			continue
+		}
+		if name == "dim" {
+			if r.Params.By == "" {
+				continue
+			}
+			name = r.Params.By
+		}
+		kind := f.Type.Kind()
+		if kind == reflect.Pointer {
+			kind = f.Type.Elem().Kind()
+		}
+		if kind == reflect.Int {
+			kind = reflect.Int64
+		}
+		t.Columns = append(t.Columns, Column{Name: name, Kind: kind})
+		fields = append(fields, i)
+	}
+	for _, row := range r.Rows {
+		v := reflect.ValueOf(row)
+		out := make([]any, len(fields))
+		for j, i := range fields {
+			fv := v.Field(i)
+			if fv.Kind() == reflect.Pointer {
+				if fv.IsNil() {
+					continue
+				}
+				fv = fv.Elem()
+			}
+			out[j] = fv.Interface()
+		}
+		t.Rows = append(t.Rows, out)
+	}
+	return t
+}
+
+// run executes a model and scans every row into T, matching result columns
+// to fields by their col tag. A column without a field, or a field without
+// a column, is a programming error and fails loudly.
+func run[T any](ctx context.Context, l *lake.Lake, report, model string, p Params, extra map[string]any) (Result[T], error) {
+	args := p.args()
+	for k, v := range extra {
+		args[k] = v
+	}
+	st, err := models.Bind(model, args)
+	if err != nil {
+		return Result[T]{}, err
+	}
+	rows, err := st.Query(ctx, l.DB)
+	if err != nil {
+		return Result[T]{}, err
+	}
+	defer rows.Close()
+	out, err := scanAll[T](rows)
+	if err != nil {
+		return Result[T]{}, fmt.Errorf("report %s: %w", report, err)
+	}
+	return Result[T]{Report: report, Params: p, Rows: out}, nil
+}
+
+func scanAll[T any](rows *sql.Rows) ([]T, error) {
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	typ := reflect.TypeFor[T]()
+	index := map[string]int{}
+	for i := 0; i < typ.NumField(); i++ {
+		if name := typ.Field(i).Tag.Get("col"); name != "" {
+			index[name] = i
+		}
+	}
+	if len(index) != len(cols) {
+		return nil, fmt.Errorf("model returns %d columns %v, row type %s has %d", len(cols), cols, typ.Name(), len(index))
+	}
+	fieldOf := make([]int, len(cols))
+	for j, c := range cols {
+		i, ok := index[c]
+		if !ok {
+			return nil, fmt.Errorf("model column %q has no field in %s", c, typ.Name())
+		}
+		fieldOf[j] = i
+	}
+	var out []T
+	for rows.Next() {
+		var row T
+		v := reflect.ValueOf(&row).Elem()
+		dest := make([]any, len(cols))
+		for j, i := range fieldOf {
+			dest[j] = v.Field(i).Addr().Interface()
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		normalizeTimes(v)
+		out = append(out, row)
+	}
+	return out, rows.Err()
+}
+
+// normalizeTimes puts every time field in UTC, the zone the lake stores.
+func normalizeTimes(v reflect.Value) {
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Field(i)
+		switch t := f.Addr().Interface().(type) {
+		case *time.Time:
+			*t = t.UTC()
+		case **time.Time:
+			if *t != nil {
+				u := (*t).UTC()
+				*t = &u
+			}
+		}
+	}
+}
