@@ -56,7 +56,9 @@ func DefaultConfig() Config {
 			{Name: "disposition", Start: "assignment", Stop: "disposition", Limit: "2d", Clock: "business"},
 			{Name: "mql_acceptance", Start: "mql", Stop: "sql_or_rejection", Limit: "3d", Clock: "calendar"},
 		},
-		StuckAfter: map[string]string{"lead": "30d", "mql": "3d", "sql": "14d", "opportunity": "90d"},
+		// No limit on "lead": unqualified leads rest there by design; a team
+		// that works raw leads sets one.
+		StuckAfter: map[string]string{"mql": "3d", "sql": "14d", "opportunity": "90d"},
 	}
 }
 

@@ -61,6 +61,8 @@ func TestReportsOnHandWorkedFixture(t *testing.T) {
 	cfg := DefaultConfig()
 	withCommitments := DefaultConfig()
 	withCommitments.MQLCommitments = map[string]float64{"smb": 2, "mid_market": 1}
+	withLeadLimit := DefaultConfig()
+	withLeadLimit.StuckAfter["lead"] = "30d"
 	p := fixtureParams()
 	mod := func(f func(*Params)) Params { q := fixtureParams(); f(&q); return q }
 
@@ -181,8 +183,8 @@ func TestReportsOnHandWorkedFixture(t *testing.T) {
 			},
 		},
 		{
-			name:    "stuck leads, oldest first (Stuck)",
-			run:     func() (Table, error) { r, err := Stuck(ctx, l, p, cfg); return r.Table(), err },
+			name:    "stuck leads, oldest first, with a 30-day lead limit (Stuck)",
+			run:     func() (Table, error) { r, err := Stuck(ctx, l, p, withLeadLimit); return r.Table(), err },
 			columns: "lead_id,stage,entered_at,age_days,limit_days,owner_id,owner,team,source",
 			want: []string{
 				"L7 | lead | 2026-01-28T10:00:00Z | 62.5833 | 30.0000 | U2 | Ben | SDR EMEA | email",

@@ -1,0 +1,288 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/handoff-dev/handoff/lake"
+	"github.com/handoff-dev/handoff/reports"
+)
+
+// reportRunner computes one report as a flat table.
+type reportRunner func(ctx context.Context, l *lake.Lake, p reports.Params, cfg reports.Config, sla string) (reports.Table, error)
+
+type reportInfo struct {
+	short string
+	run   reportRunner
+}
+
+// table adapts a typed report to the command's flat table.
+func table[T any](r reports.Result[T], err error) (reports.Table, error) {
+	return r.Table(), err
+}
+
+var reportNames = map[string]reportInfo{
+	"funnel": {"cohort conversion between stages (cohort = period of entry)", func(ctx context.Context, l *lake.Lake, p reports.Params, _ reports.Config, _ string) (reports.Table, error) {
+		return table(reports.Funnel(ctx, l, p))
+	}},
+	"flow": {"stage entries per period, re-entries included", func(ctx context.Context, l *lake.Lake, p reports.Params, _ reports.Config, _ string) (reports.Table, error) {
+		return table(reports.Flow(ctx, l, p))
+	}},
+	"time-in-stage": {"p50/p75/p90 hours spent in each stage, per period of entry", func(ctx context.Context, l *lake.Lake, p reports.Params, _ reports.Config, _ string) (reports.Table, error) {
+		return table(reports.TimeInStage(ctx, l, p))
+	}},
+	"aging": {"leads open in each stage now, by age bucket", func(ctx context.Context, l *lake.Lake, p reports.Params, _ reports.Config, _ string) (reports.Table, error) {
+		return table(reports.Aging(ctx, l, p))
+	}},
+	"stuck": {"leads past their stage's limit, oldest first, with owner", func(ctx context.Context, l *lake.Lake, p reports.Params, cfg reports.Config, _ string) (reports.Table, error) {
+		return table(reports.Stuck(ctx, l, p, cfg))
+	}},
+	"sources": {"per source (--by campaign): funnel, won revenue, spend, cost per lead/MQL/customer, ROI", func(ctx context.Context, l *lake.Lake, p reports.Params, _ reports.Config, _ string) (reports.Table, error) {
+		return table(reports.Sources(ctx, l, p))
+	}},
+	"response": {"speed to lead: assignment to first sales touch, percentiles and buckets", func(ctx context.Context, l *lake.Lake, p reports.Params, cfg reports.Config, _ string) (reports.Table, error) {
+		return table(reports.Response(ctx, l, p, cfg))
+	}},
+	"response-curve": {"conversion to sql and opportunity by response bucket", func(ctx context.Context, l *lake.Lake, p reports.Params, _ reports.Config, _ string) (reports.Table, error) {
+		return table(reports.ResponseCurve(ctx, l, p))
+	}},
+	"sla": {"met / breached / pending per configured SLA", func(ctx context.Context, l *lake.Lake, p reports.Params, cfg reports.Config, _ string) (reports.Table, error) {
+		return table(reports.SLACompliance(ctx, l, p, cfg))
+	}},
+	"sla-breaches": {"breached SLA instances, worst first (--sla NAME for one)", func(ctx context.Context, l *lake.Lake, p reports.Params, cfg reports.Config, sla string) (reports.Table, error) {
+		return table(reports.SLABreaches(ctx, l, p, cfg, sla))
+	}},
+	"marketing-sla": {"MQLs delivered per month and segment against the commitment", func(ctx context.Context, l *lake.Lake, p reports.Params, cfg reports.Config, _ string) (reports.Table, error) {
+		return table(reports.MarketingSLA(ctx, l, p, cfg))
+	}},
+	"quality": {"sales dispositions of handed-off leads, acceptance rate", func(ctx context.Context, l *lake.Lake, p reports.Params, _ reports.Config, _ string) (reports.Table, error) {
+		return table(reports.Quality(ctx, l, p))
+	}},
+	"rejections": {"rejection reasons ranked", func(ctx context.Context, l *lake.Lake, p reports.Params, _ reports.Config, _ string) (reports.Table, error) {
+		return table(reports.RejectionReasons(ctx, l, p))
+	}},
+}
+
+func sortedReportNames() []string {
+	names := make([]string, 0, len(reportNames))
+	for n := range reportNames {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func reportCommand(e *env) *cobra.Command {
+	var (
+		lakeDir, from, to, asOf, tz, window, by, format, out, grain, clock, configPath, sla string
+		filters                                                                             []string
+	)
+	var list strings.Builder
+	for _, n := range sortedReportNames() {
+		fmt.Fprintf(&list, "  %-15s %s\n", n, reportNames[n].short)
+	}
+	cmd := &cobra.Command{
+		Use:   "report NAME --lake DIR [flags]",
+		Short: "Compute a report (funnel, response, sla, sources, ...) from the lake",
+		Long: `Computes one report from the lake, exactly as docs/reports.md defines its
+columns, and prints it as a table or writes it as CSV, JSON or Parquet.
+
+Reports:
+` + list.String() + `
+Times: --from and --to are dates in the reporting time zone (--tz), both
+included. --as-of defaults to the latest event in the lake, so an old export
+reads as of its own end. Weeks start on Monday.
+
+Breakdowns and filters (--by, --filter): source, campaign, segment, region,
+industry, owner, team; response also takes week and hour, sla takes week.
+A filter may repeat: values of one dimension are ORed, dimensions ANDed.`,
+		Example: `  handoff report funnel --lake ./lake --by source
+  handoff report response --lake ./lake --by owner --clock business --from 2026-09-01
+  handoff report sla --lake ./lake --filter team="SDR NA" --format csv --out sla.csv
+  handoff report sources --lake ./lake --by campaign --format parquet --out sources.parquet`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			name := argv[0]
+			info, ok := reportNames[name]
+			if !ok {
+				return usagef("unknown report %q: want one of %s", name, strings.Join(sortedReportNames(), ", "))
+			}
+			if lakeDir == "" {
+				return usagef("--lake is required")
+			}
+			if !contains(reports.Formats, format) {
+				return usagef("--format %q: want one of %s", format, strings.Join(reports.Formats, ", "))
+			}
+			if format == "parquet" && out == "" {
+				return usagef("--format parquet writes a file: give --out FILE")
+			}
+			p := reports.Params{TZ: tz, Grain: grain, By: by, Clock: clock}
+			var err error
+			if p.From, err = parseDate("--from", from); err != nil {
+				return err
+			}
+			if p.To, err = parseDate("--to", to); err != nil {
+				return err
+			}
+			if asOf != "" {
+				if p.AsOf, err = parseInstant(asOf, tz); err != nil {
+					return err
+				}
+			}
+			if window != "" {
+				if p.Window, err = reports.ParseDuration(window); err != nil {
+					return usageError{err}
+				}
+			}
+			if p.Filters, err = parseFilters(filters); err != nil {
+				return err
+			}
+			cfg := reports.DefaultConfig()
+			if configPath != "" {
+				if cfg, err = reports.LoadConfig(configPath); err != nil {
+					return err
+				}
+			}
+			ctx := cmd.Context()
+			l, err := lake.Open(ctx, lakeDir)
+			if err != nil {
+				if errors.Is(err, lake.ErrNoLake) {
+					return fmt.Errorf("%s is not a lake yet: run handoff ingest --lake %s PATH... first (%w)", lakeDir, lakeDir, err)
+				}
+				return err
+			}
+			defer l.Close()
+			started := time.Now()
+			tb, err := info.run(ctx, l, p, cfg, sla)
+			if err != nil {
+				if errors.Is(err, reports.ErrBadParam) {
+					return usageError{err}
+				}
+				return fmt.Errorf("report %s: %w", name, err)
+			}
+			e.log.Debug("report computed", "report", name, "rows", len(tb.Rows), "elapsed", time.Since(started))
+			return writeReport(ctx, e, l, tb, format, out)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&lakeDir, "lake", "", "lake directory")
+	f.StringVar(&from, "from", "", "first day of the period, YYYY-MM-DD (default: all data)")
+	f.StringVar(&to, "to", "", "last day of the period, YYYY-MM-DD, included")
+	f.StringVar(&asOf, "as-of", "", "compute as of this time, RFC 3339 or YYYY-MM-DD (default: the latest event)")
+	f.StringVar(&tz, "tz", "UTC", "reporting time zone (IANA name) for periods, weeks and hours")
+	f.StringVar(&window, "window", "90d", "funnel conversion window, e.g. 30d, 12w")
+	f.StringVar(&grain, "grain", "month", "period length: "+strings.Join(reports.Grains, ", "))
+	f.StringVar(&by, "by", "", "break down by a dimension: "+strings.Join(reports.Dimensions, ", "))
+	f.StringArrayVar(&filters, "filter", nil, "keep rows where DIM=VALUE (repeatable)")
+	f.StringVar(&clock, "clock", "calendar", "response clock: calendar, or business (the rep's working hours)")
+	f.StringVar(&format, "format", "table", "output: "+strings.Join(reports.Formats, ", "))
+	f.StringVar(&out, "out", "", "write to this file instead of standard output")
+	f.StringVar(&configPath, "config", "", "handoff.yaml with a reports: section (SLAs, stuck limits, MQL commitments)")
+	f.StringVar(&sla, "sla", "", "sla-breaches: only this SLA")
+	return cmd
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func parseDate(flag, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, usagef("%s %q: want a date as YYYY-MM-DD", flag, s)
+	}
+	return d, nil
+}
+
+// parseInstant reads --as-of: RFC 3339, or a date meaning the end of that
+// day in the reporting zone.
+func parseInstant(s, tz string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, usagef("--as-of %q: want RFC 3339 (2026-10-31T18:00:00Z) or a date (2026-10-31)", s)
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return time.Time{}, usagef("--tz %q is not a time zone (use an IANA name such as Europe/Berlin)", tz)
+	}
+	return time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc).Add(-time.Microsecond), nil
+}
+
+func parseFilters(fs []string) (map[string][]string, error) {
+	if len(fs) == 0 {
+		return nil, nil
+	}
+	out := map[string][]string{}
+	for _, f := range fs {
+		dim, value, ok := strings.Cut(f, "=")
+		if !ok || dim == "" {
+			return nil, usagef("--filter %q: want DIM=VALUE, e.g. --filter source=webinar", f)
+		}
+		out[strings.TrimSpace(dim)] = append(out[strings.TrimSpace(dim)], value)
+	}
+	return out, nil
+}
+
+func writeReport(ctx context.Context, e *env, l *lake.Lake, tb reports.Table, format, out string) error {
+	if format == "parquet" {
+		if err := reports.WriteParquet(ctx, l.DB, tb, out); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "wrote %d rows to %s\n", len(tb.Rows), out)
+		return nil
+	}
+	var w io.Writer = e.stdout
+	var tmp *os.File
+	if out != "" {
+		var err error
+		tmp, err = os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
+		if err != nil {
+			return fmt.Errorf("write %s: %w", out, err)
+		}
+		defer os.Remove(tmp.Name())
+		w = tmp
+	}
+	var err error
+	switch format {
+	case "csv":
+		err = reports.WriteCSV(w, tb)
+	case "json":
+		err = reports.WriteJSON(w, tb)
+	default:
+		err = reports.WriteText(w, tb)
+	}
+	if tmp == nil {
+		return err
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), out)
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	fmt.Fprintf(e.stderr, "wrote %d rows to %s\n", len(tb.Rows), out)
+	return nil
+}
