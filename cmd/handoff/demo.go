@@ -61,6 +61,7 @@ written now keep working when they are.`,
 			fmt.Fprintf(e.stdout, "%d rows were spoiled on purpose (%s) and sit in quarantine with their line and reason.\n",
 				len(gen.BadRows), filepath.Join(exports, "bad_rows.json"))
 			fmt.Fprintf(e.stdout, "Query it with DuckDB: SELECT * FROM read_parquet('%s/current/leads/**/*.parquet')\n", lakeDir)
+			fmt.Fprintf(e.stdout, "See the numbers: handoff report funnel --lake %s   (also response, sla, sources, stuck, quality: docs/reports.md)\n", lakeDir)
 			return nil
 		},
 	}
