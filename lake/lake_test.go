@@ -1,0 +1,172 @@
+package lake
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// stage inserts rows into a table's staging table with plain SQL, the way
+// ingest's appender would, and commits.
+func stageAndCommit(t *testing.T, dir string, inserts ...string) Manifest {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := Begin(ctx, dir, NewRunID(testNow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	for _, q := range inserts {
+		if _, err := tx.Conn().ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	m, err := tx.Commit(ctx, Run{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+const leadCols = "lead_id, created_at, source, updated_at, _seq"
+
+func TestCommitMergesByKeyAndIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	first := stageAndCommit(t, dir,
+		"INSERT INTO incoming_leads ("+leadCols+") VALUES "+
+			"('a', '2026-05-03 10:00:00+00', 'web', '2026-05-03 10:00:00+00', 1),"+
+			"('b', '2026-05-20 10:00:00+00', 'email', '2026-05-21 10:00:00+00', 2),"+
+			"('c', '2026-06-01 00:00:00+00', 'referral', NULL, 3)",
+		"INSERT INTO incoming_spend (month, source, amount, _seq) VALUES ('2026-05-01', 'web', 100, 1)",
+	)
+	if got := first.Tables["leads"].Rows; got != 3 {
+		t.Fatalf("leads rows = %d, want 3", got)
+	}
+	// Two months of leads: May (a, b) and June (c).
+	if got := len(first.Tables["leads"].Files); got != 2 {
+		t.Fatalf("lead files = %d, want 2 (one per month)", got)
+	}
+	for _, f := range first.Tables["leads"].Files {
+		want := map[string]int64{"month=2026-05": 2, "month=2026-06": 1}[f.Partition]
+		if f.Rows != want {
+			t.Errorf("%s rows = %d, want %d", f.Path, f.Rows, want)
+		}
+	}
+	if err := Verify(dir); err != nil {
+		t.Fatal(err)
+	}
+
+	// The same rows again: no table changes, same hashes, same root.
+	again := stageAndCommit(t, dir,
+		"INSERT INTO incoming_leads ("+leadCols+") VALUES "+
+			"('a', '2026-05-03 10:00:00+00', 'web', '2026-05-03 10:00:00+00', 1),"+
+			"('b', '2026-05-20 10:00:00+00', 'email', '2026-05-21 10:00:00+00', 2),"+
+			"('c', '2026-06-01 00:00:00+00', 'referral', NULL, 3)",
+	)
+	if again.Root != first.Root {
+		t.Errorf("root moved from %s to %s on identical data", first.Root, again.Root)
+	}
+	if changed := again.Runs[len(again.Runs)-1].Changed; len(changed) != 0 {
+		t.Errorf("identical re-ingest changed %v", changed)
+	}
+	if !sameFiles(first.Tables["leads"].Files, again.Tables["leads"].Files) {
+		t.Errorf("hashes changed on identical data")
+	}
+
+	// b with an older updated_at loses; b with a newer one wins; c (no
+	// updated_at) is replaced by the later export.
+	stageAndCommit(t, dir,
+		"INSERT INTO incoming_leads ("+leadCols+") VALUES "+
+			"('b', '2026-05-20 10:00:00+00', 'stale', '2026-05-20 00:00:00+00', 1),"+
+			"('b', '2026-05-20 10:00:00+00', 'webinar', '2026-05-25 00:00:00+00', 2),"+
+			"('c', '2026-06-01 00:00:00+00', 'events', NULL, 3)",
+	)
+	l, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	got := map[string]string{}
+	rows, err := l.DB.QueryContext(ctx, "SELECT lead_id, source FROM leads")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, src string
+		if err := rows.Scan(&id, &src); err != nil {
+			t.Fatal(err)
+		}
+		got[id] = src
+	}
+	want := map[string]string{"a": "web", "b": "webinar", "c": "events"}
+	for id, src := range want {
+		if got[id] != src {
+			t.Errorf("lead %s source = %q, want %q", id, got[id], src)
+		}
+	}
+	var spend float64
+	if err := l.DB.QueryRowContext(ctx, "SELECT sum(amount) FROM spend").Scan(&spend); err != nil {
+		t.Fatal(err)
+	}
+	if spend != 100 {
+		t.Errorf("spend = %v, want 100 (kept from the first run)", spend)
+	}
+	// Empty tables still have typed views.
+	var n int
+	if err := l.DB.QueryRowContext(ctx, "SELECT count(*) FROM opportunities WHERE won").Scan(&n); err != nil || n != 0 {
+		t.Errorf("empty opportunities view: n=%d err=%v", n, err)
+	}
+}
+
+func TestRollbackLeavesLakeAsItWas(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	before := stageAndCommit(t, dir, "INSERT INTO incoming_users (user_id, _seq) VALUES ('u1', 1)")
+	tx, err := Begin(ctx, dir, NewRunID(testNow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Conn().ExecContext(ctx, "INSERT INTO incoming_users (user_id, _seq) VALUES ('u2', 1)"); err != nil {
+		t.Fatal(err)
+	}
+	tx.Rollback()
+	after, err := ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Generation != before.Generation || !sameFiles(after.Tables["users"].Files, before.Tables["users"].Files) {
+		t.Errorf("rollback changed the manifest: before %+v after %+v", before, after)
+	}
+	if _, err := os.Stat(filepath.Join(dir, stagingDir)); err == nil {
+		entries, _ := os.ReadDir(filepath.Join(dir, stagingDir))
+		if len(entries) != 0 {
+			t.Errorf("rollback left staging: %v", entries)
+		}
+	}
+}
+
+func TestSecondWriterIsRefused(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	tx, err := Begin(ctx, dir, NewRunID(testNow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := Begin(ctx, dir, NewRunID(testNow)); !errors.Is(err, ErrBusy) {
+		t.Fatalf("second Begin error = %v, want ErrBusy", err)
+	}
+}
+
+func TestOpenWithoutManifest(t *testing.T) {
+	if _, err := Open(context.Background(), t.TempDir()); !errors.Is(err, ErrNoLake) {
+		t.Fatalf("Open of empty dir: %v, want ErrNoLake", err)
+	}
+}
+
+var testNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)

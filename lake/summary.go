@@ -1,0 +1,41 @@
+package lake
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// TableSummary is what one table holds.
+type TableSummary struct {
+	Table string
+	Rows  int64
+	Files int
+	Bytes int64
+	// First and Last bound the table's time column; zero for tables without one.
+	First, Last time.Time
+}
+
+// Summary describes every canonical table of an open lake.
+func (l *Lake) Summary(ctx context.Context) ([]TableSummary, error) {
+	var out []TableSummary
+	for _, t := range Tables {
+		tf := l.Manifest.Tables[t.Name]
+		s := TableSummary{Table: t.Name, Rows: tf.Rows, Files: len(tf.Files)}
+		for _, f := range tf.Files {
+			s.Bytes += f.Bytes
+		}
+		if t.PartitionBy != "" && tf.Rows > 0 {
+			col := Ident(t.PartitionBy)
+			var first, last sql.NullTime
+			q := fmt.Sprintf("SELECT CAST(min(%s) AS TIMESTAMPTZ), CAST(max(%s) AS TIMESTAMPTZ) FROM %s", col, col, Ident(t.Name))
+			if err := l.DB.QueryRowContext(ctx, q).Scan(&first, &last); err != nil {
+				return nil, fmt.Errorf("summarise %s: %w", t.Name, err)
+			}
+			s.First, s.Last = first.Time.UTC(), last.Time.UTC()
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
