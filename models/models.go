@@ -47,7 +47,7 @@ var (
 )
 
 // paramPattern finds $name parameters. Model SQL has no string literal
-// holding a $, so a plain scan is exact; the test checks every model.
+// holding a $, so a plain scan is exact.
 var paramPattern = regexp.MustCompile(`\$([a-z_][a-z0-9_]*)`)
 
 func load() {
