@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -117,11 +118,11 @@ func (c Config) Validate(name string) error {
 			return fmt.Errorf("%s: an SLA needs a name", where)
 		case seen[s.Name]:
 			return fmt.Errorf("%s: SLA %q is defined twice", where, s.Name)
-		case !contains(SLAStarts, s.Start):
+		case !slices.Contains(SLAStarts, s.Start):
 			return fmt.Errorf("%s (%s): start %q: want one of %s", where, s.Name, s.Start, strings.Join(SLAStarts, ", "))
-		case !contains(SLAStops, s.Stop):
+		case !slices.Contains(SLAStops, s.Stop):
 			return fmt.Errorf("%s (%s): stop %q: want one of %s", where, s.Name, s.Stop, strings.Join(SLAStops, ", "))
-		case s.Clock != "" && !contains(Clocks, s.Clock):
+		case s.Clock != "" && !slices.Contains(Clocks, s.Clock):
 			return fmt.Errorf("%s (%s): clock %q: want calendar or business", where, s.Name, s.Clock)
 		}
 		seen[s.Name] = true
@@ -130,7 +131,7 @@ func (c Config) Validate(name string) error {
 		}
 	}
 	for stage, limit := range c.StuckAfter {
-		if !contains([]string{"lead", "mql", "sql", "opportunity"}, stage) {
+		if !slices.Contains([]string{"lead", "mql", "sql", "opportunity"}, stage) {
 			return fmt.Errorf("%s: reports.stuck_after: %q is not an open stage (lead, mql, sql, opportunity)", name, stage)
 		}
 		if _, err := ParseDuration(limit); err != nil {

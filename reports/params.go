@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -88,23 +89,23 @@ func (p Params) check(report string, by []string) error {
 	if err != nil || loc == nil {
 		return fmt.Errorf("%w: --tz %q is not a time zone (use an IANA name such as Europe/Berlin)", ErrBadParam, p.TZ)
 	}
-	if !contains(Grains, p.Grain) {
+	if !slices.Contains(Grains, p.Grain) {
 		return fmt.Errorf("%w: grain %q: want one of %s", ErrBadParam, p.Grain, strings.Join(Grains, ", "))
 	}
-	if !contains(Clocks, p.Clock) {
+	if !slices.Contains(Clocks, p.Clock) {
 		return fmt.Errorf("%w: clock %q: want one of %s", ErrBadParam, p.Clock, strings.Join(Clocks, ", "))
 	}
 	if p.Window < 0 {
 		return fmt.Errorf("%w: --window must be positive", ErrBadParam)
 	}
-	if p.By != "" && !contains(by, p.By) {
+	if p.By != "" && !slices.Contains(by, p.By) {
 		if len(by) == 0 {
 			return fmt.Errorf("%w: report %s takes no --by", ErrBadParam, report)
 		}
 		return fmt.Errorf("%w: report %s cannot break down by %q: want one of %s", ErrBadParam, report, p.By, strings.Join(by, ", "))
 	}
 	for dim := range p.Filters {
-		if !contains(Dimensions, dim) {
+		if !slices.Contains(Dimensions, dim) {
 			return fmt.Errorf("%w: cannot filter on %q: want one of %s", ErrBadParam, dim, strings.Join(Dimensions, ", "))
 		}
 	}
@@ -112,15 +113,6 @@ func (p Params) check(report string, by []string) error {
 		return fmt.Errorf("%w: --to %s is before --from %s", ErrBadParam, p.To.Format(time.DateOnly), p.From.Format(time.DateOnly))
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // args are the bound values every model may use; each model takes the ones

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -119,7 +120,7 @@ A filter may repeat: values of one dimension are ORed, dimensions ANDed.`,
 			if lakeDir == "" {
 				return usagef("--lake is required")
 			}
-			if !contains(reports.Formats, format) {
+			if !slices.Contains(reports.Formats, format) {
 				return usagef("--format %q: want one of %s", format, strings.Join(reports.Formats, ", "))
 			}
 			if format == "parquet" && out == "" {
@@ -189,15 +190,6 @@ A filter may repeat: values of one dimension are ORed, dimensions ANDed.`,
 	f.StringVar(&configPath, "config", "", "handoff.yaml with a reports: section (SLAs, stuck limits, MQL commitments)")
 	f.StringVar(&sla, "sla", "", "sla-breaches: only this SLA")
 	return cmd
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func parseDate(flag, s string) (time.Time, error) {
