@@ -23,11 +23,7 @@ type FunnelRow struct {
 
 // Funnel is the cohort view: conversion between stages per cohort.
 func Funnel(ctx context.Context, l *lake.Lake, p Params) (Result[FunnelRow], error) {
-	p, err := prepare(ctx, l, "funnel", Dimensions, p)
-	if err != nil {
-		return Result[FunnelRow]{}, err
-	}
-	return run[FunnelRow](ctx, l, "funnel", "funnel", p, nil)
+	return prepareAndRun[FunnelRow](ctx, l, "funnel", "funnel", Dimensions, p)
 }
 
 // FlowRow is the stage entries of one period.
@@ -41,11 +37,7 @@ type FlowRow struct {
 
 // Flow is the flow view: stage entries per period, re-entries included.
 func Flow(ctx context.Context, l *lake.Lake, p Params) (Result[FlowRow], error) {
-	p, err := prepare(ctx, l, "flow", Dimensions, p)
-	if err != nil {
-		return Result[FlowRow]{}, err
-	}
-	return run[FlowRow](ctx, l, "flow", "flow", p, nil)
+	return prepareAndRun[FlowRow](ctx, l, "flow", "flow", Dimensions, p)
 }
 
 // TimeInStageRow is the time leads entering a stage in a period spent in it.
@@ -62,11 +54,7 @@ type TimeInStageRow struct {
 
 // TimeInStage is the time in stage percentiles per stage and period.
 func TimeInStage(ctx context.Context, l *lake.Lake, p Params) (Result[TimeInStageRow], error) {
-	p, err := prepare(ctx, l, "time-in-stage", Dimensions, p)
-	if err != nil {
-		return Result[TimeInStageRow]{}, err
-	}
-	return run[TimeInStageRow](ctx, l, "time-in-stage", "time_in_stage", p, nil)
+	return prepareAndRun[TimeInStageRow](ctx, l, "time-in-stage", "time_in_stage", Dimensions, p)
 }
 
 // AgingRow counts the leads open in a stage by age bucket.
@@ -85,11 +73,7 @@ type AgingRow struct {
 
 // Aging is the aging buckets of the leads open in each stage at as-of.
 func Aging(ctx context.Context, l *lake.Lake, p Params) (Result[AgingRow], error) {
-	p, err := prepare(ctx, l, "aging", Dimensions, p)
-	if err != nil {
-		return Result[AgingRow]{}, err
-	}
-	return run[AgingRow](ctx, l, "aging", "aging", p, nil)
+	return prepareAndRun[AgingRow](ctx, l, "aging", "aging", Dimensions, p)
 }
 
 // StuckRow is one lead past its stage's limit.
@@ -204,11 +188,7 @@ type CurveRow struct {
 
 // ResponseCurve is conversion by response bucket.
 func ResponseCurve(ctx context.Context, l *lake.Lake, p Params) (Result[CurveRow], error) {
-	p, err := prepare(ctx, l, "response-curve", Dimensions, p)
-	if err != nil {
-		return Result[CurveRow]{}, err
-	}
-	return run[CurveRow](ctx, l, "response-curve", "response_curve", p, nil)
+	return prepareAndRun[CurveRow](ctx, l, "response-curve", "response_curve", Dimensions, p)
 }
 
 // SLARow is compliance with one SLA for one group.
@@ -361,11 +341,7 @@ type QualityRow struct {
 
 // Quality is lead quality feedback: dispositions and acceptance rate.
 func Quality(ctx context.Context, l *lake.Lake, p Params) (Result[QualityRow], error) {
-	p, err := prepare(ctx, l, "quality", Dimensions, p)
-	if err != nil {
-		return Result[QualityRow]{}, err
-	}
-	return run[QualityRow](ctx, l, "quality", "quality", p, nil)
+	return prepareAndRun[QualityRow](ctx, l, "quality", "quality", Dimensions, p)
 }
 
 // RejectionRow is one rejection reason and its share.
@@ -378,9 +354,15 @@ type RejectionRow struct {
 
 // RejectionReasons ranks why sales rejected leads.
 func RejectionReasons(ctx context.Context, l *lake.Lake, p Params) (Result[RejectionRow], error) {
-	p, err := prepare(ctx, l, "rejections", Dimensions, p)
+	return prepareAndRun[RejectionRow](ctx, l, "rejections", "rejection_reasons", Dimensions, p)
+}
+
+// prepareAndRun is a report that is exactly one model with the common
+// parameters.
+func prepareAndRun[T any](ctx context.Context, l *lake.Lake, report, model string, by []string, p Params) (Result[T], error) {
+	p, err := prepare(ctx, l, report, by, p)
 	if err != nil {
-		return Result[RejectionRow]{}, err
+		return Result[T]{}, err
 	}
-	return run[RejectionRow](ctx, l, "rejections", "rejection_reasons", p, nil)
+	return run[T](ctx, l, report, model, p, nil)
 }
