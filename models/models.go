@@ -163,15 +163,33 @@ func Bind(name string, args map[string]any) (Statement, error) {
 	return Statement{Model: m, Args: used}, nil
 }
 
-// Query runs the statement on db, which must have been prepared.
-func (s Statement) Query(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
+// NamedArgs are the statement's arguments as database/sql named values, in
+// the order the model's parameters first appear.
+func (s Statement) NamedArgs() []any {
 	named := make([]any, 0, len(s.Args))
 	for _, p := range s.Model.Params {
 		named = append(named, sql.Named(p, s.Args[p]))
 	}
-	rows, err := db.QueryContext(ctx, s.Model.SQL, named...)
+	return named
+}
+
+// Query runs the statement on db, which must have been prepared.
+func (s Statement) Query(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
+	if observe, ok := ctx.Value(observerKey{}).(func(Statement)); ok {
+		observe(s)
+	}
+	rows, err := db.QueryContext(ctx, s.Model.SQL, s.NamedArgs()...)
 	if err != nil {
 		return nil, fmt.Errorf("run model %s: %w", s.Model.Name, err)
 	}
 	return rows, nil
+}
+
+type observerKey struct{}
+
+// WithObserver returns a context under which every Statement.Query first
+// calls observe with the statement it runs. The benchmark uses it to replay
+// exactly the SQL and arguments a report ran, straight on DuckDB.
+func WithObserver(ctx context.Context, observe func(Statement)) context.Context {
+	return context.WithValue(ctx, observerKey{}, observe)
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -18,78 +17,14 @@ import (
 	"github.com/handoff-dev/handoff/reports"
 )
 
-// reportRunner computes one report as a flat table.
-type reportRunner func(ctx context.Context, l *lake.Lake, p reports.Params, cfg reports.Config, sla string) (reports.Table, error)
-
-type reportInfo struct {
-	short string
-	run   reportRunner
-}
-
-// table adapts a typed report to the command's flat table.
-func table[T any](r reports.Result[T], err error) (reports.Table, error) {
-	return r.Table(), err
-}
-
-var reportNames = map[string]reportInfo{
-	"funnel": {"cohort conversion between stages (cohort = period of entry)", func(ctx context.Context, l *lake.Lake, p reports.Params, _ reports.Config, _ string) (reports.Table, error) {
-		return table(reports.Funnel(ctx, l, p))
-	}},
-	"flow": {"stage entries per period, re-entries included", func(ctx context.Context, l *lake.Lake, p reports.Params, _ reports.Config, _ string) (reports.Table, error) {
-		return table(reports.Flow(ctx, l, p))
-	}},
-	"time-in-stage": {"p50/p75/p90 hours spent in each stage, per period of entry", func(ctx context.Context, l *lake.Lake, p reports.Params, _ reports.Config, _ string) (reports.Table, error) {
-		return table(reports.TimeInStage(ctx, l, p))
-	}},
-	"aging": {"leads open in each stage now, by age bucket", func(ctx context.Context, l *lake.Lake, p reports.Params, _ reports.Config, _ string) (reports.Table, error) {
-		return table(reports.Aging(ctx, l, p))
-	}},
-	"stuck": {"leads past their stage's limit, oldest first, with owner", func(ctx context.Context, l *lake.Lake, p reports.Params, cfg reports.Config, _ string) (reports.Table, error) {
-		return table(reports.Stuck(ctx, l, p, cfg))
-	}},
-	"sources": {"per source (--by campaign): funnel, won revenue, spend, cost per lead/MQL/customer, ROI", func(ctx context.Context, l *lake.Lake, p reports.Params, _ reports.Config, _ string) (reports.Table, error) {
-		return table(reports.Sources(ctx, l, p))
-	}},
-	"response": {"speed to lead: assignment to first sales touch, percentiles and buckets", func(ctx context.Context, l *lake.Lake, p reports.Params, cfg reports.Config, _ string) (reports.Table, error) {
-		return table(reports.Response(ctx, l, p, cfg))
-	}},
-	"response-curve": {"conversion to sql and opportunity by response bucket", func(ctx context.Context, l *lake.Lake, p reports.Params, _ reports.Config, _ string) (reports.Table, error) {
-		return table(reports.ResponseCurve(ctx, l, p))
-	}},
-	"sla": {"met / breached / pending per configured SLA", func(ctx context.Context, l *lake.Lake, p reports.Params, cfg reports.Config, _ string) (reports.Table, error) {
-		return table(reports.SLACompliance(ctx, l, p, cfg))
-	}},
-	"sla-breaches": {"breached SLA instances, worst first (--sla NAME for one)", func(ctx context.Context, l *lake.Lake, p reports.Params, cfg reports.Config, sla string) (reports.Table, error) {
-		return table(reports.SLABreaches(ctx, l, p, cfg, sla))
-	}},
-	"marketing-sla": {"MQLs delivered per month and segment against the commitment", func(ctx context.Context, l *lake.Lake, p reports.Params, cfg reports.Config, _ string) (reports.Table, error) {
-		return table(reports.MarketingSLA(ctx, l, p, cfg))
-	}},
-	"quality": {"sales dispositions of handed-off leads, acceptance rate", func(ctx context.Context, l *lake.Lake, p reports.Params, _ reports.Config, _ string) (reports.Table, error) {
-		return table(reports.Quality(ctx, l, p))
-	}},
-	"rejections": {"rejection reasons ranked", func(ctx context.Context, l *lake.Lake, p reports.Params, _ reports.Config, _ string) (reports.Table, error) {
-		return table(reports.RejectionReasons(ctx, l, p))
-	}},
-}
-
-func sortedReportNames() []string {
-	names := make([]string, 0, len(reportNames))
-	for n := range reportNames {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
 func reportCommand(e *env) *cobra.Command {
 	var (
 		lakeDir, from, to, asOf, tz, window, by, format, out, grain, clock, configPath, sla string
 		filters                                                                             []string
 	)
 	var list strings.Builder
-	for _, n := range sortedReportNames() {
-		fmt.Fprintf(&list, "  %-15s %s\n", n, reportNames[n].short)
+	for _, spec := range reports.Catalog() {
+		fmt.Fprintf(&list, "  %-15s %s\n", spec.Name, spec.Short)
 	}
 	cmd := &cobra.Command{
 		Use:   "report NAME --lake DIR [flags]",
@@ -113,9 +48,9 @@ A filter may repeat: values of one dimension are ORed, dimensions ANDed.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			name := argv[0]
-			info, ok := reportNames[name]
+			spec, ok := reports.Lookup(name)
 			if !ok {
-				return usagef("unknown report %q: want one of %s", name, strings.Join(sortedReportNames(), ", "))
+				return usagef("unknown report %q: want one of %s", name, strings.Join(reports.Names(), ", "))
 			}
 			if lakeDir == "" {
 				return usagef("--lake is required")
@@ -163,7 +98,7 @@ A filter may repeat: values of one dimension are ORed, dimensions ANDed.`,
 			}
 			defer l.Close()
 			started := time.Now()
-			tb, err := info.run(ctx, l, p, cfg, sla)
+			tb, err := spec.Run(ctx, l, p, cfg, sla)
 			if err != nil {
 				if errors.Is(err, reports.ErrBadParam) {
 					return usageError{err}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/handoff-dev/handoff/reports"
 )
 
 // fixtureLake ingests the hand-worked report fixture through the CLI.
@@ -33,7 +35,7 @@ func TestReportEveryNameEveryFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for _, name := range sortedReportNames() {
+	for _, name := range reports.Names() {
 		t.Run(name, func(t *testing.T) {
 			base := []string{"report", name, "--lake", dir, "--as-of", "2026-04-01T00:00:00Z"}
 			code, table, stderr := runCLI(t, append(base, "--format", "table")...)

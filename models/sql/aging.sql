@@ -12,7 +12,7 @@
 -- Parameters: $as_of, $from/$to (on the lead's created_at), $by, $filters.
 WITH open_leads AS (
     SELECT s.lead_id, s.current_stage AS stage, stage_order(s.current_stage) AS ord,
-           epoch($as_of::TIMESTAMPTZ - s.current_since) / 86400 AS age_days, d.*
+           seconds_between(s.current_since, $as_of::TIMESTAMPTZ) / 86400 AS age_days, d.*
     FROM lead_stages($as_of::TIMESTAMPTZ) s JOIN lead_dims() d USING (lead_id)
     WHERE s.current_stage IN ('lead', 'mql', 'sql', 'opportunity')
       AND in_period(d.created_at, $from::TIMESTAMPTZ, $to::TIMESTAMPTZ)

@@ -27,6 +27,12 @@ CREATE OR REPLACE MACRO segment_of(size) AS
 CREATE OR REPLACE MACRO stage_order(stage) AS
     list_position(['lead', 'mql', 'sql', 'opportunity', 'customer', 'disqualified', 'recycled', 'nurture'], stage);
 
+-- seconds_between: the seconds from instant a to instant b. Subtracting
+-- two TIMESTAMPTZ values goes through ICU's calendar and costs about 8 s per
+-- million rows; the difference of their microsecond epochs is exact and
+-- about 20 times faster.
+CREATE OR REPLACE MACRO seconds_between(a, b) AS (epoch_us(b) - epoch_us(a)) / 1000000;
+
 -- in_period: x inside [from, to); a NULL bound is open.
 CREATE OR REPLACE MACRO in_period(x, p_from, p_to) AS
     (p_from IS NULL OR x >= p_from) AND (p_to IS NULL OR x < p_to);
@@ -100,15 +106,17 @@ CREATE OR REPLACE MACRO user_hours() AS TABLE
     FROM numbers;
 
 -- work_clock: working minutes from a fixed Monday (1900-01-01) up to the
--- instant t on the calendar (tz, d1, d2, ws, we). The working minutes
--- between two instants are the difference of their clocks. It counts local
--- wall-clock minutes, so a daylight-saving change (at night) neither adds
--- nor removes working time.
-CREATE OR REPLACE MACRO work_clock(t, tz, d1, d2, ws, we) AS
-      ((CAST(t AT TIME ZONE tz AS DATE) - DATE '1900-01-01') // 7) * (d2 - d1 + 1) * (we - ws)
-    + greatest(0, least((CAST(t AT TIME ZONE tz AS DATE) - DATE '1900-01-01') % 7, d2) - d1 + 1) * (we - ws)
-    + CASE WHEN isodow(t AT TIME ZONE tz) BETWEEN d1 AND d2
-           THEN least(greatest(epoch(t AT TIME ZONE tz - date_trunc('day', t AT TIME ZONE tz)) / 60 - ws, 0), we - ws)
+-- local wall-clock time lt (a TIMESTAMP already in the owner's zone) on the
+-- calendar (d1, d2, ws, we). The working minutes between two instants are
+-- the difference of their clocks. Counting local wall-clock minutes means a
+-- daylight-saving change (at night) neither adds nor removes working time.
+-- The caller converts each instant to local time once: a conversion with a
+-- per-row zone is the expensive part, and a macro repeats its argument.
+CREATE OR REPLACE MACRO work_clock(lt, d1, d2, ws, we) AS
+      ((CAST(lt AS DATE) - DATE '1900-01-01') // 7) * (d2 - d1 + 1) * (we - ws)
+    + greatest(0, least((CAST(lt AS DATE) - DATE '1900-01-01') % 7, d2) - d1 + 1) * (we - ws)
+    + CASE WHEN isodow(lt) BETWEEN d1 AND d2
+           THEN least(greatest((epoch_us(lt) - epoch_us(CAST(CAST(lt AS DATE) AS TIMESTAMP))) / 60000000 - ws, 0), we - ws)
            ELSE 0 END;
 
 -- lead_stages: per lead, the first entry into each funnel stage (f_*), the
@@ -186,19 +194,33 @@ CREATE OR REPLACE MACRO sla_instances(as_of, start_event, stop_event, clock, lim
         SELECT sp.lead_id, sp.owner_id, sp.started_at, sp.superseded_at, min(ev.at) AS stopped_at
         FROM spans sp LEFT JOIN stop_events ev
           ON ev.lead_id = sp.lead_id AND ev.at >= sp.started_at
-         AND (sp.superseded_at IS NULL OR ev.at < sp.superseded_at)
+         -- no OR here: DuckDB then turns the whole condition into a nested
+         -- loop join (minutes at a million leads) instead of hashing lead_id
+         AND ev.at < coalesce(sp.superseded_at, 'infinity'::TIMESTAMPTZ)
         GROUP BY ALL
-    ), measured AS (
+    ), clocked AS (
         SELECT s.*, coalesce(s.stopped_at, least(s.superseded_at, as_of)) AS clock_end,
                CASE WHEN clock = 'business' AND limit_workdays IS NOT NULL
                     THEN limit_workdays * (coalesce(h.we, 1020) - coalesce(h.ws, 540))
                     ELSE limit_minutes END AS limit_min,
-               CASE WHEN clock = 'business'
-                    THEN work_clock(coalesce(s.stopped_at, least(s.superseded_at, as_of)),
-                                    coalesce(h.tz, 'UTC'), coalesce(h.d1, 1), coalesce(h.d2, 5), coalesce(h.ws, 540), coalesce(h.we, 1020))
-                       - work_clock(s.started_at, coalesce(h.tz, 'UTC'), coalesce(h.d1, 1), coalesce(h.d2, 5), coalesce(h.ws, 540), coalesce(h.we, 1020))
-                    ELSE epoch(coalesce(s.stopped_at, least(s.superseded_at, as_of)) - s.started_at) / 60 END AS elapsed_min
+               coalesce(h.tz, 'UTC') AS tz, coalesce(h.d1, 1) AS d1, coalesce(h.d2, 5) AS d2,
+               coalesce(h.ws, 540) AS ws, coalesce(h.we, 1020) AS we
         FROM stopped s LEFT JOIN user_hours() h ON h.user_id = s.owner_id
+    ), localized AS (
+        SELECT *,
+               CASE WHEN clock = 'business' THEN started_at AT TIME ZONE tz END AS local_start,
+               CASE WHEN clock = 'business' THEN clock_end AT TIME ZONE tz END AS local_end
+        FROM clocked
+    -- Each instant is converted to local time once, in its own step: when
+    -- the conversion sat inside work_clock, a caller's filter on status
+    -- copied it into every place it names elapsed_min (16 s instead of 3 s
+    -- at a million leads).
+    ), measured AS (
+        SELECT lead_id, owner_id, started_at, superseded_at, stopped_at, clock_end, limit_min,
+               CASE WHEN clock = 'business'
+                    THEN work_clock(local_end, d1, d2, ws, we) - work_clock(local_start, d1, d2, ws, we)
+                    ELSE seconds_between(started_at, clock_end) / 60 END AS elapsed_min
+        FROM localized
     )
     SELECT *,
            CASE WHEN stopped_at IS NOT NULL AND elapsed_min <= limit_min THEN 'met'

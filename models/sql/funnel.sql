@@ -41,7 +41,7 @@ SELECT strftime(cohort_start, '%Y-%m-%d') AS cohort,
        to_stage,
        count(from_at) AS reached_from,
        count(*) FILTER (WHERE from_at IS NOT NULL AND to_at IS NOT NULL
-                          AND to_at <= from_at + to_seconds($window_seconds::BIGINT)) AS reached_to,
+                          AND seconds_between(from_at, to_at) <= $window_seconds::BIGINT) AS reached_to,
        reached_to / nullif(reached_from, 0) AS rate,
        period_end_utc(cohort_start, $grain, $tz) + to_seconds($window_seconds::BIGINT) > $as_of::TIMESTAMPTZ AS open
 FROM pairs

@@ -41,8 +41,8 @@ SELECT dim_value($by, source, campaign, segment, region, industry, owner, team) 
        count(*) FILTER (WHERE outcome = 'unreachable') AS unreachable,
        count(*) FILTER (WHERE outcome = 'recycled') AS recycled,
        count(*) FILTER (WHERE outcome = 'accepted') / nullif(count(decided_at), 0) AS acceptance_rate,
-       quantile_cont(epoch(decided_at - assigned_at) / 3600, 0.5) AS p50_hours_to_disposition,
-       quantile_cont(epoch(decided_at - assigned_at) / 3600, 0.9) AS p90_hours_to_disposition
+       quantile_cont(seconds_between(assigned_at, decided_at) / 3600, 0.5) AS p50_hours_to_disposition,
+       quantile_cont(seconds_between(assigned_at, decided_at) / 3600, 0.9) AS p90_hours_to_disposition
 FROM rows
 WHERE dims_pass($filters::MAP(VARCHAR, VARCHAR[]), source, campaign, segment, region, industry, owner_id, owner, team)
 GROUP BY dim

@@ -16,7 +16,7 @@ WITH firsts AS (
     FROM assignments WHERE assigned_at <= $as_of::TIMESTAMPTZ
     GROUP BY lead_id
 ), timed AS (
-    SELECT f.lead_id, epoch(min(t.occurred_at) - f.assigned_at) / 60 AS minutes
+    SELECT f.lead_id, seconds_between(f.assigned_at, min(t.occurred_at)) / 60 AS minutes
     FROM firsts f LEFT JOIN sales_touches($as_of::TIMESTAMPTZ) t
       ON t.lead_id = f.lead_id AND t.occurred_at >= f.assigned_at
     WHERE in_period(f.assigned_at, $from::TIMESTAMPTZ, $to::TIMESTAMPTZ)

@@ -11,7 +11,7 @@
 SELECT s.lead_id,
        s.current_stage AS stage,
        s.current_since AS entered_at,
-       epoch($as_of::TIMESTAMPTZ - s.current_since) / 86400 AS age_days,
+       seconds_between(s.current_since, $as_of::TIMESTAMPTZ) / 86400 AS age_days,
        ($limits::MAP(VARCHAR, DOUBLE))[s.current_stage] / 24 AS limit_days,
        d.owner_id,
        d.owner,
@@ -19,7 +19,7 @@ SELECT s.lead_id,
        d.source
 FROM lead_stages($as_of::TIMESTAMPTZ) s JOIN lead_dims() d USING (lead_id)
 WHERE s.current_stage IN ('lead', 'mql', 'sql', 'opportunity')
-  AND epoch($as_of::TIMESTAMPTZ - s.current_since) / 3600 > ($limits::MAP(VARCHAR, DOUBLE))[s.current_stage]
+  AND seconds_between(s.current_since, $as_of::TIMESTAMPTZ) / 3600 > ($limits::MAP(VARCHAR, DOUBLE))[s.current_stage]
   AND in_period(d.created_at, $from::TIMESTAMPTZ, $to::TIMESTAMPTZ)
   AND dims_pass($filters::MAP(VARCHAR, VARCHAR[]), d.source, d.campaign, d.segment, d.region, d.industry, d.owner_id, d.owner, d.team)
 ORDER BY age_days DESC, s.lead_id;

@@ -34,9 +34,9 @@ SELECT strftime(period_start(sp.entered_at, $grain, $tz), '%Y-%m-%d') AS period,
        sp.stage,
        count(*) AS n,
        count(*) FILTER (WHERE sp.left_at IS NULL) AS still_in_stage,
-       quantile_cont(epoch(coalesce(sp.left_at, $as_of::TIMESTAMPTZ) - sp.entered_at) / 3600, 0.5) AS p50_hours,
-       quantile_cont(epoch(coalesce(sp.left_at, $as_of::TIMESTAMPTZ) - sp.entered_at) / 3600, 0.75) AS p75_hours,
-       quantile_cont(epoch(coalesce(sp.left_at, $as_of::TIMESTAMPTZ) - sp.entered_at) / 3600, 0.9) AS p90_hours
+       quantile_cont(seconds_between(sp.entered_at, coalesce(sp.left_at, $as_of::TIMESTAMPTZ)) / 3600, 0.5) AS p50_hours,
+       quantile_cont(seconds_between(sp.entered_at, coalesce(sp.left_at, $as_of::TIMESTAMPTZ)) / 3600, 0.75) AS p75_hours,
+       quantile_cont(seconds_between(sp.entered_at, coalesce(sp.left_at, $as_of::TIMESTAMPTZ)) / 3600, 0.9) AS p90_hours
 FROM spans sp JOIN lead_dims() d USING (lead_id)
 WHERE dims_pass($filters::MAP(VARCHAR, VARCHAR[]), d.source, d.campaign, d.segment, d.region, d.industry, d.owner_id, d.owner, d.team)
 GROUP BY period, dim, sp.stage, sp.ord
