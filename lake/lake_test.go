@@ -170,3 +170,30 @@ func TestOpenWithoutManifest(t *testing.T) {
 }
 
 var testNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+func TestMemoComputesOnceAndForgetsErrors(t *testing.T) {
+	var l Lake
+	calls := 0
+	failing := errors.New("boom")
+	for i, want := range []struct {
+		fail    bool
+		wantErr bool
+		wantV   any
+		calls   int
+	}{
+		{fail: true, wantErr: true, calls: 1}, // an error is not remembered...
+		{wantV: 1, calls: 2},                  // ...so the next call computes
+		{wantV: 1, calls: 2},                  // and later calls reuse it
+	} {
+		v, err := l.Memo("k", func() (any, error) {
+			calls++
+			if want.fail {
+				return nil, failing
+			}
+			return calls - 1, nil
+		})
+		if (err != nil) != want.wantErr || (!want.wantErr && v != want.wantV) || calls != want.calls {
+			t.Fatalf("call %d: got %v, %v after %d computations; want %v, error %v, %d", i, v, err, calls, want.wantV, want.wantErr, want.calls)
+		}
+	}
+}

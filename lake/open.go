@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -17,6 +18,9 @@ type Lake struct {
 	Dir      string
 	Manifest Manifest
 	DB       *sql.DB
+
+	memoMu sync.Mutex
+	memo   map[string]any
 }
 
 // Open reads the manifest and opens DuckDB with one view per canonical table.
@@ -39,6 +43,27 @@ func Open(ctx context.Context, dir string) (*Lake, error) {
 		}
 	}
 	return &Lake{Dir: dir, Manifest: m, DB: db}, nil
+}
+
+// Memo returns what fn computed for key on this lake, calling fn only the
+// first time. A Lake is one committed state that never changes, so setup
+// done on its DuckDB and values derived from its data alone hold for its
+// whole life. An error is returned and not remembered.
+func (l *Lake) Memo(key string, fn func() (any, error)) (any, error) {
+	l.memoMu.Lock()
+	defer l.memoMu.Unlock()
+	if v, ok := l.memo[key]; ok {
+		return v, nil
+	}
+	v, err := fn()
+	if err != nil {
+		return nil, err
+	}
+	if l.memo == nil {
+		l.memo = map[string]any{}
+	}
+	l.memo[key] = v
+	return v, nil
 }
 
 // Close releases DuckDB.
@@ -64,14 +89,15 @@ func tableSelect(t Table, root string, tf TableFiles) string {
 	}
 	paths := make([]string, len(tf.Files))
 	for i, f := range tf.Files {
-		paths[i] = stringLiteral(filepath.Join(root, f.Path))
+		paths[i] = Literal(filepath.Join(root, f.Path))
 	}
 	// hive_partitioning is off: the month= directories are for other engines;
 	// the files hold every column, typed.
 	return fmt.Sprintf("SELECT %s FROM read_parquet([%s], hive_partitioning = false)", t.selectList(), strings.Join(paths, ", "))
 }
 
-// stringLiteral quotes a path for DDL, where DuckDB takes no parameters.
-func stringLiteral(s string) string {
+// Literal quotes a string (a file path) as a SQL literal for the statements
+// where DuckDB takes no bound parameter: DDL, COPY and SET.
+func Literal(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }

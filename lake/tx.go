@@ -100,7 +100,7 @@ func (tx *Tx) begin(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("open staging connection: %w", err)
 	}
-	if _, err := tx.conn.ExecContext(ctx, "SET temp_directory = "+stringLiteral(filepath.Join(tx.staging, "tmp"))); err != nil {
+	if _, err := tx.conn.ExecContext(ctx, "SET temp_directory = "+Literal(filepath.Join(tx.staging, "tmp"))); err != nil {
 		return fmt.Errorf("set temp directory: %w", err)
 	}
 	root := filepath.Join(tx.dir, prev.Root)
@@ -284,7 +284,7 @@ func (tx *Tx) mergeTable(ctx context.Context, t Table, staged map[string]string)
 	if _, err := tx.conn.ExecContext(ctx, "SET threads = 1"); err != nil {
 		return nil, fmt.Errorf("merge %s: %w", t.Name, err)
 	}
-	_, err := tx.conn.ExecContext(ctx, fmt.Sprintf("COPY _merged TO %s (FORMAT parquet, COMPRESSION zstd%s)", stringLiteral(target), partBy))
+	_, err := tx.conn.ExecContext(ctx, fmt.Sprintf("COPY _merged TO %s (FORMAT parquet, COMPRESSION zstd%s)", Literal(target), partBy))
 	if _, resetErr := tx.conn.ExecContext(ctx, "RESET threads"); err == nil && resetErr != nil {
 		err = resetErr
 	}

@@ -188,10 +188,10 @@ func (c Config) stuckHours() (map[string]float64, error) {
 	return out, nil
 }
 
-// firstTouchLimit is the limit that separates pending from no response: the
+// FirstTouchLimit is the limit that separates pending from no response: the
 // first SLA that starts at assignment and stops at the first sales touch,
 // else 60 minutes.
-func (c Config) firstTouchLimit() time.Duration {
+func (c Config) FirstTouchLimit() time.Duration {
 	for _, s := range c.SLAs {
 		if s.Start == "assignment" && s.Stop == "first_sales_touch" {
 			if d, err := ParseDuration(s.Limit); err == nil {

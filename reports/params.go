@@ -209,7 +209,7 @@ func prepare(ctx context.Context, l *lake.Lake, report string, by []string, p Pa
 	if err := p.check(report, by); err != nil {
 		return p, err
 	}
-	if err := models.Prepare(ctx, l.DB); err != nil {
+	if err := prepareModels(ctx, l); err != nil {
 		return p, err
 	}
 	if p.AsOf.IsZero() {
@@ -222,12 +222,31 @@ func prepare(ctx context.Context, l *lake.Lake, report string, by []string, p Pa
 	return p, nil
 }
 
+// prepareModels creates the models' macros on l's DuckDB, once per lake.
+func prepareModels(ctx context.Context, l *lake.Lake) error {
+	_, err := l.Memo("models.prepared", func() (any, error) {
+		return nil, models.Prepare(ctx, l.DB)
+	})
+	return err
+}
+
 // LatestEvent is the time of the newest event in the lake: the default
-// as-of time.
+// as-of time. It is looked up once per lake.
 func LatestEvent(ctx context.Context, l *lake.Lake) (time.Time, error) {
-	if err := models.Prepare(ctx, l.DB); err != nil {
+	// Before Memo, whose lock a nested Memo call would wait on forever.
+	if err := prepareModels(ctx, l); err != nil {
 		return time.Time{}, err
 	}
+	v, err := l.Memo("reports.latest_event", func() (any, error) {
+		return latestEvent(ctx, l)
+	})
+	if err != nil {
+		return time.Time{}, err
+	}
+	return v.(time.Time), nil
+}
+
+func latestEvent(ctx context.Context, l *lake.Lake) (time.Time, error) {
 	st, err := models.Bind("latest_event", nil)
 	if err != nil {
 		return time.Time{}, err

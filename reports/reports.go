@@ -172,7 +172,7 @@ func Response(ctx context.Context, l *lake.Lake, p Params, cfg Config) (Result[R
 	if err != nil {
 		return Result[ResponseRow]{}, err
 	}
-	return run[ResponseRow](ctx, l, "response", "response", p, map[string]any{"limit_minutes": cfg.firstTouchLimit().Minutes()})
+	return run[ResponseRow](ctx, l, "response", "response", p, map[string]any{"limit_minutes": cfg.FirstTouchLimit().Minutes()})
 }
 
 // CurveRow is one response bucket of the speed-to-lead curve.

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/handoff-dev/handoff/lake"
 )
 
 // Formats are the output formats of a report.
@@ -206,7 +208,7 @@ func WriteParquet(ctx context.Context, db *sql.DB, tb Table, path string) error 
 		return fmt.Errorf("parquet output: %w", err)
 	}
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
-	if _, err := conn.ExecContext(ctx, "COPY "+table+" TO "+quoteString(tmp)+" (FORMAT parquet, COMPRESSION zstd)"); err != nil {
+	if _, err := conn.ExecContext(ctx, "COPY "+table+" TO "+lake.Literal(tmp)+" (FORMAT parquet, COMPRESSION zstd)"); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("parquet output %s: %w", path, err)
 	}
@@ -234,6 +236,3 @@ func duckType(k reflect.Kind) string {
 
 // quoteIdent quotes a column name for DDL; names come from the row types.
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
-// quoteString quotes a path for COPY, which takes no bound parameter.
-func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

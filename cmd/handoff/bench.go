@@ -18,6 +18,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2" // the baseline opens DuckDB directly
 
 	"github.com/handoff-dev/handoff/ingest"
+	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/sample"
 )
 
@@ -29,9 +30,10 @@ func benchCommand(e *env) *cobra.Command {
 absolute times on shared machines are noise. Each side runs in its own child
 process so its peak memory (max RSS) is its own. docs/benchmarks.md keeps
 the figures with the command that produced them.`,
-		Example: `  handoff bench ingest --leads 1000000 --dir /tmp/bench`,
+		Example: `  handoff bench ingest --leads 1000000 --dir /tmp/bench
+  handoff bench reports --leads 1000000 --dir /tmp/bench`,
 	}
-	cmd.AddCommand(benchIngestCommand(e), benchChildCommand(e))
+	cmd.AddCommand(benchIngestCommand(e), benchReportsCommand(e), benchChildCommand(e), benchChildReportCommand(e))
 	return cmd
 }
 
@@ -159,8 +161,8 @@ func copyBaseline(ctx context.Context, data, out string) error {
 	}
 	for _, f := range files {
 		target := filepath.Join(out, strings.TrimSuffix(filepath.Base(f), ".csv")+".parquet")
-		q := fmt.Sprintf("COPY (SELECT * FROM read_csv('%s', header = true)) TO '%s' (FORMAT parquet, COMPRESSION zstd)",
-			strings.ReplaceAll(f, "'", "''"), strings.ReplaceAll(target, "'", "''"))
+		q := fmt.Sprintf("COPY (SELECT * FROM read_csv(%s, header = true)) TO %s (FORMAT parquet, COMPRESSION zstd)",
+			lake.Literal(f), lake.Literal(target))
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("baseline copy of %s: %w", f, err)
 		}
