@@ -158,6 +158,7 @@ func (s SLA) slaArgs() (map[string]any, error) {
 		clock = "calendar"
 	}
 	args := map[string]any{
+		"sla_name":       s.Name,
 		"start_event":    s.Start,
 		"stop_event":     s.Stop,
 		"clock":          clock,

@@ -202,16 +202,6 @@ type SLARow struct {
 	Compliance *float64 `col:"compliance"`
 }
 
-// slaRowModel is what the model returns; the SLA name is added in Go.
-type slaRowModel struct {
-	Dim        *string  `col:"dim"`
-	Met        int64    `col:"met"`
-	Breached   int64    `col:"breached"`
-	Pending    int64    `col:"pending"`
-	Superseded int64    `col:"superseded"`
-	Compliance *float64 `col:"compliance"`
-}
-
 // SLADimensions are the breakdowns of the SLA reports.
 var SLADimensions = append(append([]string(nil), Dimensions...), "week")
 
@@ -227,14 +217,11 @@ func SLACompliance(ctx context.Context, l *lake.Lake, p Params, cfg Config) (Res
 		if err != nil {
 			return out, fmt.Errorf("sla %s: %w", s.Name, err)
 		}
-		r, err := run[slaRowModel](ctx, l, "sla", "sla", p, args)
+		r, err := run[SLARow](ctx, l, "sla", "sla", p, args)
 		if err != nil {
 			return out, fmt.Errorf("sla %s: %w", s.Name, err)
 		}
-		for _, m := range r.Rows {
-			out.Rows = append(out.Rows, SLARow{SLA: s.Name, Dim: m.Dim, Met: m.Met, Breached: m.Breached,
-				Pending: m.Pending, Superseded: m.Superseded, Compliance: m.Compliance})
-		}
+		out.Rows = append(out.Rows, r.Rows...)
 	}
 	return out, nil
 }
@@ -242,19 +229,6 @@ func SLACompliance(ctx context.Context, l *lake.Lake, p Params, cfg Config) (Res
 // BreachRow is one breached SLA instance.
 type BreachRow struct {
 	SLA            string     `col:"sla"`
-	LeadID         string     `col:"lead_id"`
-	OwnerID        *string    `col:"owner_id"`
-	Owner          string     `col:"owner"`
-	Team           string     `col:"team"`
-	Source         string     `col:"source"`
-	StartedAt      time.Time  `col:"started_at"`
-	StoppedAt      *time.Time `col:"stopped_at"`
-	LimitMinutes   float64    `col:"limit_minutes"`
-	ElapsedMinutes float64    `col:"elapsed_minutes"`
-	LateMinutes    float64    `col:"late_minutes"`
-}
-
-type breachRowModel struct {
 	LeadID         string     `col:"lead_id"`
 	OwnerID        *string    `col:"owner_id"`
 	Owner          string     `col:"owner"`
@@ -285,15 +259,11 @@ func SLABreaches(ctx context.Context, l *lake.Lake, p Params, cfg Config, only s
 		if err != nil {
 			return out, fmt.Errorf("sla %s: %w", s.Name, err)
 		}
-		r, err := run[breachRowModel](ctx, l, "sla-breaches", "sla_breaches", p, args)
+		r, err := run[BreachRow](ctx, l, "sla-breaches", "sla_breaches", p, args)
 		if err != nil {
 			return out, fmt.Errorf("sla %s: %w", s.Name, err)
 		}
-		for _, m := range r.Rows {
-			out.Rows = append(out.Rows, BreachRow{SLA: s.Name, LeadID: m.LeadID, OwnerID: m.OwnerID, Owner: m.Owner,
-				Team: m.Team, Source: m.Source, StartedAt: m.StartedAt, StoppedAt: m.StoppedAt,
-				LimitMinutes: m.LimitMinutes, ElapsedMinutes: m.ElapsedMinutes, LateMinutes: m.LateMinutes})
-		}
+		out.Rows = append(out.Rows, r.Rows...)
 	}
 	if !found {
 		return out, fmt.Errorf("%w: no SLA named %q in the config", ErrBadParam, only)

@@ -12,7 +12,7 @@
 -- Breakdowns: owner and team are the instance's owner (the assignee, or the
 -- lead's owner for an mql start); week is of the start in $tz.
 -- Parameters: $as_of, $from/$to (on the start), $tz, $by, $filters, and the
--- SLA's own parameters above.
+-- SLA's own parameters above; $sla_name is echoed in the sla column.
 WITH inst AS (
     SELECT i.*, d.source, d.campaign, d.segment, d.region, d.industry,
            blank(coalesce(u.name, i.owner_id)) AS owner, blank(u.team) AS team
@@ -22,7 +22,8 @@ WITH inst AS (
     LEFT JOIN users u ON u.user_id = i.owner_id
     WHERE in_period(i.started_at, $from::TIMESTAMPTZ, $to::TIMESTAMPTZ)
 )
-SELECT CASE $by WHEN 'week' THEN strftime(period_start(started_at, 'week', $tz), '%Y-%m-%d')
+SELECT $sla_name::VARCHAR AS sla,
+       CASE $by WHEN 'week' THEN strftime(period_start(started_at, 'week', $tz), '%Y-%m-%d')
                 ELSE dim_value($by, source, campaign, segment, region, industry, owner, team) END AS dim,
        count(*) FILTER (WHERE status = 'met') AS met,
        count(*) FILTER (WHERE status = 'breached') AS breached,
@@ -32,5 +33,5 @@ SELECT CASE $by WHEN 'week' THEN strftime(period_start(started_at, 'week', $tz),
            / nullif(count(*) FILTER (WHERE status IN ('met', 'breached')), 0) AS compliance
 FROM inst
 WHERE dims_pass($filters::MAP(VARCHAR, VARCHAR[]), source, campaign, segment, region, industry, owner_id, owner, team)
-GROUP BY ALL
+GROUP BY dim
 ORDER BY dim;

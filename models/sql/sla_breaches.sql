@@ -7,7 +7,8 @@
 -- stopped_at is NULL. Ordered by late_minutes descending, then start time
 -- and lead_id.
 -- Parameters: as sla.sql.
-SELECT i.lead_id,
+SELECT $sla_name::VARCHAR AS sla,
+       i.lead_id,
        i.owner_id,
        blank(coalesce(u.name, i.owner_id)) AS owner,
        blank(u.team) AS team,
