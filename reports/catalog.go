@@ -8,60 +8,84 @@ import (
 )
 
 // Spec is one report as the command line, the API and the benchmark name
-// it: a short description and a way to compute it as a flat table.
+// it: a short description, its columns, the breakdowns it accepts and a way
+// to compute it as a flat table.
 type Spec struct {
 	Name  string
 	Short string
+	// Columns are the output columns without a breakdown. With one, the
+	// breakdown's column, named after the dimension, is added where the
+	// row type holds it (docs/reports.md).
+	Columns []Column
+	// By are the breakdowns the report accepts; none when empty.
+	By []string
 	// Run computes the report. only narrows sla-breaches to one SLA; the
 	// other reports ignore it.
 	Run func(ctx context.Context, l *lake.Lake, p Params, cfg Config, only string) (Table, error)
 }
 
-// table adapts a typed report to a flat table.
-func table[T any](r Result[T], err error) (Table, error) {
-	return r.Table(), err
+// entry makes the Spec of a report whose rows are T.
+func entry[T any](name, short string, by []string, run func(context.Context, *lake.Lake, Params, Config, string) (Result[T], error)) Spec {
+	return Spec{
+		Name: name, Short: short, By: by,
+		Columns: Result[T]{}.Table().Columns,
+		Run: func(ctx context.Context, l *lake.Lake, p Params, cfg Config, only string) (Table, error) {
+			r, err := run(ctx, l, p, cfg, only)
+			return r.Table(), err
+		},
+	}
 }
 
 var catalog = []Spec{
-	{"aging", "leads open in each stage now, by age bucket", func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Table, error) {
-		return table(Aging(ctx, l, p))
-	}},
-	{"flow", "stage entries per period, re-entries included", func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Table, error) {
-		return table(Flow(ctx, l, p))
-	}},
-	{"funnel", "cohort conversion between stages (cohort = period of entry)", func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Table, error) {
-		return table(Funnel(ctx, l, p))
-	}},
-	{"marketing-sla", "MQLs delivered per month and segment against the commitment", func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Table, error) {
-		return table(MarketingSLA(ctx, l, p, cfg))
-	}},
-	{"quality", "sales dispositions of handed-off leads, acceptance rate", func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Table, error) {
-		return table(Quality(ctx, l, p))
-	}},
-	{"rejections", "rejection reasons ranked", func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Table, error) {
-		return table(RejectionReasons(ctx, l, p))
-	}},
-	{"response", "speed to lead: assignment to first sales touch, percentiles and buckets", func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Table, error) {
-		return table(Response(ctx, l, p, cfg))
-	}},
-	{"response-curve", "conversion to sql and opportunity by response bucket", func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Table, error) {
-		return table(ResponseCurve(ctx, l, p))
-	}},
-	{"sla", "met / breached / pending per configured SLA", func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Table, error) {
-		return table(SLACompliance(ctx, l, p, cfg))
-	}},
-	{"sla-breaches", "breached SLA instances, worst first (--sla NAME for one)", func(ctx context.Context, l *lake.Lake, p Params, cfg Config, only string) (Table, error) {
-		return table(SLABreaches(ctx, l, p, cfg, only))
-	}},
-	{"sources", "per source (--by campaign): funnel, won revenue, spend, cost per lead/MQL/customer, ROI", func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Table, error) {
-		return table(Sources(ctx, l, p))
-	}},
-	{"stuck", "leads past their stage's limit, oldest first, with owner", func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Table, error) {
-		return table(Stuck(ctx, l, p, cfg))
-	}},
-	{"time-in-stage", "p50/p75/p90 hours spent in each stage, per period of entry", func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Table, error) {
-		return table(TimeInStage(ctx, l, p))
-	}},
+	entry("aging", "leads open in each stage now, by age bucket", Dimensions,
+		func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Result[AgingRow], error) {
+			return Aging(ctx, l, p)
+		}),
+	entry("flow", "stage entries per period, re-entries included", Dimensions,
+		func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Result[FlowRow], error) {
+			return Flow(ctx, l, p)
+		}),
+	entry("funnel", "cohort conversion between stages (cohort = period of entry)", Dimensions,
+		func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Result[FunnelRow], error) {
+			return Funnel(ctx, l, p)
+		}),
+	entry("marketing-sla", "MQLs delivered per month and segment against the commitment", nil,
+		func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Result[MarketingSLARow], error) {
+			return MarketingSLA(ctx, l, p, cfg)
+		}),
+	entry("quality", "sales dispositions of handed-off leads, acceptance rate", Dimensions,
+		func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Result[QualityRow], error) {
+			return Quality(ctx, l, p)
+		}),
+	entry("rejections", "rejection reasons ranked", Dimensions,
+		func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Result[RejectionRow], error) {
+			return RejectionReasons(ctx, l, p)
+		}),
+	entry("response", "speed to lead: assignment to first sales touch, percentiles and buckets", ResponseDimensions,
+		func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Result[ResponseRow], error) {
+			return Response(ctx, l, p, cfg)
+		}),
+	entry("response-curve", "conversion to sql and opportunity by response bucket", Dimensions,
+		func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Result[CurveRow], error) {
+			return ResponseCurve(ctx, l, p)
+		}),
+	entry("sla", "met / breached / pending per configured SLA", SLADimensions,
+		func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Result[SLARow], error) {
+			return SLACompliance(ctx, l, p, cfg)
+		}),
+	entry("sla-breaches", "breached SLA instances, worst first (--sla NAME for one)", nil, SLABreaches),
+	entry("sources", "per source (--by campaign): funnel, won revenue, spend, cost per lead/MQL/customer, ROI", []string{"campaign"},
+		func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Result[SourceRow], error) {
+			return Sources(ctx, l, p)
+		}),
+	entry("stuck", "leads past their stage's limit, oldest first, with owner", nil,
+		func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Result[StuckRow], error) {
+			return Stuck(ctx, l, p, cfg)
+		}),
+	entry("time-in-stage", "p50/p75/p90 hours spent in each stage, per period of entry", Dimensions,
+		func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Result[TimeInStageRow], error) {
+			return TimeInStage(ctx, l, p)
+		}),
 }
 
 // Catalog lists every report, sorted by name.

@@ -24,6 +24,8 @@ type Result[T any] struct {
 type Column struct {
 	Name string
 	Kind reflect.Kind // String, Int64, Float64, Bool, or Struct for time
+	// Nullable columns may hold NULL (nil in a row).
+	Nullable bool
 }
 
 // Table is a report flattened for writers: columns in order and one slice
@@ -54,13 +56,14 @@ func (r Result[T]) Table() Table {
 			name = r.Params.By
 		}
 		kind := f.Type.Kind()
-		if kind == reflect.Pointer {
+		nullable := kind == reflect.Pointer
+		if nullable {
 			kind = f.Type.Elem().Kind()
 		}
 		if kind == reflect.Int {
 			kind = reflect.Int64
 		}
-		t.Columns = append(t.Columns, Column{Name: name, Kind: kind})
+		t.Columns = append(t.Columns, Column{Name: name, Kind: kind, Nullable: nullable})
 		fields = append(fields, i)
 	}
 	for _, row := range r.Rows {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/handoff-dev/handoff/ingest"
 	"github.com/handoff-dev/handoff/lake"
+	"github.com/handoff-dev/handoff/reports"
+	"github.com/handoff-dev/handoff/server"
 )
 
 func demoCommand(e *env) *cobra.Command {
@@ -22,10 +24,9 @@ func demoCommand(e *env) *cobra.Command {
 		Long: `The whole job on built-in sample data: generates a year of one company's
 Salesforce (North America), HubSpot (EMEA) and Marketo (APAC) exports,
 ingests them through the real importers into a Parquet lake (quarantining the
-rows spoiled on purpose), and prints what is in the lake and where.
-
-Dashboards are not served yet; --addr and --no-serve are accepted so scripts
-written now keep working when they are.`,
+rows spoiled on purpose), prints what is in the lake and where, then serves
+the reports on --addr (127.0.0.1:8080) until Ctrl-C, as 'handoff serve'
+would. --no-serve stops after ingesting.`,
 		Example: `  handoff demo
   handoff demo --dir /tmp/handoff-demo --leads 50000 --seed 7`,
 		Args: args(cobra.NoArgs),
@@ -62,12 +63,16 @@ written now keep working when they are.`,
 				len(gen.BadRows), filepath.Join(exports, "bad_rows.json"))
 			fmt.Fprintf(e.stdout, "Query it with DuckDB: SELECT * FROM read_parquet('%s/current/leads/**/*.parquet')\n", lakeDir)
 			fmt.Fprintf(e.stdout, "See the numbers: handoff report funnel --lake %s   (also response, sla, sources, stuck, quality: docs/reports.md)\n", lakeDir)
-			return nil
+			if noServe {
+				return nil
+			}
+			l.Close()
+			return serveLake(cmd.Context(), e, lakeDir, reports.DefaultConfig(), addr)
 		},
 	}
 	g.register(cmd, 5000, false)
 	cmd.Flags().StringVar(&dir, "dir", "handoff-demo", "working directory for the exports and the lake")
-	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "where the dashboards will be served")
+	cmd.Flags().StringVar(&addr, "addr", server.DefaultAddr, "where to serve the reports")
 	cmd.Flags().BoolVar(&noServe, "no-serve", false, "stop after ingesting")
 	return cmd
 }

@@ -61,26 +61,10 @@ A filter may repeat: values of one dimension are ORed, dimensions ANDed.`,
 			if format == "parquet" && out == "" {
 				return usagef("--format parquet writes a file: give --out FILE")
 			}
-			p := reports.Params{TZ: tz, Grain: grain, By: by, Clock: clock}
-			var err error
-			if p.From, err = parseDate("--from", from); err != nil {
-				return err
-			}
-			if p.To, err = parseDate("--to", to); err != nil {
-				return err
-			}
-			if asOf != "" {
-				if p.AsOf, err = parseInstant(asOf, tz); err != nil {
-					return err
-				}
-			}
-			if window != "" {
-				if p.Window, err = reports.ParseDuration(window); err != nil {
-					return usageError{err}
-				}
-			}
-			if p.Filters, err = parseFilters(filters); err != nil {
-				return err
+			p, err := reports.Query{From: from, To: to, AsOf: asOf, TZ: tz, Grain: grain, Window: window,
+				By: by, Clock: clock, Filters: filters, Flags: true}.Params()
+			if err != nil {
+				return usageError{err}
 			}
 			cfg := reports.DefaultConfig()
 			if configPath != "" {
@@ -125,49 +109,6 @@ A filter may repeat: values of one dimension are ORed, dimensions ANDed.`,
 	f.StringVar(&configPath, "config", "", "handoff.yaml with a reports: section (SLAs, stuck limits, MQL commitments)")
 	f.StringVar(&sla, "sla", "", "sla-breaches: only this SLA")
 	return cmd
-}
-
-func parseDate(flag, s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return time.Time{}, usagef("%s %q: want a date as YYYY-MM-DD", flag, s)
-	}
-	return d, nil
-}
-
-// parseInstant reads --as-of: RFC 3339, or a date meaning the end of that
-// day in the reporting zone.
-func parseInstant(s, tz string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return time.Time{}, usagef("--as-of %q: want RFC 3339 (2026-10-31T18:00:00Z) or a date (2026-10-31)", s)
-	}
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		return time.Time{}, usagef("--tz %q is not a time zone (use an IANA name such as Europe/Berlin)", tz)
-	}
-	return time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc).Add(-time.Microsecond), nil
-}
-
-func parseFilters(fs []string) (map[string][]string, error) {
-	if len(fs) == 0 {
-		return nil, nil
-	}
-	out := map[string][]string{}
-	for _, f := range fs {
-		dim, value, ok := strings.Cut(f, "=")
-		if !ok || dim == "" {
-			return nil, usagef("--filter %q: want DIM=VALUE, e.g. --filter source=webinar", f)
-		}
-		out[strings.TrimSpace(dim)] = append(out[strings.TrimSpace(dim)], value)
-	}
-	return out, nil
 }
 
 func writeReport(ctx context.Context, e *env, l *lake.Lake, tb reports.Table, format, out string) error {

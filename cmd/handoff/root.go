@@ -64,6 +64,11 @@ and shows what landed.`,
 			if err := level.UnmarshalText([]byte(e.logLevel)); err != nil {
 				return usagef("--log-level %q: use debug, info, warn or error", e.logLevel)
 			}
+			// A server logs each request at info: show them unless told
+			// otherwise.
+			if (cmd.Name() == "serve" || cmd.Name() == "demo") && !cmd.Flags().Changed("log-level") {
+				level = slog.LevelInfo
+			}
 			opts := &slog.HandlerOptions{Level: level}
 			switch e.logFormat {
 			case "text":
@@ -84,7 +89,7 @@ and shows what landed.`,
 	root.PersistentFlags().StringVar(&e.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&e.logFormat, "log-format", "text", "log format: text or json")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(ingestCommand(e), generateCommand(e), demoCommand(e), reportCommand(e), benchCommand(e))
+	root.AddCommand(ingestCommand(e), generateCommand(e), demoCommand(e), reportCommand(e), serveCommand(e), benchCommand(e))
 
 	err := root.ExecuteContext(ctx)
 	if err == nil {

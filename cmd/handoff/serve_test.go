@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer is written by the serving goroutine and read by the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestServeAnswersAndStopsOnSignal(t *testing.T) {
+	lakeDir := fixtureLake(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--lake", lakeDir, "--addr", addr, "--log-format", "json"}, strings.NewReader(""), &out, &errOut)
+	}()
+
+	client := &http.Client{Timeout: 30 * time.Second}
+	var resp *http.Response
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		resp, err = client.Get("http://" + addr + "/api/v1/reports/funnel?as_of=2026-04-01T00:00:00Z&format=csv")
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("server never answered: %v\n%s%s", err, out.String(), errOut.String())
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("funnel: %d", resp.StatusCode)
+	}
+
+	cancel() // what Ctrl-C does through main's signal context
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Fatalf("exit %d\n%s%s", code, out.String(), errOut.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop within 15 s of the signal")
+	}
+	if !strings.Contains(out.String(), "Serving "+lakeDir+" on http://"+addr) || !strings.Contains(out.String(), "Stopped.") {
+		t.Errorf("output:\n%s", out.String())
+	}
+	// One structured log line per request, at info by default.
+	var logged bool
+	for _, line := range strings.Split(strings.TrimSpace(errOut.String()), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == "request" && rec["path"] == "/api/v1/reports/funnel" && rec["status"] == 200.0 {
+			logged = true
+		}
+	}
+	if !logged {
+		t.Errorf("no JSON request log for the funnel request:\n%s", errOut.String())
+	}
+}
+
+func TestServeNeedsALake(t *testing.T) {
+	if code, _, errOut := runCLI(t, "serve"); code != exitUsage || !strings.Contains(errOut, "--lake") {
+		t.Fatalf("serve without --lake: %d %s", code, errOut)
+	}
+}

@@ -1,0 +1,182 @@
+package server
+
+import (
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/handoff-dev/handoff/reports"
+)
+
+// openAPIDocument describes the API. It is built from the report catalog,
+// so a report, column or breakdown added there is documented here; a test
+// checks the document against the routes and the JSON they return.
+func openAPIDocument() map[string]any {
+	errorResponse := func(what string) map[string]any {
+		return map[string]any{"description": what, "content": map[string]any{
+			"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}
+	}
+	paths := map[string]any{
+		"/": map[string]any{"get": map[string]any{
+			"summary":   "A page listing the reports, for a person.",
+			"responses": map[string]any{"200": map[string]any{"description": "HTML", "content": map[string]any{"text/html": map[string]any{"schema": str()}}}},
+		}},
+		"/healthz": map[string]any{"get": map[string]any{
+			"summary":   "The process is up.",
+			"responses": map[string]any{"200": jsonObject("ok", map[string]any{"status": str()})},
+		}},
+		"/readyz": map[string]any{"get": map[string]any{
+			"summary": "The lake holds events to report on.",
+			"responses": map[string]any{
+				"200": jsonObject("ready", map[string]any{"status": str(), "generation": integer(), "leads": integer(), "latest_event": dateTime()}),
+				"503": jsonObject("not ready, with the reason", map[string]any{"status": str(), "reason": str()}),
+			},
+		}},
+		"/api/v1/openapi.json": map[string]any{"get": map[string]any{
+			"summary":   "This document.",
+			"responses": map[string]any{"200": map[string]any{"description": "OpenAPI 3.1 document"}},
+		}},
+		"/api/v1/reports": map[string]any{"get": map[string]any{
+			"summary": "Every report with its columns and breakdowns.",
+			"responses": map[string]any{"200": jsonObject("the reports", map[string]any{"reports": map[string]any{
+				"type": "array", "items": map[string]any{"type": "object", "properties": map[string]any{
+					"name": str(), "description": str(),
+					"columns": map[string]any{"type": "array", "items": str()},
+					"by":      map[string]any{"type": "array", "items": str()},
+				}},
+			}})},
+		}},
+	}
+	schemas := map[string]any{
+		"Error": map[string]any{"type": "object", "required": []string{"error"}, "properties": map[string]any{"error": str()}},
+	}
+	for _, spec := range reports.Catalog() {
+		rowName := schemaName(spec.Name) + "Row"
+		props := map[string]any{}
+		var required []string
+		for _, col := range spec.Columns {
+			props[col.Name] = columnSchema(col)
+			required = append(required, col.Name)
+		}
+		schemas[rowName] = map[string]any{
+			"type": "object", "properties": props, "required": required,
+			"description": "One row. With by=DIM a column named DIM is added (string).",
+		}
+		params := commonParameters()
+		if len(spec.By) > 0 {
+			params = append(params, map[string]any{"name": "by", "in": "query", "description": "break down by a dimension",
+				"schema": map[string]any{"type": "string", "enum": spec.By}})
+		}
+		if spec.Name == "sla-breaches" {
+			params = append(params, map[string]any{"name": "sla", "in": "query", "description": "only this SLA", "schema": str()})
+		}
+		paths["/api/v1/reports/"+spec.Name] = map[string]any{"get": map[string]any{
+			"summary":    spec.Short,
+			"parameters": params,
+			"responses": map[string]any{
+				"200": map[string]any{
+					"description": "the report (json), or its rows as CSV or Parquet (format=csv|parquet)",
+					"headers": map[string]any{
+						"X-Total-Rows":      map[string]any{"description": "rows before offset and limit", "schema": integer()},
+						"X-Lake-Generation": map[string]any{"description": "the lake state the numbers come from", "schema": integer()},
+						"X-Cache":           map[string]any{"description": "hit or miss", "schema": str()},
+					},
+					"content": map[string]any{
+						"application/json": map[string]any{"schema": map[string]any{
+							"type": "object", "required": []string{"report", "params", "as_of", "columns", "rows"},
+							"properties": map[string]any{
+								"report":  str(),
+								"params":  map[string]any{"type": "object"},
+								"as_of":   dateTime(),
+								"columns": map[string]any{"type": "array", "items": str()},
+								"rows":    map[string]any{"type": "array", "items": map[string]any{"$ref": "#/components/schemas/" + rowName}},
+							},
+						}},
+						"text/csv":                       map[string]any{"schema": str()},
+						"application/vnd.apache.parquet": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}},
+					},
+				},
+				"400": errorResponse("a parameter is wrong; the message names it"),
+				"503": errorResponse("the lake holds nothing yet"),
+			},
+		}}
+	}
+	return map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{
+			"title":       "handoff",
+			"version":     "1",
+			"description": "Marketing-to-sales handoff metrics over a Parquet lake. Columns are defined in docs/reports.md.",
+		},
+		"paths":      paths,
+		"components": map[string]any{"schemas": schemas},
+	}
+}
+
+func commonParameters() []any {
+	q := func(name, description string, schema map[string]any) any {
+		return map[string]any{"name": name, "in": "query", "description": description, "schema": schema}
+	}
+	params := []any{
+		q("from", "first day of the period, YYYY-MM-DD, in tz", map[string]any{"type": "string", "format": "date"}),
+		q("to", "last day of the period, YYYY-MM-DD, included", map[string]any{"type": "string", "format": "date"}),
+		q("as_of", "compute as of this time (RFC 3339, or a date: the end of that day); default the latest event", str()),
+		q("tz", "reporting time zone, an IANA name; default UTC", str()),
+		q("grain", "period length; default month", map[string]any{"type": "string", "enum": reports.Grains}),
+		q("window", "funnel conversion window such as 90d or 12w; default 90d", str()),
+		q("clock", "response clock; default calendar", map[string]any{"type": "string", "enum": reports.Clocks}),
+		q("filter", "DIM=VALUE, repeatable", map[string]any{"type": "array", "items": str()}),
+		q("format", "default json", map[string]any{"type": "string", "enum": []string{"json", "csv", "parquet"}}),
+		q("offset", "skip this many rows", map[string]any{"type": "integer", "minimum": 0}),
+		q("limit", "return at most this many rows", map[string]any{"type": "integer", "minimum": 1}),
+	}
+	for _, dim := range reports.Dimensions {
+		params = append(params, q(dim, "keep rows whose "+dim+" is this value (repeatable: any of them)", map[string]any{"type": "array", "items": str()}))
+	}
+	return params
+}
+
+func columnSchema(col reports.Column) map[string]any {
+	typ, format := "string", ""
+	switch col.Kind {
+	case reflect.Int64:
+		typ = "integer"
+	case reflect.Float64:
+		typ = "number"
+	case reflect.Bool:
+		typ = "boolean"
+	case reflect.Struct:
+		format = "date-time"
+	}
+	s := map[string]any{"type": typ}
+	if col.Nullable {
+		s["type"] = []string{typ, "null"}
+	}
+	if format != "" {
+		s["format"] = format
+	}
+	return s
+}
+
+func schemaName(report string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(report, "-") {
+		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return b.String()
+}
+
+func jsonObject(description string, props map[string]any) map[string]any {
+	return map[string]any{"description": description, "content": map[string]any{
+		"application/json": map[string]any{"schema": map[string]any{"type": "object", "properties": props}}}}
+}
+
+func str() map[string]any      { return map[string]any{"type": "string"} }
+func integer() map[string]any  { return map[string]any{"type": "integer"} }
+func dateTime() map[string]any { return map[string]any{"type": "string", "format": "date-time"} }
+
+func (s *Server) openAPI(c *gin.Context) {
+	c.JSON(http.StatusOK, openAPIDocument())
+}

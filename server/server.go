@@ -1,0 +1,342 @@
+// Package server is handoff's HTTP service: the JSON API over every report
+// (/api/v1/reports/NAME, the same parameters and columns as the command
+// line), its OpenAPI document, health and readiness, request logs and
+// graceful shutdown. It wires the packages below it; the dashboards will be
+// served from here too.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/handoff-dev/handoff/lake"
+	"github.com/handoff-dev/handoff/reports"
+)
+
+// DefaultAddr is where the server listens unless told otherwise: loopback
+// only, so nothing is exposed by accident.
+const DefaultAddr = "127.0.0.1:8080"
+
+// Options configure a Server.
+type Options struct {
+	// Lake is the lake directory. It may not exist yet: the server then
+	// answers not ready until a first ingest commits.
+	Lake string
+	// Config holds the SLAs, stuck limits and MQL commitments.
+	Config reports.Config
+	// Logger receives one line per request; nil discards them.
+	Logger *slog.Logger
+	// CacheEntries bounds the report cache; 0 means 256.
+	CacheEntries int
+}
+
+// Server answers the API for one lake.
+type Server struct {
+	opts   Options
+	log    *slog.Logger
+	lakes  *lakes
+	cache  *cache
+	engine *gin.Engine
+}
+
+// New builds a server; it opens nothing until the first request.
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.CacheEntries == 0 {
+		opts.CacheEntries = 256
+	}
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{
+		opts:  opts,
+		log:   opts.Logger,
+		lakes: &lakes{dir: opts.Lake},
+		cache: newCache(opts.CacheEntries),
+	}
+	e := gin.New()
+	e.Use(s.logRequests, gin.Recovery())
+	e.GET("/", s.index)
+	e.GET("/healthz", s.health)
+	e.GET("/readyz", s.ready)
+	api := e.Group("/api/v1")
+	api.GET("/openapi.json", s.openAPI)
+	api.GET("/reports", s.listReports)
+	api.GET("/reports/:name", s.report)
+	e.NoRoute(func(c *gin.Context) {
+		problem(c, http.StatusNotFound, fmt.Sprintf("no such page: %s (the API is under /api/v1, described at /api/v1/openapi.json)", c.Request.URL.Path))
+	})
+	s.engine = e
+	return s
+}
+
+// Handler is the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Serve answers on ln until ctx ends, then stops taking connections and
+// lets requests in flight finish (for up to 10 seconds).
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.engine,
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	done := make(chan error, 1)
+	go func() {
+		<-ctx.Done()
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		done <- hs.Shutdown(shutdownCtx)
+	}()
+	err := hs.Serve(ln)
+	if !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	err = <-done
+	s.lakes.close()
+	return err
+}
+
+func (s *Server) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	level := slog.LevelInfo
+	if c.Writer.Status() >= 500 {
+		level = slog.LevelError
+	}
+	s.log.Log(c.Request.Context(), level, "request",
+		"method", c.Request.Method,
+		"path", c.Request.URL.Path,
+		"query", c.Request.URL.RawQuery,
+		"status", c.Writer.Status(),
+		"bytes", c.Writer.Size(),
+		"elapsed_ms", float64(time.Since(start).Microseconds())/1000,
+		"cache", c.Writer.Header().Get("X-Cache"),
+		"remote", c.ClientIP())
+}
+
+func (s *Server) health(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+// ready is 200 once the lake holds events to report on.
+func (s *Server) ready(c *gin.Context) {
+	h, err := s.lakes.acquire(c.Request.Context())
+	if err != nil {
+		reason := err.Error()
+		if errors.Is(err, lake.ErrNoLake) {
+			reason = fmt.Sprintf("%s is not a lake yet: ingest exports into it (handoff ingest --lake %s PATH...)", s.opts.Lake, s.opts.Lake)
+		}
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": reason})
+		return
+	}
+	defer s.lakes.release(h)
+	asOf, err := reports.LatestEvent(c.Request.Context(), h.lake)
+	if err != nil {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": err.Error()})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{
+		"status":       "ready",
+		"generation":   h.generation,
+		"leads":        h.lake.Manifest.Tables["leads"].Rows,
+		"latest_event": asOf.Format(time.RFC3339),
+	})
+}
+
+type reportInfo struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Columns     []string `json:"columns"`
+	By          []string `json:"by"`
+}
+
+func (s *Server) listReports(c *gin.Context) {
+	var out []reportInfo
+	for _, spec := range reports.Catalog() {
+		info := reportInfo{Name: spec.Name, Description: spec.Short, By: spec.By}
+		for _, col := range spec.Columns {
+			info.Columns = append(info.Columns, col.Name)
+		}
+		if info.By == nil {
+			info.By = []string{}
+		}
+		out = append(out, info)
+	}
+	c.JSON(http.StatusOK, gin.H{"reports": out})
+}
+
+// queryParams are the URL parameters of a report, besides the dimension
+// names, each of which filters directly (?source=webinar&source=event).
+var queryParams = []string{"from", "to", "as_of", "tz", "grain", "window", "by", "clock", "filter", "sla", "format", "limit", "offset"}
+
+func (s *Server) report(c *gin.Context) {
+	name := c.Param("name")
+	spec, ok := reports.Lookup(name)
+	if !ok {
+		problem(c, http.StatusNotFound, fmt.Sprintf("no report %q: want one of %s", name, strings.Join(reports.Names(), ", ")))
+		return
+	}
+	q := c.Request.URL.Query()
+	for key := range q {
+		if !isKnownParam(key) {
+			problem(c, http.StatusBadRequest, fmt.Sprintf("unknown parameter %q: want %s, or a dimension (%s) to filter on", key,
+				strings.Join(queryParams, ", "), strings.Join(reports.Dimensions, ", ")))
+			return
+		}
+	}
+	rq := reports.Query{
+		From: q.Get("from"), To: q.Get("to"), AsOf: q.Get("as_of"), TZ: q.Get("tz"), Grain: q.Get("grain"),
+		Window: q.Get("window"), By: q.Get("by"), Clock: q.Get("clock"), Filters: q["filter"],
+	}
+	for _, dim := range reports.Dimensions {
+		for _, v := range q[dim] {
+			rq.Filters = append(rq.Filters, dim+"="+v)
+		}
+	}
+	p, err := rq.Params()
+	if err != nil {
+		problem(c, http.StatusBadRequest, err.Error())
+		return
+	}
+	format := q.Get("format")
+	if format == "" {
+		format = "json"
+	}
+	if format != "json" && format != "csv" && format != "parquet" {
+		problem(c, http.StatusBadRequest, fmt.Sprintf("format %q: want json, csv or parquet", format))
+		return
+	}
+	offset, limit, err := paging(q.Get("offset"), q.Get("limit"))
+	if err != nil {
+		problem(c, http.StatusBadRequest, err.Error())
+		return
+	}
+	only := q.Get("sla")
+
+	ctx := c.Request.Context()
+	h, err := s.lakes.acquire(ctx)
+	if err != nil {
+		if errors.Is(err, lake.ErrNoLake) {
+			problem(c, http.StatusServiceUnavailable, fmt.Sprintf("the lake %s holds nothing yet: ingest exports first", s.opts.Lake))
+			return
+		}
+		problem(c, http.StatusInternalServerError, err.Error())
+		return
+	}
+	defer s.lakes.release(h)
+
+	key, _ := json.Marshal(struct {
+		Generation int64
+		Report     string
+		Params     map[string]any
+		Only       string
+	}{h.generation, name, p.Describe(), only})
+	tb, hit, err := s.cache.get(string(key), func() (reports.Table, error) {
+		// A report outlives the request that asked for it first: others
+		// may be waiting on the same computation.
+		return spec.Run(context.WithoutCancel(ctx), h.lake, p, s.opts.Config, only)
+	})
+	switch {
+	case errors.Is(err, reports.ErrBadParam):
+		problem(c, http.StatusBadRequest, err.Error())
+		return
+	case errors.Is(err, reports.ErrEmptyLake):
+		problem(c, http.StatusServiceUnavailable, err.Error())
+		return
+	case err != nil:
+		s.log.Error("report failed", "report", name, "error", err)
+		problem(c, http.StatusInternalServerError, fmt.Sprintf("report %s failed: %v", name, err))
+		return
+	}
+	c.Header("X-Cache", map[bool]string{true: "hit", false: "miss"}[hit])
+	c.Header("X-Lake-Generation", itoa(h.generation))
+	c.Header("X-Total-Rows", strconv.Itoa(len(tb.Rows)))
+	tb = page(tb, offset, limit)
+
+	switch format {
+	case "csv":
+		c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.csv"`, name))
+		c.Status(http.StatusOK)
+		c.Writer.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		if err := reports.WriteCSV(c.Writer, tb); err != nil {
+			s.log.Warn("write csv", "report", name, "error", err)
+		}
+	case "parquet":
+		s.writeParquet(c, h, tb, name)
+	default:
+		c.Status(http.StatusOK)
+		c.Writer.Header().Set("Content-Type", "application/json; charset=utf-8")
+		if err := reports.WriteJSON(c.Writer, tb); err != nil {
+			s.log.Warn("write json", "report", name, "error", err)
+		}
+	}
+}
+
+func (s *Server) writeParquet(c *gin.Context, h *lakeHandle, tb reports.Table, name string) {
+	dir, err := os.MkdirTemp("", "handoff-download-")
+	if err != nil {
+		problem(c, http.StatusInternalServerError, err.Error())
+		return
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, name+".parquet")
+	if err := reports.WriteParquet(c.Request.Context(), h.lake.DB, tb, path); err != nil {
+		problem(c, http.StatusInternalServerError, fmt.Sprintf("write parquet: %v", err))
+		return
+	}
+	c.FileAttachment(path, name+".parquet")
+}
+
+func isKnownParam(key string) bool {
+	return slices.Contains(queryParams, key) || slices.Contains(reports.Dimensions, key)
+}
+
+// paging reads offset and limit; limit 0 means every row.
+func paging(offsetText, limitText string) (offset, limit int, err error) {
+	if offsetText != "" {
+		if offset, err = strconv.Atoi(offsetText); err != nil || offset < 0 {
+			return 0, 0, fmt.Errorf("offset %q: want a whole number, 0 or more", offsetText)
+		}
+	}
+	if limitText != "" {
+		if limit, err = strconv.Atoi(limitText); err != nil || limit < 1 {
+			return 0, 0, fmt.Errorf("limit %q: want a whole number, 1 or more", limitText)
+		}
+	}
+	return offset, limit, nil
+}
+
+// page is the rows [offset, offset+limit) of tb; the cached table is not
+// changed.
+func page(tb reports.Table, offset, limit int) reports.Table {
+	if offset == 0 && limit == 0 {
+		return tb
+	}
+	rows := tb.Rows[min(offset, len(tb.Rows)):]
+	if limit > 0 && limit < len(rows) {
+		rows = rows[:limit]
+	}
+	tb.Rows = rows
+	return tb
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// problem answers with {"error": message}.
+func problem(c *gin.Context, status int, message string) {
+	c.AbortWithStatusJSON(status, gin.H{"error": message})
+}

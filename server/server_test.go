@@ -1,0 +1,443 @@
+package server
+
+import (
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/handoff-dev/handoff/ingest"
+	"github.com/handoff-dev/handoff/reports"
+)
+
+// The hand-worked fixture of the metrics tests (testdata/reports/README.md
+// shows every calculation), computed as of this time.
+const fixtureAsOf = "2026-04-01T00:00:00Z"
+
+// fixtureLake ingests the hand-worked fixture into a new lake.
+func fixtureLake(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "lake")
+	inputs, _ := filepath.Glob("../testdata/reports/*.csv")
+	if _, err := ingest.Run(context.Background(), ingest.Options{Lake: dir, Strict: true}, inputs); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// startServer serves lakeDir on a free port of 127.0.0.1 until the test
+// ends, and checks that it then shuts down cleanly.
+func startServer(t *testing.T, lakeDir string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- New(Options{Lake: lakeDir, Config: reports.DefaultConfig()}).Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("shutdown: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("server did not stop within 15 s")
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+type reportJSON struct {
+	Report  string           `json:"report"`
+	Params  map[string]any   `json:"params"`
+	AsOf    string           `json:"as_of"`
+	Columns []string         `json:"columns"`
+	Rows    []map[string]any `json:"rows"`
+}
+
+func get(t *testing.T, url string) (*http.Response, []byte) {
+	t.Helper()
+	client := &http.Client{Timeout: time.Minute}
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
+
+func getReport(t *testing.T, url string) (reportJSON, *http.Response) {
+	t.Helper()
+	resp, body := get(t, url)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, body)
+	}
+	var r reportJSON
+	if err := json.Unmarshal(body, &r); err != nil {
+		t.Fatalf("GET %s: %v\n%s", url, err, body)
+	}
+	return r, resp
+}
+
+// rowText renders rows as "a | b | c" with numbers to 4 places, the way
+// the metrics tests write their hand-worked rows.
+func rowText(r reportJSON) []string {
+	var out []string
+	for _, row := range r.Rows {
+		var cells []string
+		for _, c := range r.Columns {
+			switch v := row[c].(type) {
+			case nil:
+				cells = append(cells, "NULL")
+			case float64:
+				if v == float64(int64(v)) && !strings.Contains(c, "rate") && !strings.Contains(c, "minutes") {
+					cells = append(cells, fmt.Sprint(int64(v)))
+				} else {
+					cells = append(cells, fmt.Sprintf("%.4f", v))
+				}
+			default:
+				cells = append(cells, fmt.Sprint(v))
+			}
+		}
+		out = append(out, strings.Join(cells, " | "))
+	}
+	return out
+}
+
+func TestAPIGivesTheHandWorkedNumbers(t *testing.T) {
+	base := startServer(t, fixtureLake(t))
+	for _, tc := range []struct {
+		name, path string
+		want       []string
+	}{
+		{"funnel cohorts", "/api/v1/reports/funnel?as_of=" + fixtureAsOf, []string{
+			"2026-01-01 | lead | mql | 7 | 6 | 0.8571 | true",
+			"2026-01-01 | mql | sql | 6 | 5 | 0.8333 | true",
+			"2026-01-01 | sql | opportunity | 5 | 4 | 0.8000 | true",
+			"2026-01-01 | opportunity | customer | 4 | 2 | 0.5000 | true",
+			"2026-01-01 | lead | customer | 7 | 2 | 0.2857 | true",
+			"2026-02-01 | lead | mql | 3 | 3 | 1.0000 | true",
+			"2026-02-01 | mql | sql | 3 | 2 | 0.6667 | true",
+			"2026-02-01 | sql | opportunity | 2 | 1 | 0.5000 | true",
+			"2026-02-01 | opportunity | customer | 1 | 1 | 1.0000 | true",
+			"2026-02-01 | lead | customer | 3 | 1 | 0.3333 | true",
+			"2026-03-01 | lead | mql | 3 | 1 | 0.3333 | true",
+			"2026-03-01 | mql | sql | 1 | 0 | 0.0000 | true",
+			"2026-03-01 | sql | opportunity | 0 | 0 | NULL | true",
+			"2026-03-01 | opportunity | customer | 0 | 0 | NULL | true",
+			"2026-03-01 | lead | customer | 3 | 0 | 0.0000 | true",
+		}},
+		{"funnel, 30-day window, January only", "/api/v1/reports/funnel?as_of=" + fixtureAsOf + "&window=30d&to=2026-01-31", []string{
+			"2026-01-01 | lead | mql | 7 | 6 | 0.8571 | false",
+			"2026-01-01 | mql | sql | 6 | 5 | 0.8333 | false",
+			"2026-01-01 | sql | opportunity | 5 | 3 | 0.6000 | false",
+			"2026-01-01 | opportunity | customer | 4 | 2 | 0.5000 | false",
+			"2026-01-01 | lead | customer | 7 | 0 | 0.0000 | false",
+		}},
+		{"speed to lead", "/api/v1/reports/response?as_of=" + fixtureAsOf, []string{
+			"8 | 150.0000 | 1672.5000 | 3918.0000 | 3955.8000 | 2 | 1 | 0 | 1 | 2 | 2 | 0 | 1 | 2",
+		}},
+		{"speed to lead, business clock", "/api/v1/reports/response?as_of=" + fixtureAsOf + "&clock=business", []string{
+			"8 | 47.5000 | 120.0000 | 139.5000 | 180.4500 | 2 | 1 | 1 | 4 | 0 | 0 | 0 | 1 | 2",
+		}},
+		{"speed to lead by owner", "/api/v1/reports/response?as_of=" + fixtureAsOf + "&by=owner", []string{
+			"Ana | 5 | 60.0000 | 3900.0000 | 3936.0000 | 3957.6000 | 1 | 1 | 0 | 1 | 0 | 2 | 0 | 0 | 0",
+			"Ben | 3 | 240.0000 | 585.0000 | 792.0000 | 916.2000 | 1 | 0 | 0 | 0 | 2 | 0 | 0 | 1 | 2",
+		}},
+		{"a filter as a dimension parameter keeps only Ana's", "/api/v1/reports/response?as_of=" + fixtureAsOf + "&by=owner&owner=Ana", []string{
+			"Ana | 5 | 60.0000 | 3900.0000 | 3936.0000 | 3957.6000 | 1 | 1 | 0 | 1 | 0 | 2 | 0 | 0 | 0",
+		}},
+		{"the same filter as filter=DIM=VALUE", "/api/v1/reports/response?as_of=" + fixtureAsOf + "&by=owner&filter=owner%3DAna", []string{
+			"Ana | 5 | 60.0000 | 3900.0000 | 3936.0000 | 3957.6000 | 1 | 1 | 0 | 1 | 0 | 2 | 0 | 0 | 0",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, _ := getReport(t, base+tc.path)
+			if got := rowText(r); !slices.Equal(got, tc.want) {
+				t.Fatalf("rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+			if r.AsOf != fixtureAsOf {
+				t.Errorf("as_of %s, want %s", r.AsOf, fixtureAsOf)
+			}
+		})
+	}
+}
+
+func TestDownloadsHoldTheSameRows(t *testing.T) {
+	base := startServer(t, fixtureLake(t))
+	path := base + "/api/v1/reports/funnel?as_of=" + fixtureAsOf
+	r, _ := getReport(t, path)
+
+	resp, body := get(t, path+"&format=csv")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Disposition"), "funnel.csv") {
+		t.Fatalf("csv: %d %v", resp.StatusCode, resp.Header)
+	}
+	records, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(records[0], r.Columns) || len(records)-1 != len(r.Rows) {
+		t.Fatalf("csv header %v and %d rows, json %v and %d rows", records[0], len(records)-1, r.Columns, len(r.Rows))
+	}
+	for i, rec := range records[1:] {
+		if rec[3] != fmt.Sprint(r.Rows[i]["reached_from"]) || rec[4] != fmt.Sprint(r.Rows[i]["reached_to"]) {
+			t.Errorf("csv row %d %v, json %v", i+1, rec, r.Rows[i])
+		}
+	}
+
+	resp, body = get(t, path+"&format=parquet")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("parquet: %d %s", resp.StatusCode, body)
+	}
+	file := filepath.Join(t.TempDir(), "funnel.parquet")
+	if err := os.WriteFile(file, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var rows, reachedFrom int64
+	if err := db.QueryRow("SELECT count(*), sum(reached_from) FROM read_parquet(?)", file).Scan(&rows, &reachedFrom); err != nil {
+		t.Fatal(err)
+	}
+	// 15 rows; reached_from sums to 7+6+5+4+7 + 3+3+2+1+3 + 3+1+0+0+3.
+	if rows != 15 || reachedFrom != 48 {
+		t.Fatalf("parquet holds %d rows with reached_from summing to %d, want 15 and 48", rows, reachedFrom)
+	}
+}
+
+func TestPaging(t *testing.T) {
+	base := startServer(t, fixtureLake(t))
+	r, resp := getReport(t, base+"/api/v1/reports/funnel?as_of="+fixtureAsOf+"&offset=5&limit=3")
+	if got := rowText(r); len(got) != 3 || !strings.HasPrefix(got[0], "2026-02-01 | lead | mql | 3 | 3") {
+		t.Fatalf("rows 6-8: %v", got)
+	}
+	if resp.Header.Get("X-Total-Rows") != "15" {
+		t.Fatalf("X-Total-Rows %q, want 15", resp.Header.Get("X-Total-Rows"))
+	}
+	r, _ = getReport(t, base+"/api/v1/reports/funnel?as_of="+fixtureAsOf+"&offset=100")
+	if len(r.Rows) != 0 {
+		t.Fatalf("offset past the end: %d rows", len(r.Rows))
+	}
+}
+
+func TestCacheFollowsTheLake(t *testing.T) {
+	lakeDir := fixtureLake(t)
+	base := startServer(t, lakeDir)
+	url := base + "/api/v1/reports/funnel?as_of=" + fixtureAsOf
+	first, resp := getReport(t, url)
+	if resp.Header.Get("X-Cache") != "miss" {
+		t.Fatalf("first request: X-Cache %q", resp.Header.Get("X-Cache"))
+	}
+	generation := resp.Header.Get("X-Lake-Generation")
+	_, resp = getReport(t, url)
+	if resp.Header.Get("X-Cache") != "hit" {
+		t.Fatalf("second request: X-Cache %q", resp.Header.Get("X-Cache"))
+	}
+
+	// A new lead enters in March while the server runs: the March cohort
+	// grows from 3 to 4 leads.
+	more := t.TempDir()
+	writeFile(t, filepath.Join(more, "leads.csv"), "lead_id,created_at,source\nLNEW,2026-03-15T10:00:00Z,webinar\n")
+	writeFile(t, filepath.Join(more, "stage_changes.csv"), "lead_id,stage,changed_at\nLNEW,lead,2026-03-15T10:00:00Z\n")
+	if _, err := ingest.Run(context.Background(), ingest.Options{Lake: lakeDir, Strict: true}, []string{more}); err != nil {
+		t.Fatal(err)
+	}
+	after, resp := getReport(t, url)
+	if resp.Header.Get("X-Cache") != "miss" || resp.Header.Get("X-Lake-Generation") == generation {
+		t.Fatalf("after an ingest: X-Cache %q, generation %s (was %s)", resp.Header.Get("X-Cache"), resp.Header.Get("X-Lake-Generation"), generation)
+	}
+	march := func(r reportJSON) any { return r.Rows[10]["reached_from"] }
+	if march(first) != 3.0 || march(after) != 4.0 {
+		t.Fatalf("March cohort: %v before, %v after; want 3 then 4", march(first), march(after))
+	}
+}
+
+func writeFile(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestErrorsNameTheProblem(t *testing.T) {
+	base := startServer(t, fixtureLake(t))
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{"/api/v1/reports/nope", 404, `no report "nope"`},
+		{"/api/v1/reports/funnel?from=yesterday", 400, `from "yesterday"`},
+		{"/api/v1/reports/funnel?tz=Mars/Olympus", 400, "Mars/Olympus"},
+		{"/api/v1/reports/funnel?by=hour", 400, `cannot break down by "hour"`},
+		{"/api/v1/reports/funnel?colour=red", 400, `unknown parameter "colour"`},
+		{"/api/v1/reports/funnel?limit=0", 400, `limit "0"`},
+		{"/api/v1/reports/funnel?format=xlsx", 400, `format "xlsx"`},
+		{"/api/v1/reports/sla-breaches?sla=nope", 400, `no SLA named "nope"`},
+		{"/nothing-here", 404, "/api/v1/openapi.json"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			resp, body := get(t, base+tc.path)
+			var e struct{ Error string }
+			if err := json.Unmarshal(body, &e); err != nil {
+				t.Fatalf("%d %s: not a JSON error: %v", resp.StatusCode, body, err)
+			}
+			if resp.StatusCode != tc.status || !strings.Contains(e.Error, tc.want) {
+				t.Fatalf("%d %q, want %d and a message with %q", resp.StatusCode, e.Error, tc.status, tc.want)
+			}
+		})
+	}
+}
+
+func TestNotReadyWithoutALake(t *testing.T) {
+	base := startServer(t, filepath.Join(t.TempDir(), "no-lake-yet"))
+	if resp, body := get(t, base+"/healthz"); resp.StatusCode != 200 {
+		t.Fatalf("healthz: %d %s", resp.StatusCode, body)
+	}
+	for _, path := range []string{"/readyz", "/api/v1/reports/funnel"} {
+		resp, body := get(t, base+path)
+		if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "ingest") {
+			t.Errorf("%s: %d %s, want 503 saying to ingest", path, resp.StatusCode, body)
+		}
+	}
+}
+
+// The OpenAPI document is built from the report catalog; this checks it
+// against what the server really does: every documented path answers,
+// every route is documented, and each report's JSON has exactly the
+// documented columns with values of the documented types.
+func TestOpenAPIMatchesTheServer(t *testing.T) {
+	base := startServer(t, fixtureLake(t))
+	resp, body := get(t, base+"/api/v1/openapi.json")
+	if resp.StatusCode != 200 {
+		t.Fatalf("openapi: %d", resp.StatusCode)
+	}
+	var doc struct {
+		Paths      map[string]map[string]any `json:"paths"`
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					Type any `json:"type"`
+				} `json:"properties"`
+				Required []string `json:"required"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+
+	documented := map[string]bool{}
+	for path := range doc.Paths {
+		documented[path] = true
+	}
+	for _, route := range New(Options{}).engine.Routes() {
+		path := route.Path
+		if path == "/api/v1/reports/:name" {
+			for _, name := range reports.Names() {
+				if !documented["/api/v1/reports/"+name] {
+					t.Errorf("report %s is served but not documented", name)
+				}
+			}
+			continue
+		}
+		if !documented[path] {
+			t.Errorf("route %s %s is not documented", route.Method, path)
+		}
+	}
+
+	for path := range doc.Paths {
+		name, isReport := strings.CutPrefix(path, "/api/v1/reports/")
+		url := base + path
+		if isReport {
+			url += "?as_of=" + fixtureAsOf
+		}
+		resp, body := get(t, url)
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("documented %s answers %d %s", path, resp.StatusCode, body)
+			continue
+		}
+		if !isReport {
+			continue
+		}
+		var r reportJSON
+		if err := json.Unmarshal(body, &r); err != nil {
+			t.Fatal(err)
+		}
+		schema, ok := doc.Components.Schemas[schemaName(name)+"Row"]
+		if !ok {
+			t.Errorf("%s: no row schema", name)
+			continue
+		}
+		want := append([]string(nil), schema.Required...)
+		got := append([]string(nil), r.Columns...)
+		sort.Strings(want)
+		sort.Strings(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: columns %v, documented %v", name, r.Columns, schema.Required)
+		}
+		if len(r.Rows) == 0 {
+			t.Errorf("%s: the fixture gives no rows, so the types go unchecked", name)
+		}
+		for i, row := range r.Rows {
+			for col, v := range row {
+				if !jsonTypeAllowed(v, schema.Properties[col].Type) {
+					t.Errorf("%s row %d: %s = %#v is not of documented type %v", name, i+1, col, v, schema.Properties[col].Type)
+				}
+			}
+		}
+	}
+}
+
+func jsonTypeAllowed(v any, documented any) bool {
+	var types []string
+	switch d := documented.(type) {
+	case string:
+		types = []string{d}
+	case []any:
+		for _, x := range d {
+			types = append(types, fmt.Sprint(x))
+		}
+	}
+	var got string
+	switch x := v.(type) {
+	case nil:
+		got = "null"
+	case bool:
+		got = "boolean"
+	case string:
+		got = "string"
+	case float64:
+		got = "number"
+		if x == float64(int64(x)) && slices.Contains(types, "integer") {
+			got = "integer"
+		}
+	default:
+		got = reflect.TypeOf(v).String()
+	}
+	return slices.Contains(types, got)
+}
