@@ -112,8 +112,9 @@ func WriteJSON(w io.Writer, tb Table) error {
 	return err
 }
 
-// rateColumns are shown as percentages in the table format.
-func isRate(name string) bool {
+// IsRate says whether a column holds a share (0 to 1), shown to people as a
+// percentage.
+func IsRate(name string) bool {
 	return name == "rate" || name == "compliance" || name == "share" || name == "roi" ||
 		name == "lead_to_customer" || strings.HasSuffix(name, "_rate")
 }
@@ -153,7 +154,7 @@ func human(col string, v any) string {
 	case nil:
 		return "-"
 	case float64:
-		if isRate(col) {
+		if IsRate(col) {
 			return strconv.FormatFloat(100*x, 'f', 1, 64) + "%"
 		}
 		if x == math.Trunc(x) && math.Abs(x) < 1e15 {

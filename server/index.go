@@ -21,7 +21,8 @@ h1{margin-bottom:.2rem} .status{color:#616e7c;margin-top:0}
 table{border-collapse:collapse;width:100%} th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #cbd2d9;vertical-align:top}
 code{font-size:.9em}
 </style></head><body>
-<h1>handoff</h1>
+<p><a href="/funnel">← Dashboards</a></p>
+<h1>All reports</h1>
 <p class="status">{{.Status}}</p>
 <p>Every report of the lake, computed as of its latest event. Each link is the JSON API; add <code>&amp;format=csv</code> or
 <code>&amp;format=parquet</code> for a download, <code>by=</code>, <code>from=</code>, <code>to=</code> or a dimension such as

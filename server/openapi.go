@@ -19,10 +19,6 @@ func openAPIDocument() map[string]any {
 			"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}
 	}
 	paths := map[string]any{
-		"/": map[string]any{"get": map[string]any{
-			"summary":   "A page listing the reports, for a person.",
-			"responses": map[string]any{"200": map[string]any{"description": "HTML", "content": map[string]any{"text/html": map[string]any{"schema": str()}}}},
-		}},
 		"/healthz": map[string]any{"get": map[string]any{
 			"summary":   "The process is up.",
 			"responses": map[string]any{"200": jsonObject("ok", map[string]any{"status": str()})},

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/handoff-dev/handoff/dashboards"
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/reports"
 )
@@ -69,7 +71,10 @@ func New(opts Options) *Server {
 	}
 	e := gin.New()
 	e.Use(s.logRequests, gin.Recovery())
-	e.GET("/", s.index)
+	e.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/funnel") })
+	e.GET("/reports", s.index)
+	e.GET("/funnel", s.page("/funnel", "Funnel", dashboards.FunnelPage))
+	e.StaticFS("/assets", http.FS(dashboards.Assets()))
 	e.GET("/healthz", s.health)
 	e.GET("/readyz", s.ready)
 	api := e.Group("/api/v1")
@@ -191,27 +196,6 @@ func (s *Server) report(c *gin.Context) {
 		return
 	}
 	q := c.Request.URL.Query()
-	for key := range q {
-		if !isKnownParam(key) {
-			problem(c, http.StatusBadRequest, fmt.Sprintf("unknown parameter %q: want %s, or a dimension (%s) to filter on", key,
-				strings.Join(queryParams, ", "), strings.Join(reports.Dimensions, ", ")))
-			return
-		}
-	}
-	rq := reports.Query{
-		From: q.Get("from"), To: q.Get("to"), AsOf: q.Get("as_of"), TZ: q.Get("tz"), Grain: q.Get("grain"),
-		Window: q.Get("window"), By: q.Get("by"), Clock: q.Get("clock"), Filters: q["filter"],
-	}
-	for _, dim := range reports.Dimensions {
-		for _, v := range q[dim] {
-			rq.Filters = append(rq.Filters, dim+"="+v)
-		}
-	}
-	p, err := rq.Params()
-	if err != nil {
-		problem(c, http.StatusBadRequest, err.Error())
-		return
-	}
 	format := q.Get("format")
 	if format == "" {
 		format = "json"
@@ -225,41 +209,16 @@ func (s *Server) report(c *gin.Context) {
 		problem(c, http.StatusBadRequest, err.Error())
 		return
 	}
-	only := q.Get("sla")
-
 	ctx := c.Request.Context()
 	h, err := s.lakes.acquire(ctx)
 	if err != nil {
-		if errors.Is(err, lake.ErrNoLake) {
-			problem(c, http.StatusServiceUnavailable, fmt.Sprintf("the lake %s holds nothing yet: ingest exports first", s.opts.Lake))
-			return
-		}
-		problem(c, http.StatusInternalServerError, err.Error())
+		s.fail(c, err)
 		return
 	}
 	defer s.lakes.release(h)
-
-	key, _ := json.Marshal(struct {
-		Generation int64
-		Report     string
-		Params     map[string]any
-		Only       string
-	}{h.generation, name, p.Describe(), only})
-	tb, hit, err := s.cache.get(string(key), func() (reports.Table, error) {
-		// A report outlives the request that asked for it first: others
-		// may be waiting on the same computation.
-		return spec.Run(context.WithoutCancel(ctx), h.lake, p, s.opts.Config, only)
-	})
-	switch {
-	case errors.Is(err, reports.ErrBadParam):
-		problem(c, http.StatusBadRequest, err.Error())
-		return
-	case errors.Is(err, reports.ErrEmptyLake):
-		problem(c, http.StatusServiceUnavailable, err.Error())
-		return
-	case err != nil:
-		s.log.Error("report failed", "report", name, "error", err)
-		problem(c, http.StatusInternalServerError, fmt.Sprintf("report %s failed: %v", name, err))
+	tb, hit, err := s.table(ctx, h, spec, q)
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
 	c.Header("X-Cache", map[bool]string{true: "hit", false: "miss"}[hit])
@@ -283,6 +242,59 @@ func (s *Server) report(c *gin.Context) {
 		if err := reports.WriteJSON(c.Writer, tb); err != nil {
 			s.log.Warn("write json", "report", name, "error", err)
 		}
+	}
+}
+
+// table computes (or takes from the cache) the report spec for the URL
+// parameters q on the lake state h.
+func (s *Server) table(ctx context.Context, h *lakeHandle, spec reports.Spec, q url.Values) (reports.Table, bool, error) {
+	for key := range q {
+		if !isKnownParam(key) {
+			return reports.Table{}, false, fmt.Errorf("%w: unknown parameter %q: want %s, or a dimension (%s) to filter on", reports.ErrBadParam, key,
+				strings.Join(queryParams, ", "), strings.Join(reports.Dimensions, ", "))
+		}
+	}
+	rq := reports.Query{
+		From: q.Get("from"), To: q.Get("to"), AsOf: q.Get("as_of"), TZ: q.Get("tz"), Grain: q.Get("grain"),
+		Window: q.Get("window"), By: q.Get("by"), Clock: q.Get("clock"), Filters: q["filter"],
+	}
+	for _, dim := range reports.Dimensions {
+		for _, v := range q[dim] {
+			if v != "" { // an empty form field is no filter
+				rq.Filters = append(rq.Filters, dim+"="+v)
+			}
+		}
+	}
+	p, err := rq.Params()
+	if err != nil {
+		return reports.Table{}, false, err
+	}
+	only := q.Get("sla")
+	key, _ := json.Marshal(struct {
+		Generation int64
+		Report     string
+		Params     map[string]any
+		Only       string
+	}{h.generation, spec.Name, p.Describe(), only})
+	return s.cache.get(string(key), func() (reports.Table, error) {
+		// A report outlives the request that asked for it first: others
+		// may be waiting on the same computation.
+		return spec.Run(context.WithoutCancel(ctx), h.lake, p, s.opts.Config, only)
+	})
+}
+
+// fail answers with the status an error calls for.
+func (s *Server) fail(c *gin.Context, err error) {
+	switch {
+	case errors.Is(err, reports.ErrBadParam):
+		problem(c, http.StatusBadRequest, err.Error())
+	case errors.Is(err, lake.ErrNoLake):
+		problem(c, http.StatusServiceUnavailable, fmt.Sprintf("the lake %s holds nothing yet: ingest exports first (handoff ingest --lake %s PATH...)", s.opts.Lake, s.opts.Lake))
+	case errors.Is(err, reports.ErrEmptyLake):
+		problem(c, http.StatusServiceUnavailable, err.Error())
+	default:
+		s.log.Error("request failed", "path", c.Request.URL.Path, "error", err)
+		problem(c, http.StatusInternalServerError, err.Error())
 	}
 }
 

@@ -1,0 +1,144 @@
+// Package dashboards owns the pages people read: HTML laid out around
+// go-echarts charts, with ECharts and every other asset embedded in the
+// binary so the pages work with no internet. Each page takes its filters
+// from the URL, so a link reproduces the view, and links every chart and
+// table to the API rows behind it.
+package dashboards
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/url"
+
+	"github.com/go-echarts/go-echarts/v2/render"
+
+	"github.com/handoff-dev/handoff/reports"
+)
+
+//go:embed assets
+var assetFiles embed.FS
+
+// AssetsPath is where the server mounts Assets.
+const AssetsPath = "/assets/"
+
+// Assets are the files pages load: echarts.min.js (ECharts 5.6.0 from npm,
+// Apache-2.0, its LICENSE and NOTICE beside it) and handoff.css.
+func Assets() fs.FS {
+	sub, err := fs.Sub(assetFiles, "assets")
+	if err != nil {
+		panic(err) // the directory is embedded at build time
+	}
+	return sub
+}
+
+// Page is what a page handler hands to the layout.
+type Page struct {
+	Title string
+	// Path is the page's own address, for the navigation and the filter
+	// form.
+	Path   string
+	Status string
+	Query  url.Values
+	Form   Form
+	// Sections are the page's content, top to bottom.
+	Sections []Section
+}
+
+// Form is the filter bar: which parameters the page takes.
+type Form struct {
+	By      []string // breakdowns offered; none hides the field
+	Window  bool
+	Grain   bool
+	Filters []string // dimensions offered as filters
+}
+
+// Section is one chart or table with its explanation and downloads.
+type Section struct {
+	Title string
+	// Note explains how to read it, in a sentence.
+	Note  string
+	Chart *render.ChartSnippet
+	Table *reports.Table
+	// Report and Query name the API rows behind the section.
+	Report string
+	Query  url.Values
+	// Empty is shown instead of the chart and table when there are no rows.
+	Empty string
+}
+
+// nav lists the pages in the order of the navigation bar.
+var nav = []struct{ Path, Title string }{
+	{"/funnel", "Funnel"},
+	{"/reports", "All reports"},
+}
+
+var layout = template.Must(template.New("layout").Funcs(template.FuncMap{
+	"cell":     cell,
+	"apiURL":   apiURL,
+	"selected": func(a, b string) bool { return a == b },
+	"contains": func(list []string, s string) bool {
+		for _, x := range list {
+			if x == s {
+				return true
+			}
+		}
+		return false
+	},
+	"safeHTML": func(s string) template.HTML { return template.HTML(s) },
+	"first":    func(v url.Values, k string) string { return v.Get(k) },
+	"nav":      func() any { return nav },
+}).Parse(layoutHTML))
+
+// Render writes p as a whole HTML page.
+func Render(p Page) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := layout.Execute(&buf, p); err != nil {
+		return nil, fmt.Errorf("render %s: %w", p.Path, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// apiURL is the API address of a section's rows in format ("" for JSON).
+func apiURL(report string, q url.Values, format string) string {
+	v := cloneValues(q)
+	if format != "" {
+		v.Set("format", format)
+	}
+	s := "/api/v1/reports/" + report
+	if enc := v.Encode(); enc != "" {
+		s += "?" + enc
+	}
+	return s
+}
+
+// cell formats one table value for people: rates as percentages, other
+// decimals to one place, NULL as an en dash.
+func cell(col reports.Column, v any) string {
+	if v == nil {
+		return "–"
+	}
+	switch x := v.(type) {
+	case float64:
+		if reports.IsRate(col.Name) {
+			return fmt.Sprintf("%.1f%%", x*100)
+		}
+		return fmt.Sprintf("%.1f", x)
+	case bool:
+		if x {
+			return "yes"
+		}
+		return "no"
+	}
+	return fmt.Sprint(v)
+}
+
+func cloneValues(q url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range q {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}

@@ -1,0 +1,55 @@
+package dashboards
+
+// layoutHTML is every page's frame: navigation, the filter bar (a GET form,
+// so the filters live in the URL), then each section with its chart or
+// table and the links to its rows.
+const layoutHTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}} · handoff</title>
+<link rel="stylesheet" href="/assets/handoff.css">
+<script src="/assets/echarts.min.js"></script>
+</head><body>
+<header>
+  <a class="brand" href="/">handoff</a>
+  <nav>{{range nav}}<a href="{{.Path}}"{{if selected .Path $.Path}} aria-current="page"{{end}}>{{.Title}}</a>{{end}}</nav>
+</header>
+<main>
+<h1>{{.Title}}</h1>
+<p class="status">{{.Status}}</p>
+<form class="filters" method="get" action="{{.Path}}">
+  <label>From <input type="date" name="from" value="{{first .Query "from"}}"></label>
+  <label>To <input type="date" name="to" value="{{first .Query "to"}}"></label>
+  <label>Time zone <input name="tz" placeholder="UTC" value="{{first .Query "tz"}}" size="14"></label>
+  {{if .Form.Window}}<label>Window <input name="window" placeholder="90d" value="{{first .Query "window"}}" size="5"></label>{{end}}
+  {{if .Form.Grain}}<label>Period <select name="grain">{{$g := first .Query "grain"}}
+    <option value=""{{if selected $g ""}} selected{{end}}>month</option>
+    <option value="week"{{if selected $g "week"}} selected{{end}}>week</option>
+    <option value="quarter"{{if selected $g "quarter"}} selected{{end}}>quarter</option>
+    <option value="day"{{if selected $g "day"}} selected{{end}}>day</option>
+  </select></label>{{end}}
+  {{if .Form.By}}<label>Break down by <select name="by">{{$b := first .Query "by"}}
+    <option value=""{{if selected $b ""}} selected{{end}}>nothing</option>
+    {{range .Form.By}}<option{{if selected $b .}} selected{{end}}>{{.}}</option>{{end}}
+  </select></label>{{end}}
+  {{range .Form.Filters}}<label>{{.}} <input name="{{.}}" value="{{first $.Query .}}" size="10"></label>{{end}}
+  <button type="submit">Apply</button> <a class="reset" href="{{.Path}}">Reset</a>
+</form>
+{{range .Sections}}
+<section>
+  <h2>{{.Title}}</h2>
+  {{if .Note}}<p class="note">{{.Note}}</p>{{end}}
+  {{if .Empty}}<p class="empty">{{.Empty}}</p>{{else}}
+  {{with .Chart}}<div class="chart">{{safeHTML .Element}}</div>{{end}}
+  {{with .Table}}{{$t := .}}<div class="table-wrap"><table>
+    <thead><tr>{{range .Columns}}<th>{{.Name}}</th>{{end}}</tr></thead>
+    <tbody>{{range $row := .Rows}}<tr>{{range $i, $v := $row}}<td>{{cell (index $t.Columns $i) $v}}</td>{{end}}</tr>{{end}}</tbody>
+  </table></div>{{end}}
+  {{end}}
+  {{if .Report}}<p class="downloads">Rows behind this: <a href="{{apiURL .Report .Query "csv"}}">CSV</a> · <a href="{{apiURL .Report .Query "parquet"}}">Parquet</a> · <a href="{{apiURL .Report .Query ""}}">JSON</a></p>{{end}}
+</section>
+{{end}}
+</main>
+{{range .Sections}}{{with .Chart}}{{safeHTML .Script}}{{end}}{{end}}
+</body></html>
+`

@@ -1,0 +1,77 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/handoff-dev/handoff/dashboards"
+	"github.com/handoff-dev/handoff/lake"
+	"github.com/handoff-dev/handoff/reports"
+)
+
+type pageBuilder func(q url.Values, status string, run dashboards.Runner) (dashboards.Page, error)
+
+// page serves a dashboard page. Its reports go through the same cache as
+// the API, so the page and its download links show the same numbers.
+func (s *Server) page(path, title string, build pageBuilder) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx := c.Request.Context()
+		q := c.Request.URL.Query()
+		h, err := s.lakes.acquire(ctx)
+		if err != nil {
+			s.errorPage(c, path, title, q, err)
+			return
+		}
+		defer s.lakes.release(h)
+		status := fmt.Sprintf("Lake generation %d", h.generation)
+		if asOf, err := reports.LatestEvent(ctx, h.lake); err == nil {
+			status += " · as of the latest event, " + asOf.Format("2 Jan 2006 15:04 MST")
+		}
+		run := func(report string, q url.Values) (reports.Table, error) {
+			spec, ok := reports.Lookup(report)
+			if !ok {
+				return reports.Table{}, fmt.Errorf("no report %q", report)
+			}
+			tb, _, err := s.table(ctx, h, spec, q)
+			return tb, err
+		}
+		p, err := build(q, status, run)
+		if err != nil {
+			s.errorPage(c, path, title, q, err)
+			return
+		}
+		s.writePage(c, http.StatusOK, p)
+	}
+}
+
+// errorPage keeps the page's frame and filters, so a person can correct a
+// parameter, and says what went wrong in words.
+func (s *Server) errorPage(c *gin.Context, path, title string, q url.Values, err error) {
+	status, message := http.StatusInternalServerError, "Something went wrong computing this page: "+err.Error()
+	switch {
+	case errors.Is(err, reports.ErrBadParam):
+		status, message = http.StatusBadRequest, "One of the filters is not right: "+err.Error()
+	case errors.Is(err, lake.ErrNoLake), errors.Is(err, reports.ErrEmptyLake):
+		status, message = http.StatusServiceUnavailable, fmt.Sprintf("There is no data yet. Ingest your exports, then reload: handoff ingest --lake %s PATH...", s.opts.Lake)
+	default:
+		s.log.Error("page failed", "path", path, "error", err)
+	}
+	p := dashboards.Page{Title: title, Path: path, Query: q, Status: time.Now().UTC().Format("2 Jan 2006 15:04 MST"),
+		Sections: []dashboards.Section{{Title: "Nothing to show", Empty: message}}}
+	s.writePage(c, status, p)
+}
+
+func (s *Server) writePage(c *gin.Context, status int, p dashboards.Page) {
+	body, err := dashboards.Render(p)
+	if err != nil {
+		s.log.Error("render page", "path", p.Path, "error", err)
+		c.String(http.StatusInternalServerError, "render page: %v", err)
+		return
+	}
+	c.Data(status, "text/html; charset=utf-8", body)
+}
