@@ -52,6 +52,7 @@ type Form struct {
 	By      []string // breakdowns offered; none hides the field
 	Window  bool
 	Grain   bool
+	Clock   bool
 	Filters []string // dimensions offered as filters
 }
 
@@ -72,6 +73,7 @@ type Section struct {
 // nav lists the pages in the order of the navigation bar.
 var nav = []struct{ Path, Title string }{
 	{"/funnel", "Funnel"},
+	{"/speed", "Speed to lead"},
 	{"/reports", "All reports"},
 }
 

@@ -28,6 +28,10 @@ const layoutHTML = `<!doctype html>
     <option value="quarter"{{if selected $g "quarter"}} selected{{end}}>quarter</option>
     <option value="day"{{if selected $g "day"}} selected{{end}}>day</option>
   </select></label>{{end}}
+  {{if .Form.Clock}}<label>Clock <select name="clock">{{$c := first .Query "clock"}}
+    <option value=""{{if selected $c ""}} selected{{end}}>calendar</option>
+    <option value="business"{{if selected $c "business"}} selected{{end}}>working hours</option>
+  </select></label>{{end}}
   {{if .Form.By}}<label>Break down by <select name="by">{{$b := first .Query "by"}}
     <option value=""{{if selected $b ""}} selected{{end}}>nothing</option>
     {{range .Form.By}}<option{{if selected $b .}} selected{{end}}>{{.}}</option>{{end}}

@@ -491,3 +491,23 @@ func TestPagesSayWhatIsWrong(t *testing.T) {
 		t.Errorf("no lake: %d\n%s", resp.StatusCode, body)
 	}
 }
+
+func TestSpeedToLeadPage(t *testing.T) {
+	base := startServer(t, fixtureLake(t))
+	resp, body := get(t, base+"/speed?as_of="+fixtureAsOf)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("speed page: %d\n%s", resp.StatusCode, body)
+	}
+	page := string(body)
+	for _, want := range []string{
+		// The fixture's hand-worked response: 8 touched, p50 150 min,
+		// p75 1672.5 min, p90 3918 min, 2 never touched.
+		"Median 2.5 h, 75% within 27.9 h, 90% within 2.7 days, over 8 assignments that got a touch; 2 got none.",
+		// Per owner: Ana's median 60 min is 1 h, Ben's 240 min 4 h.
+		"'Ana: median 60 min over 5 assignments'", "'Ben: median 4.0 h over 3 assignments'",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("speed page lacks %q", want)
+		}
+	}
+}

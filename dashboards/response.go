@@ -1,0 +1,156 @@
+package dashboards
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+	"github.com/go-echarts/go-echarts/v2/render"
+
+	"github.com/handoff-dev/handoff/reports"
+)
+
+// responseBuckets are the response report's bucket columns with the names
+// people read.
+var responseBuckets = []struct{ column, label string }{
+	{"lt_5m", "< 5 min"}, {"m5_30", "5–30 min"}, {"m30_60", "30–60 min"}, {"h1_4", "1–4 h"},
+	{"h4_24", "4–24 h"}, {"d1_3", "1–3 days"}, {"d3_plus", "3+ days"}, {"no_response", "no response"},
+}
+
+// ResponsePage is speed to lead: how long assigned leads wait for a first
+// sales touch, per rep and hour, and what waiting costs in conversion.
+func ResponsePage(q url.Values, status string, run Runner) (Page, error) {
+	p := Page{
+		Title: "Speed to lead", Path: "/speed", Status: status, Query: q,
+		Form: Form{By: reports.ResponseDimensions, Clock: true, Filters: reports.Dimensions},
+	}
+	clock := "calendar time"
+	if q.Get("clock") == "business" {
+		clock = "each rep's working hours"
+	}
+	all := cloneValues(q)
+	all.Del("by")
+	tb, err := run("response", all)
+	if err != nil {
+		return p, err
+	}
+	if len(tb.Rows) == 0 || tb.Rows[0][col(tb, "n")].(int64)+tb.Rows[0][col(tb, "no_response")].(int64) == 0 {
+		p.Sections = append(p.Sections, Section{Title: "Time to first sales touch",
+			Empty: "No lead was assigned in this period with these filters. Widen the dates or clear a filter."})
+		return p, nil
+	}
+	row := tb.Rows[0]
+	n := row[col(tb, "n")].(int64)
+	note := fmt.Sprintf("From each assignment to the first call, email, meeting, SMS or chat by sales, in %s. "+
+		"Median %s, 75%% within %s, 90%% within %s, over %d assignments that got a touch; %d got none.",
+		clock, minutes(row[col(tb, "p50_minutes")]), minutes(row[col(tb, "p75_minutes")]), minutes(row[col(tb, "p90_minutes")]),
+		n, row[col(tb, "no_response")].(int64))
+	p.Sections = append(p.Sections, Section{Title: "Time to first sales touch", Note: note,
+		Chart: bucketChart(tb), Report: "response", Query: all})
+
+	curveQuery := cloneValues(all)
+	curveQuery.Del("clock") // the curve buckets calendar time
+	curve, err := run("response-curve", curveQuery)
+	if err != nil {
+		return p, err
+	}
+	p.Sections = append(p.Sections, Section{Title: "What waiting costs",
+		Note:  "Leads by how long their first assignment waited for a touch (calendar time), and the share that became a sales-qualified lead or an opportunity.",
+		Chart: curveChart(curve), Report: "response-curve", Query: curveQuery})
+
+	by := q.Get("by")
+	if by == "" {
+		by = "owner"
+	}
+	byQuery := cloneValues(all)
+	byQuery.Set("by", by)
+	perGroup, err := run("response", byQuery)
+	if err != nil {
+		return p, err
+	}
+	p.Sections = append(p.Sections, Section{Title: "Median response by " + by,
+		Note:  "Each bar is the median time to first touch of the assignments in that group; the table has the other percentiles and the buckets.",
+		Chart: groupChart(perGroup, by), Table: &perGroup, Report: "response", Query: byQuery})
+	return p, nil
+}
+
+func bucketChart(tb reports.Table) *render.ChartSnippet {
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(chartBase("340px"),
+		charts.WithYAxisOpts(opts.YAxis{Name: "assignments"}),
+		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Interval: "0"}}),
+	)
+	var labels []string
+	var data []opts.BarData
+	for _, b := range responseBuckets {
+		labels = append(labels, b.label)
+		data = append(data, opts.BarData{Value: tb.Rows[0][col(tb, b.column)]})
+	}
+	bar.SetXAxis(labels).AddSeries("assignments", data, charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "top"}))
+	s := bar.RenderSnippet()
+	return &s
+}
+
+func curveChart(tb reports.Table) *render.ChartSnippet {
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(chartBase("340px"),
+		charts.WithYAxisOpts(opts.YAxis{Name: "converted", Max: 100, AxisLabel: &opts.AxisLabel{Formatter: "{value}%"}}),
+		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Interval: "0"}}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
+	)
+	bucket, leads := col(tb, "bucket"), col(tb, "leads")
+	var labels []string
+	var toSQL, toOpp []opts.BarData
+	for _, row := range tb.Rows {
+		label := fmt.Sprintf("%v (%d leads)", row[bucket], row[leads])
+		labels = append(labels, label)
+		toSQL = append(toSQL, opts.BarData{Value: percent(row[col(tb, "reached_sql")].(int64), row[leads].(int64))})
+		toOpp = append(toOpp, opts.BarData{Value: percent(row[col(tb, "reached_opportunity")].(int64), row[leads].(int64))})
+	}
+	bar.SetXAxis(labels).
+		AddSeries("became SQL", toSQL).
+		AddSeries("became opportunity", toOpp)
+	s := bar.RenderSnippet()
+	return &s
+}
+
+func groupChart(tb reports.Table, by string) *render.ChartSnippet {
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(chartBase(fmt.Sprintf("%dpx", max(240, 28*len(tb.Rows)+60))),
+		charts.WithXAxisOpts(opts.XAxis{Name: "hours", Position: "top"}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true)}),
+	)
+	dim, p50, n := col(tb, by), col(tb, "p50_minutes"), col(tb, "n")
+	var labels []string
+	var data []opts.BarData
+	for _, row := range tb.Rows {
+		labels = append(labels, fmt.Sprint(row[dim]))
+		var v any
+		if m, ok := row[p50].(float64); ok {
+			v = math.Round(m/6) / 10 // hours, one decimal
+		}
+		data = append(data, opts.BarData{Value: v,
+			Tooltip: &opts.Tooltip{Formatter: opts.FuncOpts(fmt.Sprintf("'%s: median %s over %d assignments'", jsString(fmt.Sprint(row[dim])), jsString(minutes(row[p50])), row[n]))}})
+	}
+	bar.SetXAxis(labels).AddSeries("median hours", data, charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right"}))
+	bar.XYReversal()
+	s := bar.RenderSnippet()
+	return &s
+}
+
+// minutes says a duration in minutes the way people do: 45 min, 6.6 h,
+// 2.1 days.
+func minutes(v any) string {
+	m, ok := v.(float64)
+	switch {
+	case !ok:
+		return "–"
+	case m < 90:
+		return fmt.Sprintf("%.0f min", m)
+	case m < 48*60:
+		return fmt.Sprintf("%.1f h", m/60)
+	}
+	return fmt.Sprintf("%.1f days", m/1440)
+}
