@@ -12,6 +12,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/url"
+	"time"
 
 	"github.com/go-echarts/go-echarts/v2/render"
 
@@ -74,6 +75,7 @@ type Section struct {
 var nav = []struct{ Path, Title string }{
 	{"/funnel", "Funnel"},
 	{"/speed", "Speed to lead"},
+	{"/aging", "Aging"},
 	{"/reports", "All reports"},
 }
 
@@ -133,6 +135,8 @@ func cell(col reports.Column, v any) string {
 			return "yes"
 		}
 		return "no"
+	case time.Time:
+		return x.UTC().Format("2006-01-02 15:04 UTC")
 	}
 	return fmt.Sprint(v)
 }

@@ -188,7 +188,12 @@ func percent(to, from int64) any {
 	if from == 0 {
 		return nil
 	}
-	return math.Round(float64(to)/float64(from)*1000) / 10
+	return roundTo(float64(to)/float64(from)*100, 1)
+}
+
+func roundTo(x float64, places int) float64 {
+	f := math.Pow(10, float64(places))
+	return math.Round(x*f) / f
 }
 
 func col(tb reports.Table, name string) int {

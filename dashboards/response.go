@@ -2,7 +2,6 @@ package dashboards
 
 import (
 	"fmt"
-	"math"
 	"net/url"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
@@ -129,7 +128,7 @@ func groupChart(tb reports.Table, by string) *render.ChartSnippet {
 		labels = append(labels, fmt.Sprint(row[dim]))
 		var v any
 		if m, ok := row[p50].(float64); ok {
-			v = math.Round(m/6) / 10 // hours, one decimal
+			v = roundTo(m/60, 1)
 		}
 		data = append(data, opts.BarData{Value: v,
 			Tooltip: &opts.Tooltip{Formatter: opts.FuncOpts(fmt.Sprintf("'%s: median %s over %d assignments'", jsString(fmt.Sprint(row[dim])), jsString(minutes(row[p50])), row[n]))}})

@@ -75,6 +75,7 @@ func New(opts Options) *Server {
 	e.GET("/reports", s.index)
 	e.GET("/funnel", s.page("/funnel", "Funnel", dashboards.FunnelPage))
 	e.GET("/speed", s.page("/speed", "Speed to lead", dashboards.ResponsePage))
+	e.GET("/aging", s.page("/aging", "Aging", dashboards.AgingPage))
 	e.StaticFS("/assets", http.FS(dashboards.Assets()))
 	e.GET("/healthz", s.health)
 	e.GET("/readyz", s.ready)
