@@ -29,8 +29,10 @@ func (s *Server) page(path, title string, build pageBuilder) gin.HandlerFunc {
 		}
 		defer s.lakes.release(h)
 		status := fmt.Sprintf("Lake generation %d", h.generation)
-		if asOf, err := reports.LatestEvent(ctx, h.lake); err == nil {
-			status += " · as of the latest event, " + asOf.Format("2 Jan 2006 15:04 MST")
+		if asOf := q.Get("as_of"); asOf != "" {
+			status += " · as of " + asOf
+		} else if latest, err := reports.LatestEvent(ctx, h.lake); err == nil {
+			status += " · as of the latest event, " + latest.Format("2 Jan 2006 15:04 MST")
 		}
 		run := func(report string, q url.Values) (reports.Table, error) {
 			spec, ok := reports.Lookup(report)
