@@ -15,8 +15,9 @@ func serveCommand(e *env) *cobra.Command {
 	var lakeDir, configPath, addr string
 	cmd := &cobra.Command{
 		Use:   "serve --lake DIR [--config FILE] [--addr HOST:PORT]",
-		Short: "Serve the reports as a JSON API (and, soon, dashboards)",
-		Long: `Serves every report of 'handoff report' over HTTP: /api/v1/reports/NAME takes
+		Short: "Serve the dashboards and the reports' JSON API",
+		Long: `Serves the dashboards (/funnel, /speed, /aging; filters live in the URL) and
+every report of 'handoff report' over HTTP: /api/v1/reports/NAME takes
 the same parameters as the command line (from, to, as_of, tz, grain, window,
 by, clock, filter=DIM=VALUE or DIM=VALUE directly, sla) plus format
 (json, csv, parquet), offset and limit. /api/v1/openapi.json describes it all;
@@ -59,7 +60,7 @@ func serveLake(ctx context.Context, e *env, lakeDir string, cfg reports.Config, 
 		return fmt.Errorf("listen on %s: %w (another handoff running? pick another port with --addr)", addr, err)
 	}
 	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(e.stdout, "\nServing %s on %s  (reports: %s/api/v1/reports; Ctrl-C stops)\n", lakeDir, url, url)
+	fmt.Fprintf(e.stdout, "\nServing %s on %s\n  dashboards: %s/funnel (also /speed, /aging)\n  API:        %s/api/v1/reports (described at /api/v1/openapi.json)\nCtrl-C stops.\n", lakeDir, url, url, url)
 	err = server.New(server.Options{Lake: lakeDir, Config: cfg, Logger: e.log}).Serve(ctx, ln)
 	if err != nil {
 		return err
