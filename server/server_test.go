@@ -492,43 +492,38 @@ func TestPagesSayWhatIsWrong(t *testing.T) {
 	}
 }
 
-func TestSpeedToLeadPage(t *testing.T) {
-	base := startServer(t, fixtureLake(t))
-	resp, body := get(t, base+"/speed?as_of="+fixtureAsOf)
+// pageHas fetches a page computed as of the fixture's time and checks that
+// it holds every string of want.
+func pageHas(t *testing.T, base, path string, want []string) {
+	t.Helper()
+	resp, body := get(t, base+path+"?as_of="+fixtureAsOf)
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("speed page: %d\n%s", resp.StatusCode, body)
+		t.Fatalf("%s: %d\n%s", path, resp.StatusCode, body)
 	}
-	page := string(body)
-	for _, want := range []string{
+	for _, w := range want {
+		if !strings.Contains(string(body), w) {
+			t.Errorf("%s lacks %q", path, w)
+		}
+	}
+}
+
+func TestSpeedToLeadPage(t *testing.T) {
+	pageHas(t, startServer(t, fixtureLake(t)), "/speed", []string{
 		// The fixture's hand-worked response: 8 touched, p50 150 min,
 		// p75 1672.5 min, p90 3918 min, 2 never touched.
 		"Median 2.5 h, 75% within 27.9 h, 90% within 2.7 days, over 8 assignments that got a touch; 2 got none.",
 		// Per owner: Ana's median 60 min is 1 h, Ben's 240 min 4 h.
 		"'Ana: median 60 min over 5 assignments'", "'Ben: median 4.0 h over 3 assignments'",
-	} {
-		if !strings.Contains(page, want) {
-			t.Errorf("speed page lacks %q", want)
-		}
-	}
+	})
 }
 
 func TestAgingPage(t *testing.T) {
-	base := startServer(t, fixtureLake(t))
-	resp, body := get(t, base+"/aging?as_of="+fixtureAsOf)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("aging page: %d\n%s", resp.StatusCode, body)
-	}
-	page := string(body)
 	// The fixture's hand-worked aging: lead 3 open (1 under a day, 1 at
 	// 2-4 weeks, 1 over 30 days, median 26.6 days), and the bars of the
 	// "30+ days" series per stage: 1, 2, 1, 1.
-	for _, want := range []string{
+	pageHas(t, startServer(t, fixtureLake(t)), "/aging", []string{
 		"<td>lead</td><td>3</td><td>1</td><td>0</td><td>0</td><td>0</td><td>1</td><td>1</td><td>26.6</td>",
 		`"name":"30+ days","type":"bar","stack":"age","data":[{"value":1},{"value":2},{"value":1},{"value":1}]`,
 		"Stuck leads (",
-	} {
-		if !strings.Contains(page, want) {
-			t.Errorf("aging page lacks %s", want)
-		}
-	}
+	})
 }

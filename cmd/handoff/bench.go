@@ -50,20 +50,14 @@ func benchIngestCommand(e *env) *cobra.Command {
 			if leads < 1 {
 				return usagef("--leads must be positive")
 			}
-			if dir == "" {
-				tmp, err := os.MkdirTemp("", "handoff-bench-")
-				if err != nil {
-					return err
-				}
-				defer os.RemoveAll(tmp)
-				dir = tmp
+			dir, cleanup, err := benchDir(dir)
+			if err != nil {
+				return err
 			}
-			data := filepath.Join(dir, fmt.Sprintf("canonical-%d", leads))
-			if _, err := os.Stat(filepath.Join(data, "leads.csv")); err != nil {
-				fmt.Fprintf(e.stdout, "generating %d leads into %s …\n", leads, data)
-				if _, err := sample.Generate(cmd.Context(), data, sample.Options{Leads: leads, Seed: 1}); err != nil {
-					return err
-				}
+			defer cleanup()
+			data, err := benchSample(cmd.Context(), e, dir, leads)
+			if err != nil {
+				return err
 			}
 			var rows int64
 			var bytes int64
@@ -118,6 +112,33 @@ func benchIngestCommand(e *env) *cobra.Command {
 	cmd.Flags().IntVar(&leads, "leads", 100_000, "leads in the generated canonical sample (about 18 rows each)")
 	cmd.Flags().StringVar(&dir, "dir", "", "working directory; the sample is kept there and reused (default: a temporary one)")
 	return cmd
+}
+
+// benchDir is the benchmark's working directory: dir, or a temporary one
+// that cleanup removes.
+func benchDir(dir string) (string, func(), error) {
+	if dir != "" {
+		return dir, func() {}, nil
+	}
+	tmp, err := os.MkdirTemp("", "handoff-bench-")
+	if err != nil {
+		return "", nil, err
+	}
+	return tmp, func() { os.RemoveAll(tmp) }, nil
+}
+
+// benchSample is the canonical sample of n leads in dir, generated on
+// first use and reused after.
+func benchSample(ctx context.Context, e *env, dir string, n int) (string, error) {
+	data := filepath.Join(dir, fmt.Sprintf("canonical-%d", n))
+	if _, err := os.Stat(filepath.Join(data, "leads.csv")); err == nil {
+		return data, nil
+	}
+	fmt.Fprintf(e.stdout, "generating %d leads into %s …\n", n, data)
+	if _, err := sample.Generate(ctx, data, sample.Options{Leads: n, Seed: 1}); err != nil {
+		return "", err
+	}
+	return data, nil
 }
 
 // benchChildCommand runs one side of a benchmark in its own process.

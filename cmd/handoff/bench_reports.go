@@ -20,7 +20,6 @@ import (
 	"github.com/handoff-dev/handoff/ingest"
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/reports"
-	"github.com/handoff-dev/handoff/sample"
 )
 
 func benchReportsCommand(e *env) *cobra.Command {
@@ -73,14 +72,11 @@ to --dir past it).`,
 				}
 				names = only
 			}
-			if dir == "" {
-				tmp, err := os.MkdirTemp("", "handoff-bench-")
-				if err != nil {
-					return err
-				}
-				defer os.RemoveAll(tmp)
-				dir = tmp
+			dir, cleanup, err := benchDir(dir)
+			if err != nil {
+				return err
 			}
+			defer cleanup()
 			lakeDir, err := benchLake(ctx, e, dir, leads)
 			if err != nil {
 				return err
@@ -155,12 +151,9 @@ func benchLake(ctx context.Context, e *env, dir string, n int) (string, error) {
 			return "", err
 		}
 	}
-	data := filepath.Join(dir, fmt.Sprintf("canonical-%d", n))
-	if _, err := os.Stat(filepath.Join(data, "leads.csv")); err != nil {
-		fmt.Fprintf(e.stdout, "generating %d leads into %s …\n", n, data)
-		if _, err := sample.Generate(ctx, data, sample.Options{Leads: n, Seed: 1}); err != nil {
-			return "", err
-		}
+	data, err := benchSample(ctx, e, dir, n)
+	if err != nil {
+		return "", err
 	}
 	fmt.Fprintf(e.stdout, "ingesting %s into %s …\n", data, lakeDir)
 	if _, err := ingest.Run(ctx, ingest.Options{Lake: lakeDir, Logger: e.log}, []string{data}); err != nil {
