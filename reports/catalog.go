@@ -53,6 +53,10 @@ var catalog = []Spec{
 		func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Result[MarketingSLARow], error) {
 			return MarketingSLA(ctx, l, p, cfg)
 		}),
+	entry("overview", "leads, MQL→SQL, speed to lead, first-touch SLA, pipeline and won revenue per period", nil,
+		func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Result[OverviewRow], error) {
+			return Overview(ctx, l, p, cfg)
+		}),
 	entry("quality", "sales dispositions of handed-off leads, acceptance rate", Dimensions,
 		func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Result[QualityRow], error) {
 			return Quality(ctx, l, p)

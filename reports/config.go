@@ -189,16 +189,23 @@ func (c Config) stuckHours() (map[string]float64, error) {
 	return out, nil
 }
 
-// FirstTouchLimit is the limit that separates pending from no response: the
-// first SLA that starts at assignment and stops at the first sales touch,
-// else 60 minutes.
-func (c Config) FirstTouchLimit() time.Duration {
+// FirstTouch is the first SLA that starts at assignment and stops at the
+// first sales touch, else the default first_touch SLA (60 minutes,
+// calendar).
+func (c Config) FirstTouch() SLA {
 	for _, s := range c.SLAs {
 		if s.Start == "assignment" && s.Stop == "first_sales_touch" {
-			if d, err := ParseDuration(s.Limit); err == nil {
-				return d
-			}
+			return s
 		}
+	}
+	return SLA{Name: "first_touch", Start: "assignment", Stop: "first_sales_touch", Limit: "60m", Clock: "calendar"}
+}
+
+// FirstTouchLimit is the limit that separates pending from no response:
+// FirstTouch's limit, else 60 minutes.
+func (c Config) FirstTouchLimit() time.Duration {
+	if d, err := ParseDuration(c.FirstTouch().Limit); err == nil {
+		return d
 	}
 	return time.Hour
 }

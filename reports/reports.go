@@ -162,8 +162,10 @@ type ResponseRow struct {
 	NoResponse int64    `col:"no_response"`
 }
 
-// ResponseDimensions are the breakdowns of the response report.
-var ResponseDimensions = append(append([]string(nil), Dimensions...), "week", "hour")
+// ResponseDimensions are the breakdowns of the response report: the
+// lead dimensions, the week and the hour of the assignment, and the
+// weekday and hour together ("Mon 09") for a heatmap.
+var ResponseDimensions = append(append([]string(nil), Dimensions...), "week", "hour", "weekday_hour")
 
 // Response is speed to lead: assignment to first sales touch. The pending
 // limit is cfg's first-touch SLA.
@@ -293,6 +295,40 @@ func MarketingSLA(ctx context.Context, l *lake.Lake, p Params, cfg Config) (Resu
 		commitments[k] = v
 	}
 	return run[MarketingSLARow](ctx, l, "marketing-sla", "marketing_sla", p, map[string]any{"commitments": commitments})
+}
+
+// OverviewRow is one period of the numbers leadership asks for.
+type OverviewRow struct {
+	Period                string   `col:"period"`
+	Leads                 int64    `col:"leads"`
+	MQLs                  int64    `col:"mqls"`
+	SQLs                  int64    `col:"sqls"`
+	MQLToSQL              *float64 `col:"mql_to_sql"`
+	MQLToSQLOpen          bool     `col:"mql_to_sql_open"`
+	MedianResponseMinutes *float64 `col:"median_response_minutes"`
+	FirstTouchMet         int64    `col:"first_touch_met"`
+	FirstTouchBreached    int64    `col:"first_touch_breached"`
+	FirstTouchCompliance  *float64 `col:"first_touch_compliance"`
+	Pipeline              float64  `col:"pipeline"`
+	WonRevenue            float64  `col:"won_revenue"`
+	Complete              bool     `col:"complete"`
+}
+
+// Overview is leads, MQL→SQL conversion, speed to lead, first-touch SLA
+// compliance, pipeline and won revenue per period. The first-touch SLA is
+// cfg's (FirstTouch).
+func Overview(ctx context.Context, l *lake.Lake, p Params, cfg Config) (Result[OverviewRow], error) {
+	p, err := prepare(ctx, l, "overview", nil, p)
+	if err != nil {
+		return Result[OverviewRow]{}, err
+	}
+	args, err := cfg.FirstTouch().slaArgs()
+	if err != nil {
+		return Result[OverviewRow]{}, err
+	}
+	return run[OverviewRow](ctx, l, "overview", "overview", p, map[string]any{
+		"ft_clock": args["clock"], "ft_limit_minutes": args["limit_minutes"], "ft_limit_workdays": args["limit_workdays"],
+	})
 }
 
 // QualityRow is what sales decided about one group's handed-off leads.

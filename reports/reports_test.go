@@ -309,6 +309,44 @@ func TestReportsOnHandWorkedFixture(t *testing.T) {
 			},
 		},
 		{
+			name: "response by weekday and hour, in week order (Response, by weekday and hour)",
+			run: func() (Table, error) {
+				r, err := Response(ctx, l, mod(func(q *Params) { q.By = "weekday_hour" }), cfg)
+				return r.Table(), err
+			},
+			columns: "weekday_hour,n,p50_minutes,p75_minutes,p90_minutes,p99_minutes,lt_5m,m5_30,m30_60,h1_4,h4_24,d1_3,d3_plus,pending,no_response",
+			want: []string{
+				"Tue 10 | 1 | 3.0000 | 3.0000 | 3.0000 | 3.0000 | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 1",
+				"Tue 15 | 1 | 20.0000 | 20.0000 | 20.0000 | 20.0000 | 0 | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 1",
+				"Tue 18 | 1 | 930.0000 | 930.0000 | 930.0000 | 930.0000 | 0 | 0 | 0 | 0 | 1 | 0 | 0 | 0 | 0",
+				"Tue 23 | 0 | NULL | NULL | NULL | NULL | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 1 | 0",
+				"Wed 15 | 1 | 60.0000 | 60.0000 | 60.0000 | 60.0000 | 0 | 0 | 0 | 1 | 0 | 0 | 0 | 0 | 0",
+				"Thu 08 | 1 | 240.0000 | 240.0000 | 240.0000 | 240.0000 | 0 | 0 | 0 | 0 | 1 | 0 | 0 | 0 | 0",
+				"Thu 17 | 1 | 2.0000 | 2.0000 | 2.0000 | 2.0000 | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0",
+				"Fri 21 | 2 | 3930.0000 | 3945.0000 | 3954.0000 | 3959.4000 | 0 | 0 | 0 | 0 | 0 | 2 | 0 | 0 | 0",
+			},
+		},
+		{
+			name:    "overview per month (Overview)",
+			run:     func() (Table, error) { r, err := Overview(ctx, l, p, cfg); return r.Table(), err },
+			columns: "period,leads,mqls,sqls,mql_to_sql,mql_to_sql_open,median_response_minutes,first_touch_met,first_touch_breached,first_touch_compliance,pipeline,won_revenue,complete",
+			want: []string{
+				"2026-01-01 | 7 | 6 | 5 | 0.8333 | true | 60.0000 | 3 | 3 | 0.5000 | 14999.0000 | 0.0000 | true",
+				"2026-02-01 | 3 | 3 | 2 | 0.6667 | true | 3960.0000 | 0 | 2 | 0.0000 | 5000.0000 | 5000.0000 | true",
+				"2026-03-01 | 3 | 1 | 0 | 0.0000 | true | 1951.5000 | 1 | 1 | 0.5000 | 7000.0000 | 5000.0000 | true",
+			},
+		},
+		{
+			name: "overview filtered to source web, by quarter (Overview)",
+			run: func() (Table, error) {
+				r, err := Overview(ctx, l, mod(func(q *Params) { q.Grain = "quarter"; q.Filters = map[string][]string{"source": {"web"}} }), cfg)
+				return r.Table(), err
+			},
+			want: []string{
+				"2026-01-01 | 5 | 5 | 4 | 0.8000 | true | 20.0000 | 4 | 2 | 0.6667 | 12000.0000 | 5000.0000 | true",
+			},
+		},
+		{
 			name:    "lead quality (Lead quality feedback)",
 			run:     func() (Table, error) { r, err := Quality(ctx, l, p); return r.Table(), err },
 			columns: "handed_off,dispositioned,accepted,rejected,unreachable,recycled,acceptance_rate,p50_hours_to_disposition,p90_hours_to_disposition",

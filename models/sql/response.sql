@@ -15,8 +15,9 @@
 -- $clock 'business' measures in the assignee's working minutes (user_hours
 -- in base.sql); 'calendar' in wall-clock minutes.
 -- Breakdowns: owner and team are the assignee's, not the lead's current
--- owner; week and hour are of assigned_at in $tz (week starts Monday); the
--- rest are the lead's.
+-- owner; week, hour and weekday_hour ('Mon 09') are of assigned_at in $tz
+-- (week starts Monday; weekday_hour rows in week order); the rest are the
+-- lead's.
 -- Parameters: $as_of, $from/$to (on assigned_at), $tz, $clock,
 -- $limit_minutes, $by, $filters (owner and team filter the assignee).
 WITH inst AS (
@@ -30,7 +31,10 @@ WITH inst AS (
     SELECT *,
            CASE $by WHEN 'week' THEN strftime(period_start(started_at, 'week', $tz), '%Y-%m-%d')
                     WHEN 'hour' THEN lpad(CAST(hour(started_at AT TIME ZONE $tz) AS VARCHAR), 2, '0')
-                    ELSE dim_value($by, source, campaign, segment, region, industry, owner, team) END AS dim
+                    WHEN 'weekday_hour' THEN strftime(started_at AT TIME ZONE $tz, '%a %H')
+                    ELSE dim_value($by, source, campaign, segment, region, industry, owner, team) END AS dim,
+           -- weekday_hour sorts by the week, Monday 00 first, not by name
+           CASE $by WHEN 'weekday_hour' THEN isodow(started_at AT TIME ZONE $tz) * 100 + hour(started_at AT TIME ZONE $tz) END AS dim_order
     FROM inst
     WHERE dims_pass($filters::MAP(VARCHAR, VARCHAR[]), source, campaign, segment, region, industry, owner_id, owner, team)
 )
@@ -51,4 +55,4 @@ SELECT dim,
        count(*) FILTER (WHERE stopped_at IS NULL AND status <> 'pending') AS no_response
 FROM kept
 GROUP BY dim
-ORDER BY dim;
+ORDER BY min(dim_order), dim;
