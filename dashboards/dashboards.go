@@ -50,6 +50,7 @@ type Page struct {
 
 // Form is the filter bar: which parameters the page takes.
 type Form struct {
+	What    []string // the leads page's lists
 	By      []string // breakdowns offered; none hides the field
 	Window  bool
 	Grain   bool
@@ -67,12 +68,18 @@ type Section struct {
 	// Report and Query name the API rows behind the section.
 	Report string
 	Query  url.Values
+	// Tiles are headline numbers shown above the chart.
+	Tiles []Tile
+	// Links drill a table cell down to the leads it counts: by column name,
+	// the /leads address for a row ("" for none).
+	Links map[string]func(row []any) string
 	// Empty is shown instead of the chart and table when there are no rows.
 	Empty string
 }
 
 // nav lists the pages in the order of the navigation bar.
 var nav = []struct{ Path, Title string }{
+	{"/overview", "Overview"},
 	{"/funnel", "Funnel"},
 	{"/speed", "Speed to lead"},
 	{"/aging", "Aging"},
@@ -94,6 +101,12 @@ var layout = template.Must(template.New("layout").Funcs(template.FuncMap{
 	"safeHTML": func(s string) template.HTML { return template.HTML(s) },
 	"first":    func(v url.Values, k string) string { return v.Get(k) },
 	"nav":      func() any { return nav },
+	"link": func(sec Section, name string, row []any) string {
+		if f := sec.Links[name]; f != nil {
+			return f(row)
+		}
+		return ""
+	},
 }).Parse(layoutHTML))
 
 // Render writes p as a whole HTML page.

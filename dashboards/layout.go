@@ -32,6 +32,9 @@ const layoutHTML = `<!doctype html>
     <option value=""{{if selected $c ""}} selected{{end}}>calendar</option>
     <option value="business"{{if selected $c "business"}} selected{{end}}>working hours</option>
   </select></label>{{end}}
+  {{if .Form.What}}<label>List <select name="what">{{$w := first .Query "what"}}
+    {{range .Form.What}}<option{{if selected $w .}} selected{{end}}>{{.}}</option>{{end}}
+  </select></label>{{end}}
   {{if .Form.By}}<label>Break down by <select name="by">{{$b := first .Query "by"}}
     <option value=""{{if selected $b ""}} selected{{end}}>nothing</option>
     {{range .Form.By}}<option{{if selected $b .}} selected{{end}}>{{.}}</option>{{end}}
@@ -39,15 +42,19 @@ const layoutHTML = `<!doctype html>
   {{range .Form.Filters}}<label>{{.}} <input name="{{.}}" value="{{first $.Query .}}" size="10"></label>{{end}}
   <button type="submit">Apply</button> <a class="reset" href="{{.Path}}">Reset</a>
 </form>
-{{range .Sections}}
+{{range $sec := .Sections}}
 <section>
   <h2>{{.Title}}</h2>
   {{if .Note}}<p class="note">{{.Note}}</p>{{end}}
   {{if .Empty}}<p class="empty">{{.Empty}}</p>{{else}}
+  {{with .Tiles}}<div class="tiles">{{range .}}<a class="tile"{{if .Href}} href="{{.Href}}"{{end}}>
+    <span class="label">{{.Label}}</span><span class="value">{{.Value}}</span>
+    {{if .Change}}<span class="change {{.Tone}}">{{.Change}}</span>{{end}}
+    {{if .Detail}}<span class="detail">{{.Detail}}</span>{{end}}{{.Spark}}</a>{{end}}</div>{{end}}
   {{with .Chart}}<div class="chart">{{safeHTML .Element}}</div>{{end}}
   {{with .Table}}{{$t := .}}<div class="table-wrap"><table>
     <thead><tr>{{range .Columns}}<th>{{.Name}}</th>{{end}}</tr></thead>
-    <tbody>{{range $row := .Rows}}<tr>{{range $i, $v := $row}}<td>{{cell (index $t.Columns $i) $v}}</td>{{end}}</tr>{{end}}</tbody>
+    <tbody>{{range $row := .Rows}}<tr>{{range $i, $v := $row}}<td>{{$c := index $t.Columns $i}}{{with link $sec $c.Name $row}}<a href="{{.}}">{{cell $c $v}}</a>{{else}}{{cell $c $v}}{{end}}</td>{{end}}</tr>{{end}}</tbody>
   </table></div>{{end}}
   {{end}}
   {{if .Report}}<p class="downloads">Rows behind this: <a href="{{apiURL .Report .Query "csv"}}">CSV</a> · <a href="{{apiURL .Report .Query "parquet"}}">Parquet</a> · <a href="{{apiURL .Report .Query ""}}">JSON</a></p>{{end}}

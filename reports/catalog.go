@@ -49,6 +49,10 @@ var catalog = []Spec{
 		func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Result[FunnelRow], error) {
 			return Funnel(ctx, l, p)
 		}),
+	entry("leads", "the leads behind a number (--what created, lead, mql, sql, assigned, handed_off, opportunity, won)", nil,
+		func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Result[LeadRow], error) {
+			return Leads(ctx, l, p, cfg)
+		}),
 	entry("marketing-sla", "MQLs delivered per month and segment against the commitment", nil,
 		func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Result[MarketingSLARow], error) {
 			return MarketingSLA(ctx, l, p, cfg)

@@ -61,6 +61,8 @@ type Params struct {
 	// Clock is "calendar" or "business" for the response report; "" is
 	// calendar.
 	Clock string
+	// What is the list the leads report draws (DrillLists); "" elsewhere.
+	What string
 }
 
 // DefaultWindow is the funnel conversion window when none is given.
@@ -108,6 +110,12 @@ func (p Params) check(report string, by []string) error {
 		if !slices.Contains(Dimensions, dim) {
 			return fmt.Errorf("%w: cannot filter on %q: want one of %s", ErrBadParam, dim, strings.Join(Dimensions, ", "))
 		}
+	}
+	if report == "leads" && !slices.Contains(DrillLists, p.What) {
+		return fmt.Errorf("%w: report leads: what must be one of %s", ErrBadParam, strings.Join(DrillLists, ", "))
+	}
+	if report != "leads" && p.What != "" {
+		return fmt.Errorf("%w: only report leads takes what", ErrBadParam)
 	}
 	if !p.From.IsZero() && !p.To.IsZero() && p.To.Before(p.From) {
 		return fmt.Errorf("%w: --to %s is before --from %s", ErrBadParam, p.To.Format(time.DateOnly), p.From.Format(time.DateOnly))
@@ -161,6 +169,9 @@ func (p Params) Describe() map[string]any {
 	}
 	if p.By != "" {
 		d["by"] = p.By
+	}
+	if p.What != "" {
+		d["what"] = p.What
 	}
 	if len(p.Filters) > 0 {
 		var fs []string

@@ -17,6 +17,7 @@ type Query struct {
 	Window   string // 90d, 12w, 36h
 	By       string
 	Clock    string
+	What     string // the leads report's list
 	// Filters are DIM=VALUE pairs.
 	Filters []string
 	// Flags names parameters in errors as command-line flags (--as-of)
@@ -34,7 +35,7 @@ func (q Query) name(param string) string {
 
 // Params parses q. Empty fields take the defaults of Params.
 func (q Query) Params() (Params, error) {
-	p := Params{TZ: q.TZ, Grain: q.Grain, By: q.By, Clock: q.Clock}
+	p := Params{TZ: q.TZ, Grain: q.Grain, By: q.By, Clock: q.Clock, What: q.What}
 	var err error
 	if p.From, err = parseDate(q.name("from"), q.From); err != nil {
 		return p, err

@@ -331,6 +331,63 @@ func Overview(ctx context.Context, l *lake.Lake, p Params, cfg Config) (Result[O
 	})
 }
 
+// LeadRow is one lead (or assignment, or opportunity) behind a number: the
+// drill-down from a report to the leads it counts.
+type LeadRow struct {
+	LeadID   string    `col:"lead_id"`
+	Company  *string   `col:"company"`
+	Source   string    `col:"source"`
+	Campaign string    `col:"campaign"`
+	Segment  string    `col:"segment"`
+	Region   string    `col:"region"`
+	Owner    string    `col:"owner"`
+	Team     string    `col:"team"`
+	Stage    *string   `col:"stage"`
+	At       time.Time `col:"event_at"`
+	Outcome  string    `col:"outcome"`
+	Minutes  *float64  `col:"minutes"`
+	Amount   *float64  `col:"amount"`
+}
+
+// DrillLists are the lists the leads report draws, each the rows behind
+// one kind of number:
+//   - created: leads created in the period (sources' and overview's leads)
+//   - lead, mql, sql: leads entering the stage in the period (a funnel
+//     cohort; overview's MQLs with their MQL → SQL outcome; its SQLs)
+//   - assigned: assignments in the period with their first-touch clock
+//     (response, first-touch SLA)
+//   - handed_off: leads first assigned in the period with sales' verdict
+//     (quality, rejections)
+//   - opportunity, won: opportunities created, or won and closed, in the
+//     period (pipeline, won revenue)
+var DrillLists = []string{"created", "lead", "mql", "sql", "assigned", "handed_off", "opportunity", "won"}
+
+// Leads lists the leads behind a number: p.What picks the list
+// (DrillLists; "" is created), the period and filters the rows.
+func Leads(ctx context.Context, l *lake.Lake, p Params, cfg Config) (Result[LeadRow], error) {
+	if p.What == "" {
+		p.What = "created"
+	}
+	p, err := prepare(ctx, l, "leads", nil, p)
+	if err != nil {
+		return Result[LeadRow]{}, err
+	}
+	model, extra := "drill_"+p.What, map[string]any{}
+	switch p.What {
+	case "lead", "mql", "sql":
+		model, extra["stage"] = "drill_stage", p.What
+	case "opportunity", "won":
+		model, extra["won_only"] = "drill_opportunity", p.What == "won"
+	case "assigned":
+		args, err := cfg.FirstTouch().slaArgs()
+		if err != nil {
+			return Result[LeadRow]{}, err
+		}
+		extra["ft_clock"], extra["ft_limit_minutes"], extra["ft_limit_workdays"] = args["clock"], args["limit_minutes"], args["limit_workdays"]
+	}
+	return run[LeadRow](ctx, l, "leads", model, p, extra)
+}
+
 // QualityRow is what sales decided about one group's handed-off leads.
 type QualityRow struct {
 	Dim                   *string  `col:"dim"`

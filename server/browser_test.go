@@ -117,7 +117,7 @@ func TestPagesInChromium(t *testing.T) {
 	base := startServer(t, fixtureLake(t))
 	b := newBrowser(t)
 	shots := screenshotDir(t)
-	for _, page := range []string{"/funnel", "/speed", "/aging"} {
+	for _, page := range []string{"/overview", "/funnel", "/speed", "/aging"} {
 		t.Run(page, func(t *testing.T) {
 			err := chromedp.Do(b.ctx,
 				chromedp.Navigate(base+page+"?as_of="+fixtureAsOf),

@@ -68,6 +68,10 @@ func openAPIDocument() map[string]any {
 		if spec.Name == "sla-breaches" {
 			params = append(params, map[string]any{"name": "sla", "in": "query", "description": "only this SLA", "schema": str()})
 		}
+		if spec.Name == "leads" {
+			params = append(params, map[string]any{"name": "what", "in": "query", "description": "the list behind a number; default created",
+				"schema": map[string]any{"type": "string", "enum": reports.DrillLists}})
+		}
 		paths["/api/v1/reports/"+spec.Name] = map[string]any{"get": map[string]any{
 			"summary":    spec.Short,
 			"parameters": params,

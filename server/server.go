@@ -71,11 +71,13 @@ func New(opts Options) *Server {
 	}
 	e := gin.New()
 	e.Use(s.logRequests, gin.Recovery())
-	e.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/funnel") })
+	e.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/overview") })
 	e.GET("/reports", s.index)
+	e.GET("/overview", s.page("/overview", "Overview", dashboards.OverviewPage))
 	e.GET("/funnel", s.page("/funnel", "Funnel", dashboards.FunnelPage))
 	e.GET("/speed", s.page("/speed", "Speed to lead", dashboards.ResponsePage))
 	e.GET("/aging", s.page("/aging", "Aging", dashboards.AgingPage))
+	e.GET("/leads", s.page("/leads", "Leads behind the numbers", dashboards.LeadsPage))
 	e.StaticFS("/assets", http.FS(dashboards.Assets()))
 	e.GET("/healthz", s.health)
 	e.GET("/readyz", s.ready)
@@ -188,7 +190,7 @@ func (s *Server) listReports(c *gin.Context) {
 
 // queryParams are the URL parameters of a report, besides the dimension
 // names, each of which filters directly (?source=webinar&source=event).
-var queryParams = []string{"from", "to", "as_of", "tz", "grain", "window", "by", "clock", "filter", "sla", "format", "limit", "offset"}
+var queryParams = []string{"from", "to", "as_of", "tz", "grain", "window", "by", "clock", "filter", "sla", "what", "format", "limit", "offset"}
 
 func (s *Server) report(c *gin.Context) {
 	name := c.Param("name")
@@ -258,7 +260,7 @@ func (s *Server) table(ctx context.Context, h *lakeHandle, spec reports.Spec, q 
 	}
 	rq := reports.Query{
 		From: q.Get("from"), To: q.Get("to"), AsOf: q.Get("as_of"), TZ: q.Get("tz"), Grain: q.Get("grain"),
-		Window: q.Get("window"), By: q.Get("by"), Clock: q.Get("clock"), Filters: q["filter"],
+		Window: q.Get("window"), By: q.Get("by"), Clock: q.Get("clock"), What: q.Get("what"), Filters: q["filter"],
 	}
 	for _, dim := range reports.Dimensions {
 		for _, v := range q[dim] {

@@ -527,3 +527,43 @@ func TestAgingPage(t *testing.T) {
 		"Stuck leads (",
 	})
 }
+
+func TestOverviewPage(t *testing.T) {
+	// testdata/reports/README.md, "Overview": every month is complete as
+	// of 2026-04-01, so the headline is March against February.
+	pageHas(t, startServer(t, fixtureLake(t)), "/overview", []string{
+		"Headline numbers, Mar 2026",
+		// Leads 3 against 3.
+		`<span class="label">Leads</span><span class="value">3</span>`, "no change",
+		// MQL→SQL 0 of 1 against 2 of 3: down 66.7 points, bad news.
+		`<span class="value">0.0%</span>`, `<span class="change bad">-66.7 pts vs Feb 2026</span>`,
+		"0 of 1 MQLs reached SQL; still open, can rise",
+		// Median response 1951.5 min = 32.5 h against 3960: 51% faster, good.
+		`<span class="value">32.5 h</span>`, `<span class="change good">-51% vs Feb 2026</span>`,
+		// first_touch 1 of 2 against 0 of 2.
+		`<span class="value">50.0%</span>`, `<span class="change good">&#43;50.0 pts vs Feb 2026</span>`, "1 met, 1 breached",
+		// Pipeline 7000 against 5000; won 5000 against 5000.
+		`<span class="value">7,000</span>`, `<span class="change good">&#43;40% vs Feb 2026</span>`,
+		`<span class="label">Won revenue</span><span class="value">5,000</span>`,
+		// Each number opens its leads for March.
+		`href="/leads?as_of=2026-04-01T00%3A00%3A00Z&amp;from=2026-03-01&amp;to=2026-03-31&amp;what=mql"`,
+	})
+}
+
+func TestLeadsPage(t *testing.T) {
+	base := startServer(t, fixtureLake(t))
+	// README "Leads behind the numbers": January's six MQLs, L4 not yet.
+	pageHas(t, base, "/leads", nil)
+	resp, body := get(t, base+"/leads?as_of="+fixtureAsOf+"&what=mql&from=2026-01-01&to=2026-01-31")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("leads page: %d\n%s", resp.StatusCode, body)
+	}
+	for _, want := range []string{
+		"Leads that became MQL, and whether they reached SQL, 2026-01-01 to 2026-01-31: 6",
+		"<td>L4</td>", "<td>not yet</td>", "<td>L1</td>", "<td>5760.0</td>",
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("leads page lacks %q", want)
+		}
+	}
+}

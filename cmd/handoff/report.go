@@ -19,7 +19,7 @@ import (
 
 func reportCommand(e *env) *cobra.Command {
 	var (
-		lakeDir, from, to, asOf, tz, window, by, format, out, grain, clock, configPath, sla string
+		lakeDir, from, to, asOf, tz, window, by, format, out, grain, clock, configPath, sla, what string
 		filters                                                                             []string
 	)
 	var list strings.Builder
@@ -39,7 +39,12 @@ included. --as-of defaults to the latest event in the lake, so an old export
 reads as of its own end. Weeks start on Monday.
 
 Breakdowns and filters (--by, --filter): source, campaign, segment, region,
-industry, owner, team; response also takes week and hour, sla takes week.
+industry, owner, team; response also takes week, hour and weekday_hour,
+sla takes week.
+
+Drill-down: report leads lists the leads behind a number, --what says
+which (created, lead, mql, sql, assigned, handed_off, opportunity, won):
+  handoff report leads --lake ./lake --what mql --from 2026-09-01 --to 2026-09-30
 A filter may repeat: values of one dimension are ORed, dimensions ANDed.`,
 		Example: `  handoff report funnel --lake ./lake --by source
   handoff report response --lake ./lake --by owner --clock business --from 2026-09-01
@@ -62,7 +67,7 @@ A filter may repeat: values of one dimension are ORed, dimensions ANDed.`,
 				return usagef("--format parquet writes a file: give --out FILE")
 			}
 			p, err := reports.Query{From: from, To: to, AsOf: asOf, TZ: tz, Grain: grain, Window: window,
-				By: by, Clock: clock, Filters: filters, Flags: true}.Params()
+				By: by, Clock: clock, What: what, Filters: filters, Flags: true}.Params()
 			if err != nil {
 				return usageError{err}
 			}
@@ -108,6 +113,7 @@ A filter may repeat: values of one dimension are ORed, dimensions ANDed.`,
 	f.StringVar(&out, "out", "", "write to this file instead of standard output")
 	f.StringVar(&configPath, "config", "", "handoff.yaml with a reports: section (SLAs, stuck limits, MQL commitments)")
 	f.StringVar(&sla, "sla", "", "sla-breaches: only this SLA")
+	f.StringVar(&what, "what", "", "leads: the list behind a number: "+strings.Join(reports.DrillLists, ", "))
 	return cmd
 }
 

@@ -229,3 +229,37 @@ CREATE OR REPLACE MACRO sla_instances(as_of, start_event, stop_event, clock, lim
                 ELSE 'pending' END AS status,
            greatest(elapsed_min - limit_min, 0) AS late_min
     FROM measured;
+
+-- drill_dims: lead_dims with what a person needs to recognise a lead in a
+-- drill-down list: its company and current stage.
+CREATE OR REPLACE MACRO drill_dims(as_of) AS TABLE
+    SELECT d.*, l.company, s.current_stage AS stage
+    FROM lead_dims() d JOIN leads l USING (lead_id)
+    LEFT JOIN lead_stages(as_of) s USING (lead_id);
+
+-- handoff_decisions: per lead whose first assignment (at or before as_of)
+-- falls in [p_from, p_to), its first disposition at or after that
+-- assignment: the verdict on the handoff (METRICS.md, "Lead quality
+-- feedback"; quality and drill_handed_off). owner is the owner who decided,
+-- else the first assignee.
+CREATE OR REPLACE MACRO handoff_decisions(as_of, p_from, p_to) AS TABLE
+    WITH handed AS (
+        SELECT lead_id, min(assigned_at) AS assigned_at, arg_min(owner_id, assigned_at) AS assignee
+        FROM assignments WHERE assigned_at <= as_of
+        GROUP BY lead_id
+    ), decided AS (
+        SELECT h.lead_id, h.assigned_at, h.assignee,
+               arg_min(x.outcome, x.decided_at) AS outcome,
+               arg_min(x.reason, x.decided_at) AS reason,
+               arg_min(x.owner_id, x.decided_at) AS decider,
+               min(x.decided_at) AS decided_at
+        FROM handed h LEFT JOIN dispositions x
+          ON x.lead_id = h.lead_id AND x.decided_at >= h.assigned_at AND x.decided_at <= as_of
+        WHERE in_period(h.assigned_at, p_from, p_to)
+        GROUP BY ALL
+    )
+    SELECT dc.*, d.source, d.campaign, d.segment, d.region, d.industry,
+           coalesce(dc.decider, dc.assignee) AS owner_id,
+           blank(coalesce(u.name, dc.decider, dc.assignee)) AS owner, blank(u.team) AS team
+    FROM decided dc JOIN lead_dims() d USING (lead_id)
+    LEFT JOIN users u ON u.user_id = coalesce(dc.decider, dc.assignee);

@@ -12,26 +12,10 @@
 -- p90 (quantile_cont).
 -- Breakdowns: owner and team are the owner who decided (the disposition's
 -- owner, else the first assignee), not the lead's current owner.
+-- Rows: handoff_decisions in base.sql, shared with drill_handed_off.
 -- Parameters: $as_of, $from/$to (on the first assignment), $by, $filters.
-WITH handed AS (
-    SELECT lead_id, min(assigned_at) AS assigned_at, arg_min(owner_id, assigned_at) AS assignee
-    FROM assignments WHERE assigned_at <= $as_of::TIMESTAMPTZ
-    GROUP BY lead_id
-), decided AS (
-    SELECT h.lead_id, h.assigned_at, h.assignee,
-           arg_min(x.outcome, x.decided_at) AS outcome,
-           arg_min(x.owner_id, x.decided_at) AS decider,
-           min(x.decided_at) AS decided_at
-    FROM handed h LEFT JOIN dispositions x
-      ON x.lead_id = h.lead_id AND x.decided_at >= h.assigned_at AND x.decided_at <= $as_of::TIMESTAMPTZ
-    WHERE in_period(h.assigned_at, $from::TIMESTAMPTZ, $to::TIMESTAMPTZ)
-    GROUP BY ALL
-), rows AS (
-    SELECT dc.*, d.source, d.campaign, d.segment, d.region, d.industry,
-           coalesce(dc.decider, dc.assignee) AS owner_id,
-           blank(coalesce(u.name, dc.decider, dc.assignee)) AS owner, blank(u.team) AS team
-    FROM decided dc JOIN lead_dims() d USING (lead_id)
-    LEFT JOIN users u ON u.user_id = coalesce(dc.decider, dc.assignee)
+WITH rows AS (
+    SELECT * FROM handoff_decisions($as_of::TIMESTAMPTZ, $from::TIMESTAMPTZ, $to::TIMESTAMPTZ)
 )
 SELECT dim_value($by, source, campaign, segment, region, industry, owner, team) AS dim,
        count(*) AS handed_off,
