@@ -20,7 +20,7 @@ import (
 func reportCommand(e *env) *cobra.Command {
 	var (
 		lakeDir, from, to, asOf, tz, window, by, format, out, grain, clock, configPath, sla, what string
-		filters                                                                             []string
+		filters                                                                                   []string
 	)
 	var list strings.Builder
 	for _, spec := range reports.Catalog() {
