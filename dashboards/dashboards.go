@@ -12,6 +12,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/url"
+	"reflect"
 	"time"
 
 	"github.com/go-echarts/go-echarts/v2/render"
@@ -44,6 +45,8 @@ type Page struct {
 	Status string
 	Query  url.Values
 	Form   Form
+	// NoFilters hides the filter bar, for pages that are not reports.
+	NoFilters bool
 	// Sections are the page's content, top to bottom.
 	Sections []Section
 }
@@ -75,6 +78,14 @@ type Section struct {
 	Links map[string]func(row []any) string
 	// Empty is shown instead of the chart and table when there are no rows.
 	Empty string
+	// Lines are plain sentences, one per paragraph; Alert shows them as a
+	// problem.
+	Lines []string
+	Alert bool
+	// Upload shows the upload form.
+	Upload *Upload
+	// Download links the whole file behind a table that is not a report.
+	Download string
 }
 
 // nav lists the pages in the order of the navigation bar.
@@ -83,6 +94,7 @@ var nav = []struct{ Path, Title string }{
 	{"/funnel", "Funnel"},
 	{"/speed", "Speed to lead"},
 	{"/aging", "Aging"},
+	{"/data", "Data"},
 	{"/reports", "All reports"},
 }
 
@@ -101,6 +113,9 @@ var layout = template.Must(template.New("layout").Funcs(template.FuncMap{
 	"safeHTML": func(s string) template.HTML { return template.HTML(s) },
 	"first":    func(v url.Values, k string) string { return v.Get(k) },
 	"nav":      func() any { return nav },
+	"numeric": func(c reports.Column) bool {
+		return c.Kind == reflect.Int64 || c.Kind == reflect.Float64
+	},
 	"link": func(sec Section, name string, row []any) string {
 		if f := sec.Links[name]; f != nil {
 			return f(row)

@@ -17,7 +17,7 @@ const layoutHTML = `<!doctype html>
 <main>
 <h1>{{.Title}}</h1>
 <p class="status">{{.Status}}</p>
-<form class="filters" method="get" action="{{.Path}}">
+{{if not .NoFilters}}<form class="filters" method="get" action="{{.Path}}">
   <label>From <input type="date" name="from" value="{{first .Query "from"}}"></label>
   <label>To <input type="date" name="to" value="{{first .Query "to"}}"></label>
   <label>Time zone <input name="tz" placeholder="UTC" value="{{first .Query "tz"}}" size="14"></label>
@@ -41,11 +41,12 @@ const layoutHTML = `<!doctype html>
   </select></label>{{end}}
   {{range .Form.Filters}}<label>{{.}} <input name="{{.}}" value="{{first $.Query .}}" size="10"></label>{{end}}
   <button type="submit">Apply</button> <a class="reset" href="{{.Path}}">Reset</a>
-</form>
+</form>{{end}}
 {{range $sec := .Sections}}
 <section>
   <h2>{{.Title}}</h2>
   {{if .Note}}<p class="note">{{.Note}}</p>{{end}}
+  {{range .Lines}}<p class="{{if $sec.Alert}}alert{{else}}line{{end}}">{{.}}</p>{{end}}
   {{if .Empty}}<p class="empty">{{.Empty}}</p>{{else}}
   {{with .Tiles}}<div class="tiles">{{range .}}<a class="tile"{{if .Href}} href="{{.Href}}"{{end}}>
     <span class="label">{{.Label}}</span><span class="value">{{.Value}}</span>
@@ -53,10 +54,16 @@ const layoutHTML = `<!doctype html>
     {{if .Detail}}<span class="detail">{{.Detail}}</span>{{end}}{{.Spark}}</a>{{end}}</div>{{end}}
   {{with .Chart}}<div class="chart">{{safeHTML .Element}}</div>{{end}}
   {{with .Table}}{{$t := .}}<div class="table-wrap"><table>
-    <thead><tr>{{range .Columns}}<th>{{.Name}}</th>{{end}}</tr></thead>
-    <tbody>{{range $row := .Rows}}<tr>{{range $i, $v := $row}}<td>{{$c := index $t.Columns $i}}{{with link $sec $c.Name $row}}<a href="{{.}}">{{cell $c $v}}</a>{{else}}{{cell $c $v}}{{end}}</td>{{end}}</tr>{{end}}</tbody>
+    <thead><tr>{{range .Columns}}<th{{if numeric .}} class="num"{{end}}>{{.Name}}</th>{{end}}</tr></thead>
+    <tbody>{{range $row := .Rows}}<tr>{{range $i, $v := $row}}{{$c := index $t.Columns $i}}<td{{if numeric $c}} class="num"{{end}}>{{with link $sec $c.Name $row}}<a href="{{.}}">{{cell $c $v}}</a>{{else}}{{cell $c $v}}{{end}}</td>{{end}}</tr>{{end}}</tbody>
   </table></div>{{end}}
   {{end}}
+  {{with .Upload}}<form class="upload" method="post" action="{{.Action}}" enctype="multipart/form-data">
+    <label>Export files <input type="file" name="files" multiple required accept=".csv,.ndjson,.jsonl,text/csv"></label>
+    <label>Format <select name="source">{{range .Sources}}<option>{{.}}</option>{{end}}</select></label>
+    <button type="submit">Ingest</button>
+  </form>{{end}}
+  {{if .Download}}<p class="downloads">The whole file: <a href="{{.Download}}">CSV</a></p>{{end}}
   {{if .Report}}<p class="downloads">Rows behind this: <a href="{{apiURL .Report .Query "csv"}}">CSV</a> · <a href="{{apiURL .Report .Query "parquet"}}">Parquet</a> · <a href="{{apiURL .Report .Query ""}}">JSON</a></p>{{end}}
 </section>
 {{end}}

@@ -46,6 +46,10 @@ type Options struct {
 	Progress func(done, total int64)
 	// Now is the clock for the run id; tests pin it.
 	Now func() time.Time
+	// Names, when set, say what the run's record calls an input path
+	// (uploads are stored under a temporary name; the manifest keeps the
+	// name the person sent).
+	Names map[string]string
 }
 
 // FileResult is what became of one input file.
@@ -305,7 +309,11 @@ func (in *ingester) file(ctx context.Context, num int, path string) (FileResult,
 	}
 	defer f.Close()
 	src := &countingReader{r: f, in: in}
-	fr := FileResult{RunInput: lake.RunInput{Path: path, Tables: map[string]int{}}}
+	recorded := path
+	if name, ok := in.opts.Names[path]; ok {
+		recorded = name
+	}
+	fr := FileResult{RunInput: lake.RunInput{Path: recorded, Tables: map[string]int{}}}
 	var reader rowReader
 	var m *mapping
 	ext := strings.ToLower(filepath.Ext(path))

@@ -19,11 +19,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/handoff-dev/handoff/dashboards"
+	"github.com/handoff-dev/handoff/ingest"
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/reports"
 )
@@ -43,6 +45,11 @@ type Options struct {
 	Logger *slog.Logger
 	// CacheEntries bounds the report cache; 0 means 256.
 	CacheEntries int
+	// Ingest configures uploads from the data page (time zone, date
+	// formats, mapping overrides), as handoff ingest --config does.
+	Ingest ingest.Config
+	// MaxUpload bounds one upload in bytes; 0 means 1 GiB.
+	MaxUpload int64
 }
 
 // Server answers the API for one lake.
@@ -52,6 +59,8 @@ type Server struct {
 	lakes  *lakes
 	cache  *cache
 	engine *gin.Engine
+	// ingestMu makes uploads ingest one at a time.
+	ingestMu sync.Mutex
 }
 
 // New builds a server; it opens nothing until the first request.
@@ -78,6 +87,9 @@ func New(opts Options) *Server {
 	e.GET("/speed", s.page("/speed", "Speed to lead", dashboards.ResponsePage))
 	e.GET("/aging", s.page("/aging", "Aging", dashboards.AgingPage))
 	e.GET("/leads", s.page("/leads", "Leads behind the numbers", dashboards.LeadsPage))
+	e.GET("/data", s.dataPage)
+	e.GET("/data/quarantine", s.quarantineFile)
+	e.POST("/data/upload", s.upload)
 	e.StaticFS("/assets", http.FS(dashboards.Assets()))
 	e.GET("/healthz", s.health)
 	e.GET("/readyz", s.ready)

@@ -457,7 +457,7 @@ func TestFunnelPage(t *testing.T) {
 		// (6+3+1)/(7+3+3) = 76.9%, MQL→SQL (5+2+0)/(6+3+1) = 70.0%.
 		`"value":76.9`, `"value":70`,
 		// January's lead→MQL in the chart (6/7) and in the table.
-		`"value":85.7`, "<td>85.7%</td>",
+		`"value":85.7`, `<td class="num">85.7%</td>`,
 		// The March cohort is within 90 days of the as-of time: open.
 		"2026-03 (open)",
 		// Downloads carry the page's parameters.
@@ -522,7 +522,7 @@ func TestAgingPage(t *testing.T) {
 	// 2-4 weeks, 1 over 30 days, median 26.6 days), and the bars of the
 	// "30+ days" series per stage: 1, 2, 1, 1.
 	pageHas(t, startServer(t, fixtureLake(t)), "/aging", []string{
-		"<td>lead</td><td>3</td><td>1</td><td>0</td><td>0</td><td>0</td><td>1</td><td>1</td><td>26.6</td>",
+		`<td>lead</td><td class="num">3</td><td class="num">1</td><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">1</td><td class="num">1</td><td class="num">26.6</td>`,
 		`"name":"30+ days","type":"bar","stack":"age","data":[{"value":1},{"value":2},{"value":1},{"value":1}]`,
 		"Stuck leads (",
 	})
@@ -560,7 +560,7 @@ func TestLeadsPage(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Leads that became MQL, and whether they reached SQL, 2026-01-01 to 2026-01-31: 6",
-		"<td>L4</td>", "<td>not yet</td>", "<td>L1</td>", "<td>5760.0</td>",
+		"<td>L4</td>", "<td>not yet</td>", "<td>L1</td>", `<td class="num">5760.0</td>`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("leads page lacks %q", want)

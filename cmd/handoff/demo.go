@@ -67,7 +67,7 @@ would. --no-serve stops after ingesting.`,
 				return nil
 			}
 			l.Close()
-			return serveLake(cmd.Context(), e, lakeDir, reports.DefaultConfig(), addr)
+			return serveLake(cmd.Context(), e, server.Options{Lake: lakeDir, Config: reports.DefaultConfig(), Logger: e.log}, addr)
 		},
 	}
 	g.register(cmd, 5000, false)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/handoff-dev/handoff/ingest"
 	"github.com/handoff-dev/handoff/reports"
 	"github.com/handoff-dev/handoff/server"
 )
@@ -37,31 +38,34 @@ Each request is logged on stderr (--log-format json for machines).`,
 			if lakeDir == "" {
 				return usagef("--lake is required")
 			}
-			cfg := reports.DefaultConfig()
+			opts := server.Options{Lake: lakeDir, Config: reports.DefaultConfig(), Logger: e.log}
 			if configPath != "" {
 				var err error
-				if cfg, err = reports.LoadConfig(configPath); err != nil {
+				if opts.Config, err = reports.LoadConfig(configPath); err != nil {
+					return err
+				}
+				if opts.Ingest, err = ingest.LoadConfig(configPath); err != nil {
 					return err
 				}
 			}
-			return serveLake(cmd.Context(), e, lakeDir, cfg, addr)
+			return serveLake(cmd.Context(), e, opts, addr)
 		},
 	}
 	cmd.Flags().StringVar(&lakeDir, "lake", "", "lake directory (it may be empty until a first ingest)")
-	cmd.Flags().StringVar(&configPath, "config", "", "handoff.yaml with a reports: section (SLAs, stuck limits, MQL commitments)")
+	cmd.Flags().StringVar(&configPath, "config", "", "handoff.yaml: its reports: section (SLAs, stuck limits, MQL commitments) and ingest: section (for uploads)")
 	cmd.Flags().StringVar(&addr, "addr", server.DefaultAddr, "address to listen on")
 	return cmd
 }
 
-// serveLake serves lakeDir on addr until ctx ends.
-func serveLake(ctx context.Context, e *env, lakeDir string, cfg reports.Config, addr string) error {
+// serveLake serves opts.Lake on addr until ctx ends.
+func serveLake(ctx context.Context, e *env, opts server.Options, addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (another handoff running? pick another port with --addr)", addr, err)
 	}
 	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(e.stdout, "\nServing %s on %s\n  dashboards: %s/funnel (also /speed, /aging)\n  API:        %s/api/v1/reports (described at /api/v1/openapi.json)\nCtrl-C stops.\n", lakeDir, url, url, url)
-	err = server.New(server.Options{Lake: lakeDir, Config: cfg, Logger: e.log}).Serve(ctx, ln)
+	fmt.Fprintf(e.stdout, "\nServing %s on %s\n  dashboards: %s/overview (also /funnel, /speed, /aging, /sources, /sla, /quality, /data)\n  API:        %s/api/v1/reports (described at /api/v1/openapi.json)\nCtrl-C stops.\n", opts.Lake, url, url, url)
+	err = server.New(opts).Serve(ctx, ln)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,146 @@
+package dashboards
+
+import (
+	"fmt"
+	"net/url"
+	"reflect"
+
+	"github.com/handoff-dev/handoff/lake"
+	"github.com/handoff-dev/handoff/reports"
+)
+
+// runsShown is how many ingest runs the data page lists, newest first.
+const runsShown = 10
+
+// Upload is the data page's upload form.
+type Upload struct {
+	Action  string
+	Sources []string
+}
+
+// DataInfo is what the data page shows: the lake's state, and the outcome
+// of an upload when the page answers one.
+type DataInfo struct {
+	Lake     string
+	Manifest *lake.Manifest // nil: no lake yet
+	Tables   []lake.TableSummary
+	// Quarantine holds the first refused rows of recent runs.
+	Quarantine []QuarantineSample
+	Upload     Upload
+	// Result says what an upload did; Failed marks it as an error.
+	Result []string
+	Failed bool
+}
+
+// QuarantineSample is the start of one quarantine file.
+type QuarantineSample struct {
+	Run, Input, Href string
+	Total            int64
+	// Rows are line, column, field, kind, reason and the row as written.
+	Rows [][]string
+}
+
+// DataPage says what is in the lake: its tables with rows and dates, the
+// recent ingest runs with what they refused and why, and a form to ingest
+// another export.
+func DataPage(d DataInfo) Page {
+	p := Page{Title: "Data", Path: "/data", NoFilters: true, Query: url.Values{}}
+	if d.Result != nil {
+		title := "Upload ingested"
+		if d.Failed {
+			title = "Upload not ingested"
+		}
+		p.Sections = append(p.Sections, Section{Title: title, Lines: d.Result, Alert: d.Failed})
+	}
+	if d.Manifest == nil {
+		p.Status = "No lake yet at " + d.Lake
+		p.Sections = append(p.Sections, Section{Title: "Add an export",
+			Note:   "The lake is empty. Upload a HubSpot, Salesforce or Marketo export (CSV, NDJSON) or handoff's canonical files, and the dashboards fill in.",
+			Upload: &d.Upload})
+		return p
+	}
+	m := d.Manifest
+	p.Status = fmt.Sprintf("Lake %s · generation %d · last change %s", d.Lake, m.Generation, m.UpdatedAt.UTC().Format("2 Jan 2006 15:04 MST"))
+
+	tables := reports.Table{Columns: []reports.Column{
+		{Name: "table", Kind: reflect.String}, {Name: "rows", Kind: reflect.Int64}, {Name: "files", Kind: reflect.Int64},
+		{Name: "size", Kind: reflect.String}, {Name: "first", Kind: reflect.String}, {Name: "last", Kind: reflect.String},
+	}}
+	for _, t := range d.Tables {
+		first, last := "–", "–"
+		if !t.First.IsZero() {
+			first, last = t.First.Format("2006-01-02 15:04"), t.Last.Format("2006-01-02 15:04")
+		}
+		tables.Rows = append(tables.Rows, []any{t.Table, t.Rows, int64(t.Files), byteSize(t.Bytes), first, last})
+	}
+	p.Sections = append(p.Sections, Section{Title: "Tables",
+		Note:  "Each canonical table with its rows, Parquet files and size, and the span of its time column (UTC).",
+		Table: &tables})
+
+	runs := reports.Table{Columns: []reports.Column{
+		{Name: "run", Kind: reflect.String}, {Name: "finished", Kind: reflect.String}, {Name: "file", Kind: reflect.String},
+		{Name: "read as", Kind: reflect.String}, {Name: "rows", Kind: reflect.Int64}, {Name: "accepted", Kind: reflect.Int64},
+		{Name: "quarantined", Kind: reflect.Int64}, {Name: "skipped", Kind: reflect.Int64},
+	}}
+	for i := len(m.Runs) - 1; i >= 0 && i >= len(m.Runs)-runsShown; i-- {
+		r := m.Runs[i]
+		for _, in := range r.Inputs {
+			runs.Rows = append(runs.Rows, []any{r.ID, r.FinishedAt.UTC().Format("2006-01-02 15:04:05"), in.Path,
+				in.Source + " " + in.Kind, in.Rows, in.Accepted, in.Quarantined, in.Skipped})
+		}
+	}
+	p.Sections = append(p.Sections, Section{Title: "Recent ingests",
+		Note:  fmt.Sprintf("The last %d runs, newest first, a row per input file. Quarantined rows were refused with a reason and kept aside; the lake holds the rest.", min(runsShown, len(m.Runs))),
+		Table: &runs})
+
+	if len(d.Quarantine) == 0 {
+		p.Sections = append(p.Sections, Section{Title: "Quarantine", Empty: "The recent runs refused no row."})
+	}
+	for _, q := range d.Quarantine {
+		tb := reports.Table{Columns: []reports.Column{
+			{Name: "line", Kind: reflect.String}, {Name: "column", Kind: reflect.String}, {Name: "field", Kind: reflect.String},
+			{Name: "kind", Kind: reflect.String}, {Name: "reason", Kind: reflect.String}, {Name: "row as written", Kind: reflect.String},
+		}}
+		for _, r := range q.Rows {
+			row := make([]any, len(r))
+			for i, v := range r {
+				row[i] = v
+			}
+			tb.Rows = append(tb.Rows, row)
+		}
+		verb := "were"
+		if q.Total == 1 {
+			verb = "was"
+		}
+		note := fmt.Sprintf("%s of %s %s refused in run %s.", plural(q.Total, "row", "rows"), q.Input, verb, q.Run)
+		if int64(len(q.Rows)) < q.Total {
+			note += fmt.Sprintf(" The first %d are shown.", len(q.Rows))
+		}
+		p.Sections = append(p.Sections, Section{Title: "Quarantine: " + q.Input, Note: note, Table: &tb, Download: q.Href})
+	}
+	p.Sections = append(p.Sections, Section{Title: "Add an export",
+		Note:   "Ingest another export into this lake. Rows already there are updated, not doubled; bad rows go to the quarantine and the good ones are kept. The dashboards show the new data on their next load.",
+		Upload: &d.Upload})
+	return p
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+
+// plural says n with the singular or plural words after it.
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -1,0 +1,137 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff-dev/handoff/lake"
+)
+
+// postFiles uploads files (name → content) to the data page's form.
+func postFiles(t *testing.T, url, source string, files map[string]string) (int, string) {
+	t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	for name, content := range files {
+		part, err := w.CreateFormFile("files", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(part, content)
+	}
+	w.WriteField("source", source)
+	w.Close()
+	client := &http.Client{Timeout: time.Minute}
+	resp, err := client.Post(url, w.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(page)
+}
+
+func mustContain(t *testing.T, what, page string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(page, w) {
+			t.Errorf("%s lacks %q", what, w)
+		}
+	}
+}
+
+// An empty lake fills from the data page's upload: good rows land, the bad
+// one is quarantined with its line and column, the dashboards' API sees the
+// new data, and a file that is no export changes nothing.
+func TestDataPageUpload(t *testing.T) {
+	lakeDir := filepath.Join(t.TempDir(), "lake")
+	base := startServer(t, lakeDir)
+
+	resp, body := get(t, base+"/data")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("data page with no lake: %d", resp.StatusCode)
+	}
+	mustContain(t, "empty data page", string(body), "No lake yet", `action="/data/upload"`, `<option>hubspot</option>`)
+
+	files := map[string]string{}
+	inputs, _ := filepath.Glob("../testdata/reports/*.csv")
+	for _, in := range inputs {
+		b, err := os.ReadFile(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[filepath.Base(in)] = string(b)
+	}
+	// Line 15 of leads.csv: a creation time nobody can read, at column 5.
+	files["leads.csv"] += "L99,yesterday,z.com,Z,,,,,,web,,,\n"
+	status, page := postFiles(t, base+"/data/upload", "canonical", files)
+	if status != http.StatusOK {
+		t.Fatalf("upload: %d\n%s", status, page)
+	}
+	mustContain(t, "upload answer", page,
+		"upload/leads.csv, read as canonical leads: 14 rows, 13 accepted, 1 quarantined.",
+		"leads.csv:15:5: created_at: unparseable timestamp &#34;yesterday&#34;",
+		"The lake is now at generation 1.",
+		"Quarantine: upload/leads.csv", "1 row of upload/leads.csv was refused in run")
+
+	// The reports read the uploaded rows: the fixture's 13 leads.
+	resp, body = get(t, base+"/api/v1/reports/sources?as_of="+fixtureAsOf+"&format=csv")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("sources after upload: %d %s", resp.StatusCode, body)
+	}
+	var leads int
+	for _, line := range strings.Split(strings.TrimSpace(string(body)), "\n")[1:] {
+		var n int
+		fields := strings.Split(line, ",")
+		if _, err := fmt.Sscan(fields[1], &n); err == nil {
+			leads += n
+		}
+	}
+	if leads != 13 {
+		t.Errorf("sources count %d leads after the upload, want 13", leads)
+	}
+
+	// The data page lists the tables and the whole quarantine file.
+	_, body = get(t, base+"/data")
+	mustContain(t, "data page", string(body), `<td>leads</td><td class="num">13</td>`, "generation 1")
+	m, err := lake.ReadManifest(lakeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var quarantine string
+	for _, in := range m.Runs[0].Inputs {
+		if in.Quarantine != "" {
+			quarantine = in.Quarantine
+		}
+	}
+	resp, body = get(t, base+"/data/quarantine?file="+quarantine)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "L99,yesterday") {
+		t.Errorf("quarantine download: %d\n%s", resp.StatusCode, body)
+	}
+	resp, _ = get(t, base+"/data/quarantine?file=../../../etc/passwd")
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a path outside the manifest's quarantine answered %d", resp.StatusCode)
+	}
+
+	// Not an export: refused whole, the lake stays at generation 1.
+	status, page = postFiles(t, base+"/data/upload", "auto", map[string]string{"notes.csv": "colour,shape\nred,round\n"})
+	if status != http.StatusUnprocessableEntity {
+		t.Errorf("a file that is no export: %d", status)
+	}
+	mustContain(t, "refused upload", page, "Nothing was ingested and the lake is as it was", "notes.csv")
+	if m, _ := lake.ReadManifest(lakeDir); m.Generation != 1 {
+		t.Errorf("after a refused upload the lake is at generation %d, want 1", m.Generation)
+	}
+	status, page = postFiles(t, base+"/data/upload", "auto", nil)
+	if status != http.StatusBadRequest || !strings.Contains(page, "Choose at least one export file") {
+		t.Errorf("an upload with no file: %d", status)
+	}
+}
