@@ -136,7 +136,6 @@ func byteSize(n int64) string {
 	return fmt.Sprintf("%d B", n)
 }
 
-
 // plural says n with the singular or plural words after it.
 func plural(n int64, one, many string) string {
 	if n == 1 {
