@@ -55,6 +55,9 @@ type Page struct {
 type Form struct {
 	What    []string // the leads page's lists
 	By      []string // breakdowns offered; none hides the field
+	// DefaultBy is the breakdown a page shows when none is asked for; the
+	// field then offers no "nothing".
+	DefaultBy string
 	Window  bool
 	Grain   bool
 	Clock   bool
@@ -94,6 +97,9 @@ var nav = []struct{ Path, Title string }{
 	{"/funnel", "Funnel"},
 	{"/speed", "Speed to lead"},
 	{"/aging", "Aging"},
+	{"/sources", "Sources & ROI"},
+	{"/sla", "SLA"},
+	{"/quality", "Lead quality"},
 	{"/data", "Data"},
 	{"/reports", "All reports"},
 }
@@ -113,6 +119,7 @@ var layout = template.Must(template.New("layout").Funcs(template.FuncMap{
 	"safeHTML": func(s string) template.HTML { return template.HTML(s) },
 	"first":    func(v url.Values, k string) string { return v.Get(k) },
 	"nav":      func() any { return nav },
+	"long":     func(v any) bool { s, ok := v.(string); return ok && len(s) > 48 },
 	"numeric": func(c reports.Column) bool {
 		return c.Kind == reflect.Int64 || c.Kind == reflect.Float64
 	},
@@ -146,10 +153,17 @@ func apiURL(report string, q url.Values, format string) string {
 	return s
 }
 
+// unknownWhenNull are the columns whose NULL means "not known" rather than
+// "nothing": missing spend, and what is computed from it.
+var unknownWhenNull = map[string]bool{"spend": true, "cost_per_lead": true, "cost_per_mql": true, "cost_per_customer": true, "roi": true}
+
 // cell formats one table value for people: rates as percentages, other
 // decimals to one place, NULL as an en dash.
 func cell(col reports.Column, v any) string {
 	if v == nil {
+		if unknownWhenNull[col.Name] {
+			return "unknown"
+		}
 		return "–"
 	}
 	switch x := v.(type) {

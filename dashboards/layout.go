@@ -35,8 +35,8 @@ const layoutHTML = `<!doctype html>
   {{if .Form.What}}<label>List <select name="what">{{$w := first .Query "what"}}
     {{range .Form.What}}<option{{if selected $w .}} selected{{end}}>{{.}}</option>{{end}}
   </select></label>{{end}}
-  {{if .Form.By}}<label>Break down by <select name="by">{{$b := first .Query "by"}}
-    <option value=""{{if selected $b ""}} selected{{end}}>nothing</option>
+  {{if .Form.By}}<label>Break down by <select name="by">{{$b := first .Query "by"}}{{if not $b}}{{$b = .Form.DefaultBy}}{{end}}
+    {{if not .Form.DefaultBy}}<option value=""{{if selected $b ""}} selected{{end}}>nothing</option>{{end}}
     {{range .Form.By}}<option{{if selected $b .}} selected{{end}}>{{.}}</option>{{end}}
   </select></label>{{end}}
   {{range .Form.Filters}}<label>{{.}} <input name="{{.}}" value="{{first $.Query .}}" size="10"></label>{{end}}
@@ -55,7 +55,7 @@ const layoutHTML = `<!doctype html>
   {{with .Chart}}<div class="chart">{{safeHTML .Element}}</div>{{end}}
   {{with .Table}}{{$t := .}}<div class="table-wrap"><table>
     <thead><tr>{{range .Columns}}<th{{if numeric .}} class="num"{{end}}>{{.Name}}</th>{{end}}</tr></thead>
-    <tbody>{{range $row := .Rows}}<tr>{{range $i, $v := $row}}{{$c := index $t.Columns $i}}<td{{if numeric $c}} class="num"{{end}}>{{with link $sec $c.Name $row}}<a href="{{.}}">{{cell $c $v}}</a>{{else}}{{cell $c $v}}{{end}}</td>{{end}}</tr>{{end}}</tbody>
+    <tbody>{{range $row := .Rows}}<tr>{{range $i, $v := $row}}{{$c := index $t.Columns $i}}<td{{if numeric $c}} class="num"{{else if long $v}} class="long"{{end}}>{{with link $sec $c.Name $row}}<a href="{{.}}">{{cell $c $v}}</a>{{else}}{{cell $c $v}}{{end}}</td>{{end}}</tr>{{end}}</tbody>
   </table></div>{{end}}
   {{end}}
   {{with .Upload}}<form class="upload" method="post" action="{{.Action}}" enctype="multipart/form-data">

@@ -47,7 +47,8 @@ type kpi struct {
 	// rate changes are said in percentage points, the others in percent.
 	rate   bool
 	detail func(row []any, tb reports.Table) string
-	drill  func(period string) url.Values
+	// what is the leads list behind the number.
+	what string
 }
 
 // OverviewPage is the page leadership opens: the headline numbers of the
@@ -95,8 +96,7 @@ func OverviewPage(q url.Values, status string, run Runner) (Page, error) {
 	curName := periodName(current[period].(string), grain)
 
 	kpis := []kpi{
-		{label: "Leads", column: "leads", format: count, higherIsBetter: true,
-			drill: func(per string) url.Values { return drillValues(q, "created", per, grain) }},
+		{label: "Leads", column: "leads", format: count, higherIsBetter: true, what: "created"},
 		{label: "MQL → SQL", column: "mql_to_sql", format: rate, higherIsBetter: true, rate: true,
 			detail: func(row []any, tb reports.Table) string {
 				s := fmt.Sprintf("%d of %d MQLs reached SQL", roundInt(rateValue(row, tb, "mql_to_sql")*float64(row[col(tb, "mqls")].(int64))), row[col(tb, "mqls")])
@@ -104,19 +104,14 @@ func OverviewPage(q url.Values, status string, run Runner) (Page, error) {
 					s += "; still open, can rise"
 				}
 				return s
-			},
-			drill: func(per string) url.Values { return drillValues(q, "mql", per, grain) }},
-		{label: "Median first response", column: "median_response_minutes", format: minutes, higherIsBetter: false,
-			drill: func(per string) url.Values { return drillValues(q, "assigned", per, grain) }},
+			}, what: "mql"},
+		{label: "Median first response", column: "median_response_minutes", format: minutes, higherIsBetter: false, what: "assigned"},
 		{label: "First-touch SLA met", column: "first_touch_compliance", format: rate, higherIsBetter: true, rate: true,
 			detail: func(row []any, tb reports.Table) string {
 				return fmt.Sprintf("%d met, %d breached", row[col(tb, "first_touch_met")], row[col(tb, "first_touch_breached")])
-			},
-			drill: func(per string) url.Values { return drillValues(q, "assigned", per, grain) }},
-		{label: "Pipeline created", column: "pipeline", format: money, higherIsBetter: true,
-			drill: func(per string) url.Values { return drillValues(q, "opportunity", per, grain) }},
-		{label: "Won revenue", column: "won_revenue", format: money, higherIsBetter: true,
-			drill: func(per string) url.Values { return drillValues(q, "won", per, grain) }},
+			}, what: "assigned"},
+		{label: "Pipeline created", column: "pipeline", format: money, higherIsBetter: true, what: "opportunity"},
+		{label: "Won revenue", column: "won_revenue", format: money, higherIsBetter: true, what: "won"},
 	}
 	var tiles []Tile
 	for _, k := range kpis {
@@ -138,9 +133,8 @@ func OverviewPage(q url.Values, status string, run Runner) (Page, error) {
 			}
 			t.Detail += so
 		}
-		if k.drill != nil {
-			t.Href = "/leads?" + k.drill(current[period].(string)).Encode()
-		}
+		from, to := periodBounds(current[period].(string), grain)
+		t.Href = leadsHref(q, k.what, "from", from, "to", to)
 		tiles = append(tiles, t)
 	}
 	p.Sections = append(p.Sections, Section{
@@ -162,21 +156,24 @@ func OverviewPage(q url.Values, status string, run Runner) (Page, error) {
 	return p, nil
 }
 
-// drillValues are the /leads parameters listing the leads behind a number
-// of one period: the page's filters plus what and when.
-func drillValues(q url.Values, what, periodStart, grain string) url.Values {
-	v := cloneValues(q)
-	for _, k := range []string{"grain", "window", "from", "to"} {
-		v.Del(k)
+// leadsHref is the /leads address listing the leads behind a number: the
+// page's time zone, as-of, period and filters, then what and the pairs of
+// extra (name, value) that narrow it to one row or period.
+func leadsHref(q url.Values, what string, extra ...string) string {
+	v := url.Values{}
+	for _, k := range append([]string{"as_of", "tz", "from", "to", "window"}, reports.Dimensions...) {
+		vs, ok := q[k]
+		// Only the stage lists measure a conversion window.
+		if !ok || k == "window" && what != "lead" && what != "mql" && what != "sql" {
+			continue
+		}
+		v[k] = append([]string(nil), vs...)
 	}
-	from, to := periodBounds(periodStart, grain)
 	v.Set("what", what)
-	v.Set("from", from)
-	v.Set("to", to)
-	if w := q.Get("window"); w != "" && what == "mql" {
-		v.Set("window", w)
+	for i := 0; i+1 < len(extra); i += 2 {
+		v.Set(extra[i], extra[i+1])
 	}
-	return v
+	return "/leads?" + v.Encode()
 }
 
 // periodBounds are the first and last day of the period starting on start.

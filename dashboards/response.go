@@ -2,7 +2,10 @@ package dashboards
 
 import (
 	"fmt"
+	"math"
 	"net/url"
+	"slices"
+	"sort"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -23,7 +26,7 @@ var responseBuckets = []struct{ column, label string }{
 func ResponsePage(q url.Values, status string, run Runner) (Page, error) {
 	p := Page{
 		Title: "Speed to lead", Path: "/speed", Status: status, Query: q,
-		Form: Form{By: reports.ResponseDimensions, Clock: true, Filters: reports.Dimensions},
+		Form: Form{By: reports.ResponseDimensions, DefaultBy: "owner", Clock: true, Filters: reports.Dimensions},
 	}
 	clock := "calendar time"
 	if q.Get("clock") == "business" {
@@ -48,6 +51,21 @@ func ResponsePage(q url.Values, status string, run Runner) (Page, error) {
 		n, row[col(tb, "no_response")].(int64))
 	p.Sections = append(p.Sections, Section{Title: "Time to first sales touch", Note: note,
 		Chart: bucketChart(tb), Report: "response", Query: all})
+
+	heatQuery := cloneValues(all)
+	heatQuery.Set("by", "weekday_hour")
+	heat, err := run("response", heatQuery)
+	if err != nil {
+		return p, err
+	}
+	tz := q.Get("tz")
+	if tz == "" {
+		tz = "UTC"
+	}
+	p.Sections = append(p.Sections, Section{Title: "When leads wait",
+		Note: fmt.Sprintf("Median time to first touch by the weekday and hour the lead was assigned (%s). Red cells are the hours nobody picks up: "+
+			"evenings, weekends, the lunch gap. Empty cells had no assignment that got a touch.", tz),
+		Chart: heatmapChart(heat), Report: "response", Query: heatQuery})
 
 	curveQuery := cloneValues(all)
 	curveQuery.Del("clock") // the curve buckets calendar time
@@ -152,4 +170,56 @@ func minutes(v any) string {
 		return fmt.Sprintf("%.1f h", m/60)
 	}
 	return fmt.Sprintf("%.1f days", m/1440)
+}
+
+var weekdays = []string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+
+// heatmapChart draws the median response per weekday and hour of
+// assignment from the response report broken down by weekday_hour.
+func heatmapChart(tb reports.Table) *render.ChartSnippet {
+	hours := make([]string, 24)
+	for h := range hours {
+		hours[h] = fmt.Sprintf("%02d", h)
+	}
+	dim, p50, n := col(tb, "weekday_hour"), col(tb, "p50_minutes"), col(tb, "n")
+	var data []opts.HeatMapData
+	var values []float64
+	for _, row := range tb.Rows {
+		var day, hour int
+		var name string
+		if _, err := fmt.Sscanf(fmt.Sprint(row[dim]), "%s %d", &name, &hour); err != nil {
+			continue
+		}
+		day = slices.Index(weekdays, name)
+		m, ok := row[p50].(float64)
+		if day < 0 || !ok {
+			continue
+		}
+		v := roundTo(m/60, 1)
+		values = append(values, v)
+		data = append(data, opts.HeatMapData{Value: []any{hour, day, v, row[n]}})
+	}
+	// The colour scale ends at the 90th percentile of the cells: one
+	// weekend hour with a three-day wait would otherwise paint every other
+	// cell the same green. Cells beyond it are as red as it gets.
+	sort.Float64s(values)
+	highest := 1.0
+	if len(values) > 0 {
+		highest = math.Max(highest, values[int(float64(len(values)-1)*0.9)])
+	}
+	hm := charts.NewHeatMap()
+	hm.SetGlobalOptions(chartBase("330px"),
+		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: hours, Name: "hour", SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: weekdays, Inverse: opts.Bool(true), SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
+		charts.WithVisualMapOpts(opts.VisualMap{Calculable: opts.Bool(true), Min: 0, Max: float32(math.Ceil(highest)),
+			Orient: "horizontal", Left: "center", Bottom: "0", Text: []string{"median hours: slow", "fast"},
+			InRange: &opts.VisualMapInRange{Color: []string{"#1a9850", "#fee08b", "#d73027"}}}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Formatter: opts.FuncOpts(
+			"function (p) { var d = ['Mon','Tue','Wed','Thu','Fri','Sat','Sun']; return d[p.value[1]] + ' ' + p.value[0] + ':00: median ' + p.value[2] + ' h over ' + p.value[3] + ' assignments'; }")}),
+		charts.WithGridOpts(opts.Grid{Bottom: "70", Top: "10"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
+	)
+	hm.SetXAxis(hours).AddSeries("median hours", data)
+	s := hm.RenderSnippet()
+	return &s
 }

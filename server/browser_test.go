@@ -117,7 +117,9 @@ func TestPagesInChromium(t *testing.T) {
 	base := startServer(t, fixtureLake(t))
 	b := newBrowser(t)
 	shots := screenshotDir(t)
-	for _, page := range []string{"/overview", "/funnel", "/speed", "/aging"} {
+	// The leads and data pages are tables and forms: no chart to draw.
+	noCharts := map[string]bool{"/leads": true, "/data": true}
+	for _, page := range []string{"/overview", "/funnel", "/speed", "/aging", "/sources", "/sla", "/quality", "/leads", "/data"} {
 		t.Run(page, func(t *testing.T) {
 			err := chromedp.Do(b.ctx,
 				chromedp.Navigate(base+page+"?as_of="+fixtureAsOf),
@@ -140,7 +142,7 @@ func TestPagesInChromium(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("screenshot: %s", file)
-			if len(counts) != 2 || counts[0] == 0 || counts[0] != counts[1] {
+			if len(counts) != 2 || counts[0] == 0 && !noCharts[page] || counts[0] != counts[1] {
 				t.Errorf("charts on the page / drawn: %v", counts)
 			}
 			for _, p := range b.takeProblems() {

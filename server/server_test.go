@@ -567,3 +567,45 @@ func TestLeadsPage(t *testing.T) {
 		}
 	}
 }
+
+func TestSourcesPage(t *testing.T) {
+	// README "Sources": web ROI (5000 − 1000) / 1000 = 400%; referral,
+	// email, event and (blank) have no spend: unknown, not zero.
+	pageHas(t, startServer(t, fixtureLake(t)), "/sources", []string{
+		`"value":400`, "'web: won 5,000 on spend 1,000'", "referral (spend unknown)",
+		`<td class="num">unknown</td>`,
+		// web's 5 leads open the leads list filtered to web.
+		`<a href="/leads?as_of=2026-04-01T00%3A00%3A00Z&amp;source=web&amp;what=created">5</a>`,
+	})
+}
+
+func TestSLAPage(t *testing.T) {
+	// README "SLA compliance": first_touch 4 met, 6 breached; Ana (A1, A2,
+	// A4 met; A7, A8 breached) and Ben (A11 met; A3, A5, A6, A10
+	// breached). Breaches over the three SLAs: 6 + 3 + 3 = 12. The default
+	// config sets no MQL commitment.
+	pageHas(t, startServer(t, fixtureLake(t)), "/sla", []string{
+		"'first_touch: 4 met, 6 breached'", "'first_touch: 3 met, 2 breached'", "'first_touch: 1 met, 4 breached'",
+		"Breaches (12)", "No commitment is set",
+		`<option selected>owner</option>`,
+	})
+}
+
+func TestQualityPage(t *testing.T) {
+	// README "Lead quality": by source, paid 1 of 3 decided accepted, web 4
+	// of 5; rejection reasons No budget 2, blank 1.
+	pageHas(t, startServer(t, fixtureLake(t)), "/quality", []string{
+		"paid (33% accepted)", "web (80% accepted)",
+		`<td>No budget</td><td class="num">2</td>`,
+		`href="/leads?as_of=2026-04-01T00%3A00%3A00Z&amp;source=web&amp;what=handed_off"`,
+	})
+}
+
+func TestSpeedToLeadHeatmap(t *testing.T) {
+	// README "Response by weekday and hour": Tue 15 holds A1's 20 minutes
+	// (0.3 h, one touched assignment), Fri 21 the median of 3900 and 3960
+	// (65.5 h, two).
+	pageHas(t, startServer(t, fixtureLake(t)), "/speed", []string{
+		`"value":[15,1,0.3,1]`, `"value":[21,4,65.5,2]`,
+	})
+}

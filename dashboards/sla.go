@@ -1,0 +1,292 @@
+package dashboards
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+	"github.com/go-echarts/go-echarts/v2/render"
+
+	"github.com/handoff-dev/handoff/reports"
+)
+
+// breachRowsShown is how many breaches the SLA page lists; the download
+// has them all.
+const breachRowsShown = 100
+
+// SLAPage is the SLA page: compliance with every configured SLA overall,
+// per owner, team or any breakdown, per week, the breaches worst first, and
+// the marketing SLA against its commitment.
+func SLAPage(q url.Values, status string, run Runner) (Page, error) {
+	p := Page{
+		Title: "SLA", Path: "/sla", Status: status, Query: q,
+		Form: Form{By: reports.SLADimensions, DefaultBy: "owner", Filters: reports.Dimensions},
+	}
+	all := cloneValues(q)
+	all.Del("by")
+	overall, err := run("sla", all)
+	if err != nil {
+		return p, err
+	}
+	if len(overall.Rows) == 0 {
+		p.Sections = append(p.Sections, Section{Title: "Compliance",
+			Empty: "No SLA is configured. Add them under reports.slas in handoff.yaml."})
+		return p, nil
+	}
+	overallSec := Section{Title: "Compliance per SLA",
+		Note:  "Met ÷ (met + breached) of the SLA clocks started in the period. Pending clocks are still inside their limit; superseded ones were reassigned in time. Neither counts.",
+		Chart: slaBars(overall, "", nil), Table: &overall, Report: "sla", Query: all}
+	overallSec.Links = firstTouchLinks(overall, q, "")
+	p.Sections = append(p.Sections, overallSec)
+
+	by := q.Get("by")
+	if by == "" {
+		by = "owner"
+	}
+	byQuery := cloneValues(all)
+	byQuery.Set("by", by)
+	perGroup, err := run("sla", byQuery)
+	if err != nil {
+		return p, err
+	}
+	groups := distinct(perGroup, by)
+	groupSec := Section{Title: "Compliance by " + by,
+		Note:  "One bar per SLA for each " + by + ". Owner and team are whose clock it was: the assignee, or the lead's owner for clocks that start at MQL.",
+		Chart: slaBars(perGroup, by, groups), Table: &perGroup, Report: "sla", Query: byQuery}
+	groupSec.Links = firstTouchLinks(perGroup, q, by)
+	p.Sections = append(p.Sections, groupSec)
+
+	if by != "week" {
+		weekQuery := cloneValues(all)
+		weekQuery.Set("by", "week")
+		weekly, err := run("sla", weekQuery)
+		if err != nil {
+			return p, err
+		}
+		p.Sections = append(p.Sections, Section{Title: "Compliance by week",
+			Note:  "Weeks start on Monday. The last week may still have pending clocks.",
+			Chart: slaWeekly(weekly), Report: "sla", Query: weekQuery})
+	}
+
+	breaches, err := run("sla-breaches", all)
+	if err != nil {
+		return p, err
+	}
+	if len(breaches.Rows) == 0 {
+		p.Sections = append(p.Sections, Section{Title: "Breaches", Report: "sla-breaches", Query: all,
+			Empty: "No SLA was breached in this period. Worth saying out loud at the next meeting."})
+	} else {
+		note := "Every breached clock, latest past its limit first within each SLA, with whose it was."
+		title := fmt.Sprintf("Breaches (%d)", len(breaches.Rows))
+		if len(breaches.Rows) > breachRowsShown {
+			note += fmt.Sprintf(" The worst %d are shown; the download has all %d.", breachRowsShown, len(breaches.Rows))
+			breaches.Rows = worstBreaches(breaches, breachRowsShown)
+		}
+		p.Sections = append(p.Sections, Section{Title: title, Note: note, Table: &breaches, Report: "sla-breaches", Query: all})
+	}
+
+	mktQuery := cloneValues(all)
+	mkt, err := run("marketing-sla", mktQuery)
+	if err != nil {
+		return p, err
+	}
+	sec := Section{Title: "Marketing SLA: MQLs delivered against the commitment", Report: "marketing-sla", Query: mktQuery,
+		Note: "MQLs marketing delivered each month per segment, against what it committed to (reports.mql_commitments in handoff.yaml). The current month is still running."}
+	if len(mkt.Rows) == 0 {
+		sec.Empty = "No MQL in this period with these filters."
+	} else {
+		sec.Chart, sec.Table = marketingChart(mkt), &mkt
+		if !hasCommitment(mkt) {
+			sec.Note = "MQLs marketing delivered each month per segment. No commitment is set: add reports.mql_commitments to handoff.yaml to measure them against one."
+		}
+	}
+	p.Sections = append(p.Sections, sec)
+	return p, nil
+}
+
+// firstTouchLinks open the first-touch SLA's met and breached counts as
+// the assignments behind them; the other SLAs' clocks have no list yet.
+func firstTouchLinks(tb reports.Table, q url.Values, by string) map[string]func([]any) string {
+	link := func(row []any) string {
+		if row[col(tb, "sla")] != "first_touch" {
+			return ""
+		}
+		if by == "" || by == "week" {
+			return leadsHref(q, "assigned")
+		}
+		return leadsHref(q, "assigned", by, fmt.Sprint(row[col(tb, by)]))
+	}
+	return map[string]func([]any) string{"met": link, "breached": link}
+}
+
+// distinct lists a column's values in order of first appearance.
+func distinct(tb reports.Table, name string) []string {
+	c := col(tb, name)
+	seen := map[string]bool{}
+	var out []string
+	for _, row := range tb.Rows {
+		v := fmt.Sprint(row[c])
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// slaBars draws compliance per SLA, or per group with a series per SLA.
+func slaBars(tb reports.Table, by string, groups []string) *render.ChartSnippet {
+	bar := charts.NewBar()
+	height := "300px"
+	if by != "" {
+		height = fmt.Sprintf("%dpx", max(300, 22*len(groups)*max(1, len(distinct(tb, "sla")))/2+90))
+	}
+	bar.SetGlobalOptions(chartBase(height),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(by != ""), Top: "0"}),
+		charts.WithXAxisOpts(opts.XAxis{Max: 100, Position: "top", AxisLabel: &opts.AxisLabel{Formatter: "{value}%"}}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true)}),
+		charts.WithGridOpts(opts.Grid{Top: "60", ContainLabel: opts.Bool(true)}),
+	)
+	sla, met, breached, compliance := col(tb, "sla"), col(tb, "met"), col(tb, "breached"), col(tb, "compliance")
+	value := func(row []any) opts.BarData {
+		var v any
+		if f, ok := row[compliance].(float64); ok {
+			v = roundTo(f*100, 1)
+		}
+		tip := fmt.Sprintf("'%s: %d met, %d breached'", jsString(fmt.Sprint(row[sla])), row[met], row[breached])
+		return opts.BarData{Value: v, Tooltip: &opts.Tooltip{Formatter: opts.FuncOpts(tip)}}
+	}
+	if by == "" {
+		var names []string
+		var data []opts.BarData
+		for _, row := range tb.Rows {
+			names = append(names, fmt.Sprint(row[sla]))
+			data = append(data, value(row))
+		}
+		bar.SetXAxis(names).AddSeries("compliance", data, charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right", Formatter: "{c}%"}))
+	} else {
+		dim := col(tb, by)
+		bar.SetXAxis(groups)
+		for _, name := range distinct(tb, "sla") {
+			data := make([]opts.BarData, len(groups))
+			for i := range data {
+				data[i] = opts.BarData{Value: nil}
+			}
+			for _, row := range tb.Rows {
+				if fmt.Sprint(row[sla]) == name {
+					for i, g := range groups {
+						if fmt.Sprint(row[dim]) == g {
+							data[i] = value(row)
+						}
+					}
+				}
+			}
+			bar.AddSeries(name, data)
+		}
+	}
+	bar.XYReversal()
+	s := bar.RenderSnippet()
+	return &s
+}
+
+func slaWeekly(tb reports.Table) *render.ChartSnippet {
+	line := charts.NewLine()
+	line.SetGlobalOptions(chartBase("320px"),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
+		charts.WithYAxisOpts(opts.YAxis{Max: 100, AxisLabel: &opts.AxisLabel{Formatter: "{value}%"}}),
+		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Rotate: 30}}),
+	)
+	weeks := distinct(tb, "week")
+	index := map[string]int{}
+	for i, w := range weeks {
+		index[w] = i
+	}
+	line.SetXAxis(weeks)
+	sla, week, compliance := col(tb, "sla"), col(tb, "week"), col(tb, "compliance")
+	for _, name := range distinct(tb, "sla") {
+		data := make([]opts.LineData, len(weeks))
+		for i := range data {
+			data[i] = opts.LineData{Value: nil}
+		}
+		for _, row := range tb.Rows {
+			if fmt.Sprint(row[sla]) == name {
+				if f, ok := row[compliance].(float64); ok {
+					data[index[fmt.Sprint(row[week])]] = opts.LineData{Value: roundTo(f*100, 1)}
+				}
+			}
+		}
+		line.AddSeries(name, data)
+	}
+	s := line.RenderSnippet()
+	return &s
+}
+
+// worstBreaches keeps the n latest-past-their-limit breaches over every
+// SLA, in that order.
+func worstBreaches(tb reports.Table, n int) [][]any {
+	late := col(tb, "late_minutes")
+	rows := append([][]any(nil), tb.Rows...)
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i][late].(float64) > rows[j][late].(float64) })
+	return rows[:n]
+}
+
+func hasCommitment(tb reports.Table) bool {
+	c := col(tb, "commitment")
+	for _, row := range tb.Rows {
+		if row[c] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func marketingChart(tb reports.Table) *render.ChartSnippet {
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(chartBase("320px"),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0", Type: "scroll"}),
+		charts.WithYAxisOpts(opts.YAxis{Name: "MQLs"}),
+		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Rotate: 30}}),
+	)
+	months := distinct(tb, "month")
+	for i, m := range months {
+		months[i] = strings.TrimSuffix(m, "-01")
+	}
+	month, segment, mqls, commitment := col(tb, "month"), col(tb, "segment"), col(tb, "mqls"), col(tb, "commitment")
+	bar.SetXAxis(months)
+	for _, seg := range distinct(tb, "segment") {
+		data := make([]opts.BarData, len(months))
+		var target []opts.LineData
+		hasTarget := false
+		for i := range data {
+			data[i] = opts.BarData{Value: 0}
+		}
+		for _, row := range tb.Rows {
+			if fmt.Sprint(row[segment]) != seg {
+				continue
+			}
+			i := slices.Index(months, strings.TrimSuffix(fmt.Sprint(row[month]), "-01"))
+			data[i] = opts.BarData{Value: row[mqls]}
+			if row[commitment] != nil {
+				hasTarget = true
+			}
+		}
+		bar.AddSeries(seg, data)
+		if hasTarget {
+			target = make([]opts.LineData, len(months))
+			for _, row := range tb.Rows {
+				if fmt.Sprint(row[segment]) == seg {
+					target[slices.Index(months, strings.TrimSuffix(fmt.Sprint(row[month]), "-01"))] = opts.LineData{Value: row[commitment]}
+				}
+			}
+			line := charts.NewLine()
+			line.AddSeries(seg+" commitment", target, charts.WithLineStyleOpts(opts.LineStyle{Type: "dashed"}))
+			bar.Overlap(line)
+		}
+	}
+	s := bar.RenderSnippet()
+	return &s
+}
