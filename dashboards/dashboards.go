@@ -53,15 +53,15 @@ type Page struct {
 
 // Form is the filter bar: which parameters the page takes.
 type Form struct {
-	What    []string // the leads page's lists
-	By      []string // breakdowns offered; none hides the field
+	What []string // the leads page's lists
+	By   []string // breakdowns offered; none hides the field
 	// DefaultBy is the breakdown a page shows when none is asked for; the
 	// field then offers no "nothing".
 	DefaultBy string
-	Window  bool
-	Grain   bool
-	Clock   bool
-	Filters []string // dimensions offered as filters
+	Window    bool
+	Grain     bool
+	Clock     bool
+	Filters   []string // dimensions offered as filters
 }
 
 // Section is one chart or table with its explanation and downloads.
