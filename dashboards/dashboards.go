@@ -27,7 +27,8 @@ var assetFiles embed.FS
 const AssetsPath = "/assets/"
 
 // Assets are the files pages load: echarts.min.js (ECharts 5.6.0 from npm,
-// Apache-2.0, its LICENSE and NOTICE beside it) and handoff.css.
+// Apache-2.0, its LICENSE and NOTICE beside it), handoff.css and handoff.js
+// (the light and dark theme of the page and its charts).
 func Assets() fs.FS {
 	sub, err := fs.Sub(assetFiles, "assets")
 	if err != nil {
@@ -47,6 +48,9 @@ type Page struct {
 	Form   Form
 	// NoFilters hides the filter bar, for pages that are not reports.
 	NoFilters bool
+	// Choices are the values each filter dimension takes in the lake,
+	// offered as the filter fields' suggestions.
+	Choices map[string][]string
 	// Sections are the page's content, top to bottom.
 	Sections []Section
 }

@@ -9,10 +9,12 @@ const layoutHTML = `<!doctype html>
 <title>{{.Title}} · handoff</title>
 <link rel="stylesheet" href="/assets/handoff.css">
 <script src="/assets/echarts.min.js"></script>
+<script src="/assets/handoff.js"></script>
 </head><body>
 <header>
   <a class="brand" href="/">handoff</a>
   <nav>{{range nav}}<a href="{{.Path}}"{{if selected .Path $.Path}} aria-current="page"{{end}}>{{.Title}}</a>{{end}}</nav>
+  <button class="theme" type="button" onclick="handoffToggleTheme()" title="Switch between the light and dark theme">◐ Theme</button>
 </header>
 <main>
 <h1>{{.Title}}</h1>
@@ -39,7 +41,8 @@ const layoutHTML = `<!doctype html>
     {{if not .Form.DefaultBy}}<option value=""{{if selected $b ""}} selected{{end}}>nothing</option>{{end}}
     {{range .Form.By}}<option{{if selected $b .}} selected{{end}}>{{.}}</option>{{end}}
   </select></label>{{end}}
-  {{range .Form.Filters}}<label>{{.}} <input name="{{.}}" value="{{first $.Query .}}" size="10"></label>{{end}}
+  {{range $dim := .Form.Filters}}<label>{{$dim}} <input name="{{$dim}}" value="{{first $.Query $dim}}" size="10" list="choices-{{$dim}}" autocomplete="off"></label>
+  {{with index $.Choices $dim}}<datalist id="choices-{{$dim}}">{{range .}}<option value="{{.}}">{{end}}</datalist>{{end}}{{end}}
   <button type="submit">Apply</button> <a class="reset" href="{{.Path}}">Reset</a>
 </form>{{end}}
 {{range $sec := .Sections}}

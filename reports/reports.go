@@ -7,6 +7,7 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/handoff-dev/handoff/lake"
+	"github.com/handoff-dev/handoff/models"
 )
 
 // FunnelRow is one cohort step of the funnel (cohort view).
@@ -428,4 +429,43 @@ func prepareAndRun[T any](ctx context.Context, l *lake.Lake, report, model strin
 		return Result[T]{}, err
 	}
 	return run[T](ctx, l, report, model, p, nil)
+}
+
+// choicesPerDimension bounds DimensionValues: a choice list longer than
+// this is no help to a person, who can still type any value.
+const choicesPerDimension = 200
+
+// DimensionValues are the values each filter dimension takes in the lake,
+// the most frequent first, for choice lists. They are looked up once per
+// lake.
+func DimensionValues(ctx context.Context, l *lake.Lake) (map[string][]string, error) {
+	// Before Memo: prepareModels memoizes too, and Memo does not nest.
+	if err := prepareModels(ctx, l); err != nil {
+		return nil, err
+	}
+	v, err := l.Memo("reports.dimension_values", func() (any, error) {
+		st, err := models.Bind("dimension_values", map[string]any{"per_dimension": choicesPerDimension})
+		if err != nil {
+			return nil, err
+		}
+		rows, err := st.Query(ctx, l.DB)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		out := map[string][]string{}
+		for rows.Next() {
+			var dim, value string
+			var leads int64
+			if err := rows.Scan(&dim, &value, &leads); err != nil {
+				return nil, err
+			}
+			out[dim] = append(out[dim], value)
+		}
+		return out, rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(map[string][]string), nil
 }

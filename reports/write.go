@@ -116,7 +116,8 @@ func WriteJSON(w io.Writer, tb Table) error {
 // percentage.
 func IsRate(name string) bool {
 	return name == "rate" || name == "compliance" || name == "share" || name == "roi" ||
-		name == "lead_to_customer" || strings.HasSuffix(name, "_rate")
+		name == "lead_to_customer" || name == "mql_to_sql" ||
+		strings.HasSuffix(name, "_rate") || strings.HasSuffix(name, "_compliance")
 }
 
 // WriteText writes an aligned table for a terminal: rates as percentages,

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -219,6 +221,66 @@ func TestFunnelFiltersAndDownloadInChromium(t *testing.T) {
 	}
 	if from == 0 || fmt.Sprintf("%.1f", float64(to)/float64(from)*100) != fmt.Sprintf("%.1f", after) {
 		t.Errorf("CSV gives lead→MQL %d of %d, the chart %v", to, from, after)
+	}
+	for _, p := range b.takeProblems() {
+		t.Error(p)
+	}
+}
+
+// In a dark system theme the page and its charts are dark; the header's
+// toggle switches to light and the choice outlives a reload.
+func TestDarkThemeInChromium(t *testing.T) {
+	base := startServer(t, fixtureLake(t))
+	b := newBrowser(t)
+	prefersDark := chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
+		})
+		return chromedp.Void{}, err
+	})
+	const look = `[getComputedStyle(document.body).backgroundColor,
+	  String(echarts.getInstanceByDom(document.querySelector('.chart .item')).getOption().backgroundColor)]`
+	err := chromedp.Do(b.ctx,
+		prefersDark,
+		chromedp.Navigate(base+"/overview?as_of="+fixtureAsOf),
+		chromedp.WaitVisible(chromedp.CSS(".chart .item canvas")),
+		chromedp.Sleep(1200*time.Millisecond),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dark, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](look))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// --bg of the dark theme is #16191d; charts draw on transparent.
+	if len(dark) != 2 || dark[0] != "rgb(22, 25, 29)" || dark[1] != "transparent" {
+		t.Errorf("dark system theme: body and chart background %v", dark)
+	}
+	shot, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(screenshotDir(t), "overview-dark.png")
+	if err := os.WriteFile(file, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", file)
+
+	err = chromedp.Do(b.ctx,
+		chromedp.Click(chromedp.CSS("button.theme")),
+		chromedp.Sleep(300*time.Millisecond),
+		chromedp.WaitVisible(chromedp.CSS(".chart .item canvas")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	light, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](look))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(light) != 2 || light[0] != "rgb(255, 255, 255)" || light[1] == "transparent" {
+		t.Errorf("after the toggle: body and chart background %v, want the light theme", light)
 	}
 	for _, p := range b.takeProblems() {
 		t.Error(p)

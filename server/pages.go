@@ -47,6 +47,10 @@ func (s *Server) page(path, title string, build pageBuilder) gin.HandlerFunc {
 			s.errorPage(c, path, title, q, err)
 			return
 		}
+		// Suggestions only: a page without them still works.
+		if p.Choices, err = reports.DimensionValues(ctx, h.lake); err != nil {
+			s.log.Warn("filter choices", "error", err)
+		}
 		s.writePage(c, http.StatusOK, p)
 	}
 }

@@ -460,6 +460,10 @@ func TestFunnelPage(t *testing.T) {
 		`"value":85.7`, `<td class="num">85.7%</td>`,
 		// The March cohort is within 90 days of the as-of time: open.
 		"2026-03 (open)",
+		// The filter fields suggest the lake's values, most frequent first:
+		// web 5 leads, paid 4, then one each in alphabetical order.
+		`<datalist id="choices-source"><option value="web"><option value="paid"><option value="(blank)"><option value="email"><option value="event"><option value="referral"></datalist>`,
+		`<input name="source" value="" size="10" list="choices-source"`,
 		// Downloads carry the page's parameters.
 		`href="/api/v1/reports/funnel?as_of=2026-04-01T00%3A00%3A00Z&amp;format=csv"`,
 	} {

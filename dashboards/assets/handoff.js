@@ -1,0 +1,39 @@
+// handoff's page script: the light or dark theme, for the page and its
+// charts. Loaded after echarts.min.js and before any chart is drawn.
+//
+// The theme follows the system setting unless the person picked one with
+// the header's toggle (kept in localStorage). Charts use ECharts' built-in
+// dark theme on a transparent background, so the page's colours show
+// through.
+(function () {
+  var key = 'handoff-theme';
+  var picked = null;
+  try { picked = localStorage.getItem(key); } catch (e) { /* storage off: follow the system */ }
+  if (picked === 'dark' || picked === 'light') {
+    document.documentElement.setAttribute('data-theme', picked);
+  }
+  var systemDark = window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches;
+  var dark = picked ? picked === 'dark' : systemDark;
+
+  var init = echarts.init;
+  echarts.init = function (dom, theme, opts) {
+    var chart = init.call(echarts, dom, dark ? 'dark' : theme, opts);
+    if (dark) {
+      chart.setOption({ backgroundColor: 'transparent' });
+    }
+    return chart;
+  };
+
+  window.handoffToggleTheme = function () {
+    try { localStorage.setItem(key, dark ? 'light' : 'dark'); } catch (e) { /* nothing to keep it in */ }
+    location.reload();
+  };
+
+  // Charts fill their column: redraw them when the window changes size.
+  window.addEventListener('resize', function () {
+    document.querySelectorAll('.chart .item').forEach(function (el) {
+      var c = echarts.getInstanceByDom(el);
+      if (c) { c.resize(); }
+    });
+  });
+})();
