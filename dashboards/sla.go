@@ -226,12 +226,20 @@ func slaWeekly(tb reports.Table) *render.ChartSnippet {
 }
 
 // worstBreaches keeps the n latest-past-their-limit breaches over every
-// SLA, in that order.
+// SLA, in that order. The report lists each SLA's breaches worst first, so
+// only the first n of each can make the cut: the rest are never sorted.
 func worstBreaches(tb reports.Table, n int) [][]any {
-	late := col(tb, "late_minutes")
-	rows := append([][]any(nil), tb.Rows...)
+	late, sla := col(tb, "late_minutes"), col(tb, "sla")
+	perSLA := map[any]int{}
+	var rows [][]any
+	for _, row := range tb.Rows {
+		if perSLA[row[sla]] < n {
+			perSLA[row[sla]]++
+			rows = append(rows, row)
+		}
+	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i][late].(float64) > rows[j][late].(float64) })
-	return rows[:n]
+	return rows[:min(n, len(rows))]
 }
 
 func hasCommitment(tb reports.Table) bool {

@@ -5,15 +5,14 @@ import (
 	"sync"
 
 	"golang.org/x/sync/singleflight"
-
-	"github.com/handoff-dev/handoff/reports"
 )
 
-// cache keeps computed reports by (lake generation, report, parameters),
-// least recently used out first. Concurrent requests for the same missing
-// key compute it once. A new lake generation changes every key, so a
-// re-ingest never serves numbers of the state before it.
-type cache struct {
+// cache keeps computed values (report tables, rendered pages) by a key
+// that starts with the lake generation, least recently used out first.
+// Concurrent requests for the same missing key compute it once. A new lake
+// generation changes every key, so a re-ingest never serves numbers of the
+// state before it. Errors are not kept.
+type cache[V any] struct {
 	max    int
 	mu     sync.Mutex
 	order  *list.List // front = most recently used; values are *cacheEntry
@@ -21,55 +20,56 @@ type cache struct {
 	flight singleflight.Group
 }
 
-type cacheEntry struct {
+type cacheEntry[V any] struct {
 	key   string
-	table reports.Table
+	value V
 }
 
-func newCache(max int) *cache {
-	return &cache{max: max, order: list.New(), byKey: map[string]*list.Element{}}
+func newCache[V any](max int) *cache[V] {
+	return &cache[V]{max: max, order: list.New(), byKey: map[string]*list.Element{}}
 }
 
-// get returns the table for key, computing it with compute on a miss. hit
+// get returns the value for key, computing it with compute on a miss. hit
 // says whether it came from the cache.
-func (c *cache) get(key string, compute func() (reports.Table, error)) (tb reports.Table, hit bool, err error) {
+func (c *cache[V]) get(key string, compute func() (V, error)) (value V, hit bool, err error) {
 	c.mu.Lock()
 	if el, ok := c.byKey[key]; ok {
 		c.order.MoveToFront(el)
-		tb := el.Value.(*cacheEntry).table
+		v := el.Value.(*cacheEntry[V]).value
 		c.mu.Unlock()
-		return tb, true, nil
+		return v, true, nil
 	}
 	c.mu.Unlock()
 	v, err, _ := c.flight.Do(key, func() (any, error) {
-		tb, err := compute()
+		v, err := compute()
 		if err != nil {
 			return nil, err
 		}
-		c.put(key, tb)
-		return tb, nil
+		c.put(key, v)
+		return v, nil
 	})
 	if err != nil {
-		return reports.Table{}, false, err
+		var zero V
+		return zero, false, err
 	}
-	return v.(reports.Table), false, nil
+	return v.(V), false, nil
 }
 
-func (c *cache) put(key string, tb reports.Table) {
+func (c *cache[V]) put(key string, v V) {
 	if c.max <= 0 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.byKey[key]; ok {
-		el.Value.(*cacheEntry).table = tb
+		el.Value.(*cacheEntry[V]).value = v
 		c.order.MoveToFront(el)
 		return
 	}
-	c.byKey[key] = c.order.PushFront(&cacheEntry{key: key, table: tb})
+	c.byKey[key] = c.order.PushFront(&cacheEntry[V]{key: key, value: v})
 	for c.order.Len() > c.max {
 		last := c.order.Back()
 		c.order.Remove(last)
-		delete(c.byKey, last.Value.(*cacheEntry).key)
+		delete(c.byKey, last.Value.(*cacheEntry[V]).key)
 	}
 }

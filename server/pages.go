@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -28,31 +29,52 @@ func (s *Server) page(path, title string, build pageBuilder) gin.HandlerFunc {
 			return
 		}
 		defer s.lakes.release(h)
-		status := fmt.Sprintf("Lake generation %d", h.generation)
-		if asOf := q.Get("as_of"); asOf != "" {
-			status += " · as of " + asOf
-		} else if latest, err := reports.LatestEvent(ctx, h.lake); err == nil {
-			status += " · as of the latest event, " + latest.Format("2 Jan 2006 15:04 MST")
-		}
-		run := func(report string, q url.Values) (reports.Table, error) {
-			spec, ok := reports.Lookup(report)
-			if !ok {
-				return reports.Table{}, fmt.Errorf("no report %q", report)
+		// A page is a function of the lake state and its URL: once
+		// rendered, the same request is answered from the page cache.
+		key := fmt.Sprintf("%d %s?%s", h.generation, path, q.Encode())
+		html, hit, err := s.pages.get(key, func() ([]byte, error) {
+			// Others may be waiting on this page: it outlives this request.
+			p, err := s.buildPage(context.WithoutCancel(ctx), h, q, build)
+			if err != nil {
+				return nil, err
 			}
-			tb, _, err := s.table(ctx, h, spec, q)
-			return tb, err
-		}
-		p, err := build(q, status, run)
+			return dashboards.Render(p)
+		})
 		if err != nil {
 			s.errorPage(c, path, title, q, err)
 			return
 		}
-		// Suggestions only: a page without them still works.
-		if p.Choices, err = reports.DimensionValues(ctx, h.lake); err != nil {
-			s.log.Warn("filter choices", "error", err)
-		}
-		s.writePage(c, http.StatusOK, p)
+		c.Header("X-Cache", map[bool]string{true: "hit", false: "miss"}[hit])
+		c.Data(http.StatusOK, "text/html; charset=utf-8", html)
 	}
+}
+
+// buildPage computes a page's reports (through the report cache, so the
+// page and its download links show the same numbers) and lays it out.
+func (s *Server) buildPage(ctx context.Context, h *lakeHandle, q url.Values, build pageBuilder) (dashboards.Page, error) {
+	status := fmt.Sprintf("Lake generation %d", h.generation)
+	if asOf := q.Get("as_of"); asOf != "" {
+		status += " · as of " + asOf
+	} else if latest, err := reports.LatestEvent(ctx, h.lake); err == nil {
+		status += " · as of the latest event, " + latest.Format("2 Jan 2006 15:04 MST")
+	}
+	run := func(report string, q url.Values) (reports.Table, error) {
+		spec, ok := reports.Lookup(report)
+		if !ok {
+			return reports.Table{}, fmt.Errorf("no report %q", report)
+		}
+		tb, _, err := s.table(ctx, h, spec, q)
+		return tb, err
+	}
+	p, err := build(q, status, run)
+	if err != nil {
+		return p, err
+	}
+	// Suggestions only: a page without them still works.
+	if p.Choices, err = reports.DimensionValues(ctx, h.lake); err != nil {
+		s.log.Warn("filter choices", "error", err)
+	}
+	return p, nil
 }
 
 // errorPage keeps the page's frame and filters, so a person can correct a

@@ -57,7 +57,9 @@ type Server struct {
 	opts   Options
 	log    *slog.Logger
 	lakes  *lakes
-	cache  *cache
+	cache  *cache[reports.Table]
+	// pages keeps rendered dashboard pages, keyed like cache.
+	pages *cache[[]byte]
 	engine *gin.Engine
 	// ingestMu makes uploads ingest one at a time.
 	ingestMu sync.Mutex
@@ -76,7 +78,8 @@ func New(opts Options) *Server {
 		opts:  opts,
 		log:   opts.Logger,
 		lakes: &lakes{dir: opts.Lake},
-		cache: newCache(opts.CacheEntries),
+		cache: newCache[reports.Table](opts.CacheEntries),
+		pages: newCache[[]byte](opts.CacheEntries),
 	}
 	e := gin.New()
 	e.Use(s.logRequests, gin.Recovery())

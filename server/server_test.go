@@ -276,6 +276,29 @@ func TestCacheFollowsTheLake(t *testing.T) {
 	}
 }
 
+// A page is kept once rendered, and a new lake generation renders it anew
+// with the new numbers.
+func TestPageCacheFollowsTheLake(t *testing.T) {
+	lakeDir := fixtureLake(t)
+	base := startServer(t, lakeDir)
+	page := base + "/overview?as_of=" + fixtureAsOf
+	for i, want := range []string{"miss", "hit"} {
+		resp, body := get(t, page)
+		if resp.Header.Get("X-Cache") != want || !strings.Contains(string(body), `<span class="label">Leads</span><span class="value">3</span>`) {
+			t.Fatalf("request %d: X-Cache %q, want %s and March's 3 leads", i+1, resp.Header.Get("X-Cache"), want)
+		}
+	}
+	more := t.TempDir()
+	writeFile(t, filepath.Join(more, "leads.csv"), "lead_id,created_at,source\nLNEW,2026-03-15T10:00:00Z,webinar\n")
+	if _, err := ingest.Run(context.Background(), ingest.Options{Lake: lakeDir, Strict: true}, []string{more}); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := get(t, page)
+	if resp.Header.Get("X-Cache") != "miss" || !strings.Contains(string(body), `<span class="label">Leads</span><span class="value">4</span>`) {
+		t.Fatalf("after an ingest: X-Cache %q; want a fresh page with March's 4 leads", resp.Header.Get("X-Cache"))
+	}
+}
+
 func writeFile(t *testing.T, path, text string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
