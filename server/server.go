@@ -54,12 +54,12 @@ type Options struct {
 
 // Server answers the API for one lake.
 type Server struct {
-	opts   Options
-	log    *slog.Logger
-	lakes  *lakes
-	cache  *cache[reports.Table]
+	opts  Options
+	log   *slog.Logger
+	lakes *lakes
+	cache *cache[reports.Table]
 	// pages keeps rendered dashboard pages, keyed like cache.
-	pages *cache[[]byte]
+	pages  *cache[[]byte]
 	engine *gin.Engine
 	// ingestMu makes uploads ingest one at a time.
 	ingestMu sync.Mutex
