@@ -90,7 +90,7 @@ func DataPage(d DataInfo) Page {
 		}
 	}
 	p.Sections = append(p.Sections, Section{Title: "Recent ingests",
-		Note:  fmt.Sprintf("The last %d runs, newest first, a row per input file. Quarantined rows were refused with a reason and kept aside; the lake holds the rest.", min(runsShown, len(m.Runs))),
+		Note:  fmt.Sprintf("The last %s, newest first, a row per input file. Quarantined rows were refused with a reason and kept aside; the lake holds the rest.", plural(int64(min(runsShown, len(m.Runs))), "run", "runs")),
 		Table: &runs})
 
 	if len(d.Quarantine) == 0 {
