@@ -51,7 +51,7 @@ func FunnelPage(q url.Values, status string, run Runner) (Page, error) {
 
 	overall := stepRates(tb, by)
 	p.Sections = append(p.Sections, Section{
-		Title: "Stage conversion", Note: note, Chart: overallChart(overall, by),
+		Title: "Cohort view: stage conversion", Note: note, Chart: overallChart(overall, by),
 		Report: "funnel", Query: q,
 	})
 
@@ -66,12 +66,65 @@ func FunnelPage(q url.Values, status string, run Runner) (Page, error) {
 		}
 	}
 	p.Sections = append(p.Sections, Section{
-		Title: "Conversion by cohort",
+		Title: "Cohort view: conversion per cohort over time",
 		Note:  "One point per cohort. Cohorts marked “open” are younger than the window, so their rates can still rise.",
 		Chart: cohortChart(total), Report: "funnel", Query: q,
 	})
+	flowQuery := cloneValues(q)
+	flowQuery.Del("by")
+	flowQuery.Del("window")
+	flow, err := run("flow", flowQuery)
+	if err != nil {
+		return p, err
+	}
+	p.Sections = append(p.Sections, Section{
+		Title: "Flow view: stage entries per period",
+		Note:  "Not a conversion rate: how many leads entered each stage in each period, whenever they entered the funnel. A lead that goes back (recycled, then MQL again) counts each time. Read it for volume and pace; read the cohort view above for conversion.",
+		Chart: flowChart(flow), Report: "flow", Query: flowQuery})
 	p.Sections = append(p.Sections, Section{Title: "Rows", Table: &tb, Report: "funnel", Query: q})
 	return p, nil
+}
+
+// flowStages are the stages the flow chart draws, in funnel order; side
+// outcomes (disqualified, recycled, nurture) are in the download.
+var flowStages = []string{"lead", "mql", "sql", "opportunity", "customer"}
+
+func flowChart(tb reports.Table) *render.ChartSnippet {
+	period, stage, entries := col(tb, "period"), col(tb, "stage"), col(tb, "entries")
+	var periods []string
+	index := map[string]int{}
+	for _, row := range tb.Rows {
+		per := row[period].(string)
+		if _, ok := index[per]; !ok {
+			index[per] = len(periods)
+			periods = append(periods, per)
+		}
+	}
+	labels := make([]string, len(periods))
+	for i, per := range periods {
+		labels[i] = strings.TrimSuffix(per, "-01")
+	}
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(chartBase("340px"),
+		charts.WithYAxisOpts(opts.YAxis{Name: "entries"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
+		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: 30}}),
+	)
+	bar.SetXAxis(labels)
+	for _, st := range flowStages {
+		data := make([]opts.BarData, len(periods))
+		for i := range data {
+			data[i] = opts.BarData{Value: 0}
+		}
+		for _, row := range tb.Rows {
+			if row[stage] == st {
+				data[index[row[period].(string)]] = opts.BarData{Value: row[entries]}
+			}
+		}
+		bar.AddSeries(st, data)
+	}
+	s := bar.RenderSnippet()
+	return &s
 }
 
 // stepRate is a step's pooled conversion over every cohort of a group.

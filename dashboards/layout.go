@@ -16,6 +16,7 @@ const layoutHTML = `<!doctype html>
   <nav>{{range nav}}<a href="{{.Path}}"{{if selected .Path $.Path}} aria-current="page"{{end}}>{{.Title}}</a>{{end}}</nav>
   <button class="theme" type="button" onclick="handoffToggleTheme()" title="Switch between the light and dark theme">◐ Theme</button>
 </header>
+<p id="computing" class="computing" role="status" hidden>Computing… the first look at a view of a large lake takes a few seconds; after that it is instant.</p>
 <main>
 <h1>{{.Title}}</h1>
 <p class="status">{{.Status}}</p>
@@ -64,7 +65,8 @@ const layoutHTML = `<!doctype html>
   {{with .Upload}}<form class="upload" method="post" action="{{.Action}}" enctype="multipart/form-data">
     <label>Export files <input type="file" name="files" multiple required accept=".csv,.ndjson,.jsonl,text/csv"></label>
     <label>Format <select name="source">{{range .Sources}}<option>{{.}}</option>{{end}}</select></label>
-    <button type="submit">Ingest</button>
+    <button type="submit" onclick="this.form.classList.add('sending')">Ingest</button>
+    <span class="sending-note">Ingesting… large exports take a while; this page answers when the lake has them.</span>
   </form>{{end}}
   {{if .Download}}<p class="downloads">The whole file: <a href="{{.Download}}">CSV</a></p>{{end}}
   {{if .Report}}<p class="downloads">Rows behind this: <a href="{{apiURL .Report .Query "csv"}}">CSV</a> · <a href="{{apiURL .Report .Query "parquet"}}">Parquet</a> · <a href="{{apiURL .Report .Query ""}}">JSON</a></p>{{end}}

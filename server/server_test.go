@@ -483,6 +483,11 @@ func TestFunnelPage(t *testing.T) {
 		`"value":85.7`, `<td class="num">85.7%</td>`,
 		// The March cohort is within 90 days of the as-of time: open.
 		"2026-03 (open)",
+		// The flow view (README "Flow"): MQL entries January 4, February 4
+		// (L2's re-entry among them), March 1; SQL 5, 2, 0.
+		`"name":"mql","type":"bar","data":[{"value":4},{"value":4},{"value":1}]`,
+		`"name":"sql","type":"bar","data":[{"value":5},{"value":2},{"value":0}]`,
+		"Flow view: stage entries per period",
 		// The filter fields suggest the lake's values, most frequent first:
 		// web 5 leads, paid 4, then one each in alphabetical order.
 		`<datalist id="choices-source"><option value="web"><option value="paid"><option value="(blank)"><option value="email"><option value="event"><option value="referral"></datalist>`,

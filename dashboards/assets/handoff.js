@@ -29,6 +29,27 @@
     location.reload();
   };
 
+  // Leaving for another view: say that it is being computed. The first
+  // load of a view on a large lake takes seconds; after that it is cached.
+  function computing() {
+    var note = document.getElementById('computing');
+    if (note) { note.hidden = false; }
+  }
+  document.addEventListener('submit', function (ev) {
+    if (ev.target.method.toLowerCase() === 'get') { computing(); }
+  });
+  document.addEventListener('click', function (ev) {
+    var a = ev.target.closest && ev.target.closest('a[href^="/"]');
+    if (a && !a.href.includes('/api/') && !a.href.includes('/data/quarantine') && !ev.ctrlKey && !ev.metaKey && !ev.shiftKey) {
+      computing();
+    }
+  });
+  // Back to a page from the history cache: nothing is being computed.
+  window.addEventListener('pageshow', function () {
+    var note = document.getElementById('computing');
+    if (note) { note.hidden = true; }
+  });
+
   // Charts fill their column: redraw them when the window changes size.
   window.addEventListener('resize', function () {
     document.querySelectorAll('.chart .item').forEach(function (el) {
