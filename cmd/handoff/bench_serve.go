@@ -102,9 +102,12 @@ are any status other than 200 or a failed connection; the goal is none.`,
 			var cold bench.LoadResult
 			for _, p := range servePaths {
 				r := bench.Load(ctx, bench.LoadOptions{Base: base, Next: func(int) string { return p }, Clients: 1, Duration: 10 * time.Minute, MaxRequests: 1})
-				status := "ok"
-				if r.Errors > 0 {
+				status := "computed"
+				switch {
+				case r.Errors > 0:
 					status = r.ErrorSamples[0]
+				case r.CacheHits > 0:
+					status = "cached: a page before computed it"
 				}
 				fmt.Fprintf(coldOut, "  %s\t%s\t%s\t\n", p, ms(r.Elapsed), status)
 				cold.Merge(r)
@@ -126,7 +129,7 @@ are any status other than 200 or a failed connection; the goal is none.`,
 			row("cached", cached, fp)
 			row("uncached", uncached, fp)
 			out.Flush()
-			fmt.Fprintf(e.stdout, "cached phase: %d of %d API answers were cache hits\n", cached.CacheHits, cached.Cached)
+			fmt.Fprintf(e.stdout, "cached phase: %d of %d answers came from the cache\n", cached.CacheHits, cached.Cached)
 			if n := floor.Errors + cold.Errors + cached.Errors + uncached.Errors; n > 0 {
 				return fmt.Errorf("%d requests failed", n)
 			}
