@@ -25,23 +25,28 @@ func (s *Server) page(path, title string, build pageBuilder) gin.HandlerFunc {
 		q := c.Request.URL.Query()
 		h, err := s.lakes.acquire(ctx)
 		if err != nil {
-			s.errorPage(c, path, title, q, err)
+			s.errorPage(c, path, title, q, dashboards.Form{}, err)
 			return
 		}
 		defer s.lakes.release(h)
 		// A page is a function of the lake state and its URL: once
 		// rendered, the same request is answered from the page cache.
 		key := fmt.Sprintf("%d %s?%s", h.generation, path, q.Encode())
+		// The form of a page that failed, so the error page keeps its
+		// filters for the person to correct (only the request that built
+		// it has it).
+		var form dashboards.Form
 		html, hit, err := s.pages.get(key, func() ([]byte, error) {
 			// Others may be waiting on this page: it outlives this request.
 			p, err := s.buildPage(context.WithoutCancel(ctx), h, q, build)
+			form = p.Form
 			if err != nil {
 				return nil, err
 			}
 			return dashboards.Render(p)
 		})
 		if err != nil {
-			s.errorPage(c, path, title, q, err)
+			s.errorPage(c, path, title, q, form, err)
 			return
 		}
 		c.Header("X-Cache", map[bool]string{true: "hit", false: "miss"}[hit])
@@ -79,7 +84,7 @@ func (s *Server) buildPage(ctx context.Context, h *lakeHandle, q url.Values, bui
 
 // errorPage keeps the page's frame and filters, so a person can correct a
 // parameter, and says what went wrong in words.
-func (s *Server) errorPage(c *gin.Context, path, title string, q url.Values, err error) {
+func (s *Server) errorPage(c *gin.Context, path, title string, q url.Values, form dashboards.Form, err error) {
 	status, message := http.StatusInternalServerError, "Something went wrong computing this page: "+err.Error()
 	switch {
 	case errors.Is(err, reports.ErrBadParam):
@@ -89,7 +94,7 @@ func (s *Server) errorPage(c *gin.Context, path, title string, q url.Values, err
 	default:
 		s.log.Error("page failed", "path", path, "error", err)
 	}
-	p := dashboards.Page{Title: title, Path: path, Query: q, Status: time.Now().UTC().Format("2 Jan 2006 15:04 MST"),
+	p := dashboards.Page{Title: title, Path: path, Query: q, Form: form, Status: time.Now().UTC().Format("2 Jan 2006 15:04 MST"),
 		Sections: []dashboards.Section{{Title: "Nothing to show", Empty: message}}}
 	s.writePage(c, status, p)
 }

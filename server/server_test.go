@@ -517,6 +517,11 @@ func TestPagesSayWhatIsWrong(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "One of the filters is not right") || !strings.Contains(string(body), `from &#34;last week&#34;`) {
 		t.Errorf("bad filter: %d\n%s", resp.StatusCode, body)
 	}
+	// The error page keeps the page's own fields, to correct the choice.
+	resp, body = get(t, base+"/leads?what=mqls")
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), `<select name="what">`) || !strings.Contains(string(body), "what must be one of created, lead, mql") {
+		t.Errorf("bad list: %d\n%s", resp.StatusCode, body)
+	}
 	empty := startServer(t, filepath.Join(t.TempDir(), "none"))
 	resp, body = get(t, empty+"/funnel")
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "There is no data yet") {
