@@ -81,7 +81,21 @@ func FunnelPage(q url.Values, status string, run Runner) (Page, error) {
 		Title: "Flow view: stage entries per period",
 		Note:  "Not a conversion rate: how many leads entered each stage in each period, whenever they entered the funnel. A lead that goes back (recycled, then MQL again) counts each time. Read it for volume and pace; read the cohort view above for conversion.",
 		Chart: flowChart(flow), Report: "flow", Query: flowQuery})
-	p.Sections = append(p.Sections, Section{Title: "Rows", Table: &tb, Report: "funnel", Query: q})
+	rows := Section{Title: "Rows", Table: &tb, Report: "funnel", Query: q,
+		Note: "The lead → MQL counts open the cohort's leads, each with whether it reached MQL within the window."}
+	cohortLink := func(row []any) string {
+		if row[col(tb, "from_stage")] != "lead" || row[col(tb, "to_stage")] != "mql" {
+			return ""
+		}
+		from, to := periodBounds(row[col(tb, "cohort")].(string), q.Get("grain"))
+		extra := []string{"from", from, "to", to}
+		if by != "" {
+			extra = append(extra, by, fmt.Sprint(row[col(tb, by)]))
+		}
+		return leadsHref(q, "lead", extra...)
+	}
+	rows.Links = map[string]func([]any) string{"reached_from": cohortLink, "reached_to": cohortLink}
+	p.Sections = append(p.Sections, rows)
 	return p, nil
 }
 

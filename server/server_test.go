@@ -488,6 +488,8 @@ func TestFunnelPage(t *testing.T) {
 		`"name":"mql","type":"bar","data":[{"value":4},{"value":4},{"value":1}]`,
 		`"name":"sql","type":"bar","data":[{"value":5},{"value":2},{"value":0}]`,
 		"Flow view: stage entries per period",
+		// January's 7 cohort leads open the cohort list.
+		`<a href="/leads?as_of=2026-04-01T00%3A00%3A00Z&amp;from=2026-01-01&amp;to=2026-01-31&amp;what=lead">7</a>`,
 		// The filter fields suggest the lake's values, most frequent first:
 		// web 5 leads, paid 4, then one each in alphabetical order.
 		`<datalist id="choices-source"><option value="web"><option value="paid"><option value="(blank)"><option value="email"><option value="event"><option value="referral"></datalist>`,
