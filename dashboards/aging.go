@@ -70,23 +70,29 @@ func AgingPage(q url.Values, status string, run Runner) (Page, error) {
 	return p, nil
 }
 
+// agingChart draws each stage's open leads as shares of age buckets: a
+// stage with thousands of open leads would otherwise flatten the others to
+// slivers. The counts are in the tooltips and the table.
 func agingChart(tb reports.Table) *render.ChartSnippet {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(chartBase("320px"),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
-		charts.WithXAxisOpts(opts.XAxis{Name: "leads", Position: "top"}),
+		charts.WithXAxisOpts(opts.XAxis{Max: 100, Position: "top", AxisLabel: &opts.AxisLabel{Formatter: "{value}%"}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true)}),
+		charts.WithGridOpts(opts.Grid{Top: "60", ContainLabel: opts.Bool(true)}),
 	)
-	stage := col(tb, "stage")
+	stage, open := col(tb, "stage"), col(tb, "open")
 	var stages []string
 	for _, row := range tb.Rows {
-		stages = append(stages, fmt.Sprint(row[stage]))
+		stages = append(stages, fmt.Sprintf("%v (%d open)", row[stage], row[open]))
 	}
 	bar.SetXAxis(stages)
 	for _, b := range agingBuckets {
 		var data []opts.BarData
 		for _, row := range tb.Rows {
-			data = append(data, opts.BarData{Value: row[col(tb, b.column)]})
+			n, total := row[col(tb, b.column)].(int64), row[open].(int64)
+			tip := fmt.Sprintf("'%s, %s: %d of %d open leads'", row[stage], b.label, n, total)
+			data = append(data, opts.BarData{Value: percent(n, total), Tooltip: &opts.Tooltip{Formatter: opts.FuncOpts(tip)}})
 		}
 		bar.AddSeries(b.label, data, charts.WithBarChartOpts(opts.BarChart{Stack: "age"}))
 	}

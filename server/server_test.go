@@ -559,10 +559,12 @@ func TestSpeedToLeadPage(t *testing.T) {
 func TestAgingPage(t *testing.T) {
 	// The fixture's hand-worked aging: lead 3 open (1 under a day, 1 at
 	// 2-4 weeks, 1 over 30 days, median 26.6 days), and the bars of the
-	// "30+ days" series per stage: 1, 2, 1, 1.
+	// "30+ days" series per stage as shares of the stage's open leads:
+	// lead 1 of 3, mql 2 of 3 (L2, L9), sql 1 of 1, opportunity 1 of 2.
 	pageHas(t, startServer(t, fixtureLake(t)), "/aging", []string{
 		`<td>lead</td><td class="num">3</td><td class="num">1</td><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">1</td><td class="num">1</td><td class="num">26.6</td>`,
-		`"name":"30+ days","type":"bar","stack":"age","data":[{"value":1},{"value":2},{"value":1},{"value":1}]`,
+		`"name":"30+ days","type":"bar","stack":"age","data":[{"value":33.3,`, `{"value":66.7,"tooltip":{"formatter":'mql, 30+ days: 2 of 3 open leads'}}`,
+		`{"value":100,`, `{"value":50,"tooltip":{"formatter":'opportunity, 30+ days: 1 of 2 open leads'}}`,
 		"Stuck leads (",
 	})
 }
