@@ -71,7 +71,7 @@ func DataPage(d DataInfo) Page {
 		if !t.First.IsZero() {
 			first, last = t.First.Format("2006-01-02 15:04"), t.Last.Format("2006-01-02 15:04")
 		}
-		tables.Rows = append(tables.Rows, []any{t.Table, t.Rows, int64(t.Files), byteSize(t.Bytes), first, last})
+		tables.Rows = append(tables.Rows, []any{t.Table, t.Rows, int64(t.Files), lake.HumanBytes(t.Bytes), first, last})
 	}
 	p.Sections = append(p.Sections, Section{Title: "Tables",
 		Note:  "Each canonical table with its rows, Parquet files and size, and the span of its time column (UTC).",
@@ -122,18 +122,6 @@ func DataPage(d DataInfo) Page {
 		Note:   "Ingest another export into this lake. Rows already there are updated, not doubled; bad rows go to the quarantine and the good ones are kept. The dashboards show the new data on their next load.",
 		Upload: &d.Upload})
 	return p
-}
-
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 // plural says n with the singular or plural words after it.

@@ -39,3 +39,16 @@ func (l *Lake) Summary(ctx context.Context) ([]TableSummary, error) {
 	}
 	return out, nil
 }
+
+// HumanBytes says a size the way people read it: 773 B, 6.0 KiB, 1.2 GiB.
+func HumanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

@@ -3,15 +3,10 @@ package reports
 import (
 	"context"
 	"math"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/handoff-dev/handoff/ingest"
-	"github.com/handoff-dev/handoff/lake"
-	"github.com/handoff-dev/handoff/sample"
 )
 
 // Drill-down lists on the hand-made fixture: the rows are the leads
@@ -93,19 +88,7 @@ func TestLeadsListsAddUpToTheNumbers(t *testing.T) {
 		t.Skip("generates and ingests 3,000 leads")
 	}
 	ctx := context.Background()
-	work := t.TempDir()
-	exports, lakeDir := filepath.Join(work, "exports"), filepath.Join(work, "lake")
-	if _, err := sample.Generate(ctx, exports, sample.Options{Leads: 3000, Seed: 11}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ingest.Run(ctx, ingest.Options{Lake: lakeDir}, []string{exports}); err != nil {
-		t.Fatal(err)
-	}
-	l, err := lake.Open(ctx, lakeDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := sampleLake(t, 3000, 11)
 	cfg := DefaultConfig()
 	overview, err := Overview(ctx, l, Params{}, cfg)
 	if err != nil {

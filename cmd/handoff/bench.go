@@ -97,11 +97,11 @@ func benchIngestCommand(e *env) *cobra.Command {
 				sides = append(sides, side{name, elapsed, rss})
 				os.RemoveAll(out)
 			}
-			fmt.Fprintf(e.stdout, "\ningest of %d leads (%d rows, %s of CSV in %d files)\n\n", leads, rows, humanBytes(bytes), len(files))
+			fmt.Fprintf(e.stdout, "\ningest of %d leads (%d rows, %s of CSV in %d files)\n\n", leads, rows, lake.HumanBytes(bytes), len(files))
 			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "SIDE\tSECONDS\tROWS/S\tPEAK RSS")
 			for _, s := range sides {
-				fmt.Fprintf(tw, "%s\t%.1f\t%.0f\t%s\n", s.name, s.elapsed.Seconds(), float64(rows)/s.elapsed.Seconds(), humanBytes(s.maxRSS))
+				fmt.Fprintf(tw, "%s\t%.1f\t%.0f\t%s\n", s.name, s.elapsed.Seconds(), float64(rows)/s.elapsed.Seconds(), lake.HumanBytes(s.maxRSS))
 			}
 			tw.Flush()
 			fmt.Fprintf(e.stdout, "\nratio handoff ÷ baseline: time %.2f×, peak memory %.2f×\n",

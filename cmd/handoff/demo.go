@@ -85,19 +85,7 @@ func printSummary(w io.Writer, sum []lake.TableSummary) {
 		if !s.First.IsZero() {
 			from, to = s.First.Format("2006-01-02"), s.Last.Format("2006-01-02")
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\n", s.Table, s.Rows, s.Files, humanBytes(s.Bytes), from, to)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\n", s.Table, s.Rows, s.Files, lake.HumanBytes(s.Bytes), from, to)
 	}
 	tw.Flush()
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
