@@ -122,6 +122,14 @@ func (s *Server) quarantineFile(c *gin.Context) {
 // upload ingests the files of a form post into the lake, one run at a
 // time, and answers with the data page saying what became of them.
 func (s *Server) upload(c *gin.Context) {
+	// A page on another site can post a form here (browsers allow that
+	// without asking); it says so in Origin, and is turned away.
+	if origin := c.GetHeader("Origin"); origin != "" {
+		if u, err := url.Parse(origin); err != nil || u.Host != c.Request.Host {
+			problem(c, http.StatusForbidden, fmt.Sprintf("uploads come from this server's own data page, not from %s", origin))
+			return
+		}
+	}
 	limit := s.opts.MaxUpload
 	if limit <= 0 {
 		limit = defaultMaxUpload

@@ -130,6 +130,27 @@ func TestDataPageUpload(t *testing.T) {
 	if m, _ := lake.ReadManifest(lakeDir); m.Generation != 1 {
 		t.Errorf("after a refused upload the lake is at generation %d, want 1", m.Generation)
 	}
+	// Another site's page posting to the form is turned away.
+	var form bytes.Buffer
+	w := multipart.NewWriter(&form)
+	part, _ := w.CreateFormFile("files", "leads.csv")
+	io.WriteString(part, files["leads.csv"])
+	w.Close()
+	req, _ := http.NewRequest(http.MethodPost, base+"/data/upload", &form)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("Origin", "https://evil.example")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a cross-site upload answered %d", resp.StatusCode)
+	}
+	if m, _ := lake.ReadManifest(lakeDir); m.Generation != 1 {
+		t.Errorf("after a cross-site upload the lake is at generation %d, want 1", m.Generation)
+	}
+
 	status, page = postFiles(t, base+"/data/upload", "auto", nil)
 	if status != http.StatusBadRequest || !strings.Contains(page, "Choose at least one export file") {
 		t.Errorf("an upload with no file: %d", status)
