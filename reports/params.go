@@ -5,7 +5,6 @@ package reports
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -22,7 +21,7 @@ import (
 // Errors a caller branches on.
 var (
 	// ErrEmptyLake: the lake holds no event to report on.
-	ErrEmptyLake = errors.New("the lake has no leads or events yet: ingest some exports first (handoff ingest --lake DIR PATH...)")
+	ErrEmptyLake = models.ErrEmptyLake
 	// ErrBadParam: a parameter is outside what the report accepts.
 	ErrBadParam = errors.New("bad report parameter")
 )
@@ -235,49 +234,11 @@ func prepare(ctx context.Context, l *lake.Lake, report string, by []string, p Pa
 
 // prepareModels creates the models' macros on l's DuckDB, once per lake.
 func prepareModels(ctx context.Context, l *lake.Lake) error {
-	_, err := l.Memo("models.prepared", func() (any, error) {
-		return nil, models.Prepare(ctx, l.DB)
-	})
-	return err
+	return models.PrepareLake(ctx, l)
 }
 
 // LatestEvent is the time of the newest event in the lake: the default
-// as-of time. It is looked up once per lake.
+// as-of time (models.LatestEvent).
 func LatestEvent(ctx context.Context, l *lake.Lake) (time.Time, error) {
-	// Before Memo, whose lock a nested Memo call would wait on forever.
-	if err := prepareModels(ctx, l); err != nil {
-		return time.Time{}, err
-	}
-	v, err := l.Memo("reports.latest_event", func() (any, error) {
-		return latestEvent(ctx, l)
-	})
-	if err != nil {
-		return time.Time{}, err
-	}
-	return v.(time.Time), nil
-}
-
-func latestEvent(ctx context.Context, l *lake.Lake) (time.Time, error) {
-	st, err := models.Bind("latest_event", nil)
-	if err != nil {
-		return time.Time{}, err
-	}
-	rows, err := st.Query(ctx, l.DB)
-	if err != nil {
-		return time.Time{}, err
-	}
-	defer rows.Close()
-	var latest sql.NullTime
-	if rows.Next() {
-		if err := rows.Scan(&latest); err != nil {
-			return time.Time{}, fmt.Errorf("latest event: %w", err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return time.Time{}, fmt.Errorf("latest event: %w", err)
-	}
-	if !latest.Valid {
-		return time.Time{}, ErrEmptyLake
-	}
-	return latest.Time.UTC(), nil
+	return models.LatestEvent(ctx, l)
 }
