@@ -193,21 +193,11 @@ func formatDays(d time.Duration) string {
 }
 
 // ParseDuration reads a window or limit: Go's units (90m, 36h) plus days
-// (90d) and weeks (2w).
+// (90d) and weeks (2w). Its errors wrap ErrBadParam.
 func ParseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
-		if n, ok := strings.CutSuffix(s, suffix); ok {
-			f, err := strconv.ParseFloat(n, 64)
-			if err != nil || f <= 0 {
-				return 0, fmt.Errorf("%w: duration %q: want a positive number before %q, e.g. 90d", ErrBadParam, s, suffix)
-			}
-			return time.Duration(f * float64(unit)), nil
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%w: duration %q: want e.g. 90d, 2w, 36h or 45m", ErrBadParam, s)
+	d, err := models.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrBadParam, err)
 	}
 	return d, nil
 }

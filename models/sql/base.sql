@@ -263,3 +263,86 @@ CREATE OR REPLACE MACRO handoff_decisions(as_of, p_from, p_to) AS TABLE
            blank(coalesce(u.name, dc.decider, dc.assignee)) AS owner, blank(u.team) AS team
     FROM decided dc JOIN lead_dims() d USING (lead_id)
     LEFT JOIN users u ON u.user_id = coalesce(dc.decider, dc.assignee);
+
+-- score_at: when each lead is scored (METRICS.md, "Scoring": from the events
+-- before that time only).
+--   at_mode 'as_of':   every lead created before as_of, at as_of
+--   at_mode 'handoff': at the lead's first assignment, or created + at_days
+--                      for a lead never assigned
+--   at_mode 'created': at created + at_days
+-- Leads whose time lies after as_of are not scored yet and are left out.
+CREATE OR REPLACE MACRO score_at(as_of, at_mode, at_days) AS TABLE
+    WITH firsts AS (
+        SELECT lead_id, min(assigned_at) AS handed_at FROM assignments GROUP BY lead_id
+    ), timed AS (
+        SELECT l.lead_id, l.created_at,
+               CASE at_mode WHEN 'as_of' THEN as_of
+                            WHEN 'handoff' THEN coalesce(f.handed_at, l.created_at + to_seconds(CAST(at_days * 86400 AS BIGINT)))
+                            ELSE l.created_at + to_seconds(CAST(at_days * 86400 AS BIGINT)) END AS scored_at
+        FROM leads l LEFT JOIN firsts f USING (lead_id)
+        WHERE l.created_at < as_of
+    )
+    SELECT lead_id, created_at, scored_at FROM timed WHERE scored_at <= as_of;
+
+-- score_parts: every rule that fired for every scored lead, with its points
+-- (METRICS.md, "Scoring"). The rules come as parallel lists, one element
+-- per rule, because a model binds only flat lists:
+--   fit: fit_rule (names), fit_points, fit_size_min (employees, inclusive),
+--        fit_size_max (exclusive), fit_title (a regular expression), and the
+--        value lists as triples fit_in_rule (1-based rule index), fit_in_dim
+--        ('industry' or 'country'), fit_in_value. A NULL condition is not
+--        checked; the conditions of one rule must all hold (AND); values
+--        compare without case; a lead with no size or title matches no rule
+--        on it.
+--   engagement: eng_kind, eng_points (per event), eng_half_life (days, NULL
+--        for no decay), eng_max (cap on the kind's points, NULL for none).
+--        Only events strictly before the lead's scored_at count, each
+--        worth points × 0.5^(age in days / half-life) at scored_at.
+-- Fit reads the lead's attributes as they are now in the lake: handoff
+-- keeps no history of company size, industry, country or title.
+-- One row per lead and fired rule: part ('fit' or 'engagement'), rule,
+-- points (after decay and cap), events and raw_points (engagement: before
+-- decay and cap), and the lead's scored_at.
+CREATE OR REPLACE MACRO score_parts(as_of, at_mode, at_days,
+        fit_rule, fit_points, fit_size_min, fit_size_max, fit_title, fit_in_rule, fit_in_dim, fit_in_value,
+        eng_kind, eng_points, eng_half_life, eng_max) AS TABLE
+    WITH scored AS (
+        SELECT * FROM score_at(as_of, at_mode, at_days)
+    ), rule_values AS (
+        SELECT fit_in_rule[j] AS i, fit_in_dim[j] AS dim, lower(trim(fit_in_value[j])) AS value
+        FROM range(1, len(fit_in_rule) + 1) t(j)
+    ), value_lists AS (
+        SELECT i, list(value) FILTER (WHERE dim = 'industry') AS industries,
+                  list(value) FILTER (WHERE dim = 'country') AS countries
+        FROM rule_values GROUP BY i
+    ), fit_rules AS (
+        SELECT r.i, fit_rule[r.i] AS rule, fit_points[r.i] AS points,
+               fit_size_min[r.i] AS size_min, fit_size_max[r.i] AS size_max, fit_title[r.i] AS title_re,
+               nullif(v.industries, []) AS industries, nullif(v.countries, []) AS countries
+        FROM range(1, len(fit_rule) + 1) r(i) LEFT JOIN value_lists v USING (i)
+    ), fit AS (
+        SELECT s.lead_id, s.scored_at, 'fit' AS part, f.i AS rule_order, f.rule, f.points,
+               NULL::BIGINT AS events, f.points AS raw_points
+        FROM scored s JOIN leads l USING (lead_id) CROSS JOIN fit_rules f
+        WHERE (f.size_min IS NULL OR l.company_size >= f.size_min)
+          AND (f.size_max IS NULL OR l.company_size < f.size_max)
+          AND (f.industries IS NULL OR list_contains(f.industries, lower(trim(l.industry))))
+          AND (f.countries IS NULL OR list_contains(f.countries, lower(trim(l.country))))
+          AND (f.title_re IS NULL OR regexp_matches(coalesce(l.title, ''), f.title_re))
+    ), kinds AS (
+        SELECT k.i, eng_kind[k.i] AS kind, eng_points[k.i] AS points,
+               eng_half_life[k.i] AS half_life, eng_max[k.i] AS cap
+        FROM range(1, len(eng_kind) + 1) k(i)
+    ), events AS (
+        SELECT s.lead_id, s.scored_at, k.i, k.kind, k.points, k.cap,
+               CASE WHEN k.half_life IS NULL THEN 1.0
+                    ELSE pow(0.5, seconds_between(a.occurred_at, s.scored_at) / 86400.0 / k.half_life) END AS decay
+        FROM scored s JOIN activities a USING (lead_id) JOIN kinds k ON k.kind = a.kind
+        WHERE a.occurred_at < s.scored_at
+    ), engagement AS (
+        SELECT lead_id, scored_at, 'engagement' AS part, 1000 + i AS rule_order, kind AS rule,
+               CASE WHEN cap IS NULL THEN sum(points * decay) ELSE least(sum(points * decay), cap) END AS points,
+               count(*) AS events, sum(points) AS raw_points
+        FROM events GROUP BY lead_id, scored_at, i, kind, cap
+    )
+    SELECT * FROM fit UNION ALL SELECT * FROM engagement;
