@@ -65,6 +65,7 @@ type SizeBand struct {
 // Engagement gives points per activity, decaying with age.
 type Engagement struct {
 	// HalfLife applies to every kind that sets none; "" is no decay.
+	// A kind's own "none" turns decay off for it.
 	HalfLife string     `yaml:"half_life"`
 	Kinds    []KindRule `yaml:"kinds"`
 }
@@ -222,7 +223,7 @@ func (r Rules) validate(d doc, known []string) error {
 			return d.errorf(at+".max", "max must be positive: it caps the points of %s for one lead", k.Kind)
 		}
 		seen[k.Kind] = true
-		if k.HalfLife != "" {
+		if k.HalfLife != "" && k.HalfLife != "none" {
 			if _, err := models.ParseDuration(k.HalfLife); err != nil {
 				return d.errorf(at+".half_life", "half_life: %v", err)
 			}
@@ -277,7 +278,7 @@ func (r Rules) halfLifeDays(k KindRule) *float64 {
 	if s == "" {
 		s = r.Engagement.HalfLife
 	}
-	if s == "" {
+	if s == "" || s == "none" {
 		return nil
 	}
 	d, err := models.ParseDuration(s)
@@ -322,5 +323,3 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
-
-

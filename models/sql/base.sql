@@ -264,6 +264,20 @@ CREATE OR REPLACE MACRO handoff_decisions(as_of, p_from, p_to) AS TABLE
     FROM decided dc JOIN lead_dims() d USING (lead_id)
     LEFT JOIN users u ON u.user_id = coalesce(dc.decider, dc.assignee);
 
+-- filter_map: the filters map of dims_pass from two parallel lists, one
+-- (dimension, value) pair per element. Models that bind lists take their
+-- filters this way: the driver cannot bind a MAP beside a list in one
+-- statement. No pair, no filter.
+CREATE OR REPLACE MACRO filter_map(dims, vals) AS (
+    SELECT map(list(dim), list(values))
+    FROM (SELECT dim, list(value) AS values
+          FROM (SELECT unnest(dims) AS dim, unnest(vals) AS value)
+          GROUP BY dim)
+);
+
+-- nan_null: NaN as NULL, for lists that cannot bind NULL beside numbers.
+CREATE OR REPLACE MACRO nan_null(x) AS CASE WHEN isnan(x) THEN NULL ELSE x END;
+
 -- score_at: when each lead is scored (METRICS.md, "Scoring": from the events
 -- before that time only).
 --   at_mode 'as_of':   every lead created before as_of, at as_of
@@ -294,8 +308,10 @@ CREATE OR REPLACE MACRO score_at(as_of, at_mode, at_days) AS TABLE
 --        checked; the conditions of one rule must all hold (AND); values
 --        compare without case; a lead with no size or title matches no rule
 --        on it.
---   engagement: eng_kind, eng_points (per event), eng_half_life (days, NULL
---        for no decay), eng_max (cap on the kind's points, NULL for none).
+--   engagement: eng_kind, eng_points (per event), eng_half_life (days, NaN
+--        for no decay), eng_max (cap on the kind's points, NaN for none).
+-- A list binds values of one type only, so an absent number comes as NaN
+-- and an absent title as ''.
 --        Only events strictly before the lead's scored_at count, each
 --        worth points × 0.5^(age in days / half-life) at scored_at.
 -- Fit reads the lead's attributes as they are now in the lake: handoff
@@ -317,7 +333,8 @@ CREATE OR REPLACE MACRO score_parts(as_of, at_mode, at_days,
         FROM rule_values GROUP BY i
     ), fit_rules AS (
         SELECT r.i, fit_rule[r.i] AS rule, fit_points[r.i] AS points,
-               fit_size_min[r.i] AS size_min, fit_size_max[r.i] AS size_max, fit_title[r.i] AS title_re,
+               nan_null(fit_size_min[r.i]) AS size_min, nan_null(fit_size_max[r.i]) AS size_max,
+               nullif(fit_title[r.i], '') AS title_re,
                nullif(v.industries, []) AS industries, nullif(v.countries, []) AS countries
         FROM range(1, len(fit_rule) + 1) r(i) LEFT JOIN value_lists v USING (i)
     ), fit AS (
@@ -331,7 +348,7 @@ CREATE OR REPLACE MACRO score_parts(as_of, at_mode, at_days,
           AND (f.title_re IS NULL OR regexp_matches(coalesce(l.title, ''), f.title_re))
     ), kinds AS (
         SELECT k.i, eng_kind[k.i] AS kind, eng_points[k.i] AS points,
-               eng_half_life[k.i] AS half_life, eng_max[k.i] AS cap
+               nan_null(eng_half_life[k.i]) AS half_life, nan_null(eng_max[k.i]) AS cap
         FROM range(1, len(eng_kind) + 1) k(i)
     ), events AS (
         SELECT s.lead_id, s.scored_at, k.i, k.kind, k.points, k.cap,

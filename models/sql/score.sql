@@ -12,8 +12,8 @@
 -- sales), high fit/low engagement 'nurture', low fit/high engagement
 -- 'watch', low/low 'no_action'. mql: total >= $mql_threshold.
 -- Parameters: $as_of, $at_mode, $at_days, the rule lists of score_parts,
--- $fit_threshold, $engagement_threshold, $mql_threshold, $filters (on the
--- lead's dimensions).
+-- $fit_threshold, $engagement_threshold, $mql_threshold, $filter_dims and $filter_values
+-- (pairs, filter_map in base.sql; on the lead's dimensions).
 WITH parts AS (
     SELECT * FROM score_parts($as_of::TIMESTAMPTZ, $at_mode::VARCHAR, $at_days::DOUBLE,
         $fit_rule::VARCHAR[], $fit_points::DOUBLE[], $fit_size_min::DOUBLE[], $fit_size_max::DOUBLE[], $fit_title::VARCHAR[],
@@ -37,5 +37,5 @@ SELECT s.lead_id, d.source, d.campaign, d.segment, d.region, d.owner, d.team,
             ELSE 'no_action' END AS quadrant,
        s.fit + s.engagement >= $mql_threshold::DOUBLE AS mql
 FROM scored s JOIN lead_dims() d USING (lead_id)
-WHERE dims_pass($filters::MAP(VARCHAR, VARCHAR[]), d.source, d.campaign, d.segment, d.region, d.industry, d.owner_id, d.owner, d.team)
+WHERE dims_pass(filter_map($filter_dims::VARCHAR[], $filter_values::VARCHAR[]), d.source, d.campaign, d.segment, d.region, d.industry, d.owner_id, d.owner, d.team)
 ORDER BY total DESC, s.lead_id;

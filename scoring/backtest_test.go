@@ -1,0 +1,119 @@
+package scoring
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The April leads of testdata/scoring, scored at their handoff with a
+// 30-day window for sql; README.md, "Backtest", works every number out.
+func TestBacktestOnHandWorkedFixture(t *testing.T) {
+	l := fixtureLake(t, nil)
+	r := fixtureRules(t)
+	b, err := RunBacktest(context.Background(), l, r, BacktestParams{
+		Params:     Params{AsOf: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), At: At{Mode: "handoff", Days: 7}},
+		From:       time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
+		To:         time.Date(2026, 4, 30, 0, 0, 0, 0, time.UTC),
+		Window:     30 * 24 * time.Hour,
+		Thresholds: []float64{0, 25, 40, 60},
+		Capacity:   0.5,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// B1..B6 judged (B7 was sql before its handoff), B1 and B2 converted.
+	if b.Leads != 6 || b.Positive != 2 || !near(*b.BaseRate, 1.0/3) || b.Months != 1 || b.WorkingDays != 6 {
+		t.Errorf("population: %d leads, %d positive, months %v, working days %d; want 6, 2, 1, 6", b.Leads, b.Positive, b.Months, b.WorkingDays)
+	}
+	// 6 of the 8 (converted, not converted) pairs are ordered right.
+	if b.AUC == nil || !near(*b.AUC, 0.75) {
+		t.Errorf("AUC %v, want 0.75", b.AUC)
+	}
+	// Breach share: B1 met, B2..B7 breached: 6/7.
+	if b.ObservedBreachRate == nil || !near(*b.ObservedBreachRate, 6.0/7) {
+		t.Errorf("observed breach rate %v, want 6/7", b.ObservedBreachRate)
+	}
+	var got []string
+	for _, row := range b.Thresholds {
+		got = append(got, fmt.Sprintf("t=%g handed %d conv %d p=%.4f r=%.4f lift=%.4f perday=%.4f u=%.4f breach=%.4f fits=%v",
+			row.Threshold, row.HandedOff, row.Converted, *row.Precision, *row.Recall, *row.Lift, row.PerWorkingDay, *row.Utilization, *row.ExpectedBreachRate, row.WithinCapacity))
+	}
+	want := []string{
+		// 5/6 a day against 0.5: u = 5/3, breach (2/3 + 6/7) / (5/3) = 32/35.
+		"t=0 handed 5 conv 2 p=0.4000 r=1.0000 lift=1.2000 perday=0.8333 u=1.6667 breach=0.9143 fits=false",
+		// u = 4/3: (1/3 + 6/7) / (4/3) = 25/28.
+		"t=25 handed 4 conv 2 p=0.5000 r=1.0000 lift=1.5000 perday=0.6667 u=1.3333 breach=0.8929 fits=false",
+		"t=40 handed 2 conv 1 p=0.5000 r=0.5000 lift=1.5000 perday=0.3333 u=0.6667 breach=0.8571 fits=true",
+		"t=60 handed 1 conv 1 p=1.0000 r=0.5000 lift=3.0000 perday=0.1667 u=0.3333 breach=0.8571 fits=true",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("thresholds:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	if b.Recommended == nil || *b.Recommended != 40 {
+		t.Errorf("recommended %v, want 40: the lowest threshold within 0.5 a day", b.Recommended)
+	}
+	var dec []string
+	for _, d := range b.Deciles {
+		dec = append(dec, fmt.Sprintf("%d:%d %g..%g %d", d.Decile, d.Leads, d.MinScore, d.MaxScore, d.Converted))
+	}
+	// Six leads in ten tiles: tiles 2, 4, 5, 7, 9, 10 hold one each,
+	// lowest score first: B5 −10, B4 10, B2 25 (converted), B3 30, B6 50,
+	// B1 60 (converted).
+	if got := strings.Join(dec, " "); got != "2:1 -10..-10 0 4:1 10..10 0 5:1 25..25 1 7:1 30..30 0 9:1 50..50 0 10:1 60..60 1" {
+		t.Errorf("deciles: %s", got)
+	}
+
+	// Without a stated capacity, the users': (20 + 10) a month over 21.75
+	// working days (Cid is inactive, Dee a manager).
+	b, err = RunBacktest(context.Background(), l, r, BacktestParams{
+		Params: Params{AsOf: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)},
+		From:   time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 4, 30, 0, 0, 0, 0, time.UTC),
+		Window: 30 * 24 * time.Hour,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !near(b.CapacityPerDay, 30/WorkingDaysPerMonth) {
+		t.Errorf("capacity from users %v, want 30/21.75", b.CapacityPerDay)
+	}
+}
+
+// The AUC from ranks against a plain count of ordered pairs, on random
+// scores with many ties.
+func TestAUCCountsConcordantPairs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := 0; trial < 50; trial++ {
+		var pop []Judged
+		for i := 0; i < 1+rng.IntN(60); i++ {
+			pop = append(pop, Judged{Total: float64(rng.IntN(8)), Positive: rng.IntN(3) == 0})
+		}
+		var concordant, pairs float64
+		for _, a := range pop {
+			for _, b := range pop {
+				if a.Positive && !b.Positive {
+					pairs++
+					switch {
+					case a.Total > b.Total:
+						concordant++
+					case a.Total == b.Total:
+						concordant += 0.5
+					}
+				}
+			}
+		}
+		got := auc(pop)
+		if pairs == 0 {
+			if got != nil {
+				t.Errorf("trial %d: AUC %v without both kinds", trial, *got)
+			}
+			continue
+		}
+		if got == nil || !near(*got, concordant/pairs) {
+			t.Errorf("trial %d: AUC %v, pairs say %v", trial, got, concordant/pairs)
+		}
+	}
+}
