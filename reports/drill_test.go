@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/handoff-dev/handoff/sample/sampletest"
 )
 
 // Drill-down lists on the hand-made fixture: the rows are the leads
@@ -88,7 +90,7 @@ func TestLeadsListsAddUpToTheNumbers(t *testing.T) {
 		t.Skip("generates and ingests 3,000 leads")
 	}
 	ctx := context.Background()
-	l := sampleLake(t, 3000, 11)
+	l := sampletest.Lake(t, 3000, 11)
 	cfg := DefaultConfig()
 	overview, err := Overview(ctx, l, Params{}, cfg)
 	if err != nil {

@@ -2,12 +2,10 @@ package reports
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
-	"github.com/handoff-dev/handoff/ingest"
-	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/sample"
+	"github.com/handoff-dev/handoff/sample/sampletest"
 )
 
 // TestReportsRecoverTheGeneratorsTruth is the independent route: the sample
@@ -19,7 +17,7 @@ func TestReportsRecoverTheGeneratorsTruth(t *testing.T) {
 		t.Skip("generates and ingests 30,000 leads")
 	}
 	ctx := context.Background()
-	l := sampleLake(t, 30000, 7)
+	l := sampletest.Lake(t, 30000, 7)
 
 	t.Run("rep response medians, business clock", func(t *testing.T) {
 		// The generator draws each first touch as a log-normal number of
@@ -106,25 +104,4 @@ func TestReportsRecoverTheGeneratorsTruth(t *testing.T) {
 			}
 		}
 	})
-}
-
-// sampleLake generates leads with the sample generator, ingests them into a
-// lake of the test's own and opens it until the test ends.
-func sampleLake(t *testing.T, leads int, seed int64) *lake.Lake {
-	t.Helper()
-	ctx := context.Background()
-	work := t.TempDir()
-	exports, lakeDir := filepath.Join(work, "exports"), filepath.Join(work, "lake")
-	if _, err := sample.Generate(ctx, exports, sample.Options{Leads: leads, Seed: seed}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ingest.Run(ctx, ingest.Options{Lake: lakeDir}, []string{exports}); err != nil {
-		t.Fatal(err)
-	}
-	l, err := lake.Open(ctx, lakeDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	return l
 }

@@ -27,6 +27,9 @@ type Lead struct {
 	// touch; -1 when never touched. SpeedBucket is 0 (≤1h), 1 (≤24h), 2.
 	FirstTouchDelay time.Duration
 	SpeedBucket     int
+	// Quality is the lead's true quality as a factor on its chance of
+	// becoming a sales-qualified lead (Quality says how it is drawn).
+	Quality float64
 }
 
 // Email is the lead's address; only the domain survives ingest by default.
@@ -145,6 +148,7 @@ func (s *simulator) lead(i int) *Lead {
 	l.Industry = industries[r.IntN(len(industries))]
 	l.Title = titles[r.IntN(len(titles))]
 	l.Size = int(math.Max(1, math.Round(logNormal(r, 120, 1.4))))
+	l.Quality = Quality(l.Title, l.Industry, l.Size)
 
 	// Creation time: spread evenly over the year, so ids grow with time as
 	// in a real export; most leads arrive in the region's daytime.
@@ -277,7 +281,7 @@ func (s *simulator) handoff(r *rand.Rand, l *Lead, src SourceTruth, qualifiedAt 
 		at := touchAt.Add(time.Duration(float64(decided.Sub(touchAt)) * float64(k+1) / float64(n+1))).Truncate(time.Second)
 		l.addTouch(at, []string{"call", "email_sent"}[r.IntN(2)], owner)
 	}
-	if r.Float64() < src.SQL*factor {
+	if r.Float64() < math.Min(0.95, src.SQL*factor*l.Quality) {
 		l.Disposition = &Disposition{Owner: owner, At: decided, Outcome: "accepted"}
 		l.addStage("sql", decided, owner.ID)
 		l.addTouch(decided.Add(time.Duration(24+r.IntN(72))*time.Hour), "meeting", owner)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/handoff-dev/handoff/sample/sampletest"
 )
 
 // The April leads of testdata/scoring, scored at their handoff with a
@@ -114,6 +116,49 @@ func TestAUCCountsConcordantPairs(t *testing.T) {
 		}
 		if got == nil || !near(*got, concordant/pairs) {
 			t.Errorf("trial %d: AUC %v, pairs say %v", trial, got, concordant/pairs)
+		}
+	}
+}
+
+// On generated data, whose true lead quality the generator states
+// (sample.Quality, from title, industry and size), the example rules must
+// rank leads clearly better than chance, and the recommended threshold
+// must fit the stated capacity while the next lower one does not.
+func TestBacktestFindsTheGeneratorsQuality(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and ingests 15,000 leads")
+	}
+	l := sampletest.Lake(t, 15000, 5)
+	r, err := LoadRules("../examples/rules.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const capacity = 15.0
+	b, err := RunBacktest(context.Background(), l, r, BacktestParams{Capacity: capacity})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 11,000 leads and 800 converted: the AUC's standard error is about
+	// 0.01, so 0.60 is far from chance (0.5) and below what the rules find.
+	if b.AUC == nil || *b.AUC < 0.60 {
+		t.Errorf("AUC %v on %d leads, %d converted: the score does not find the generator's quality", b.AUC, b.Leads, b.Positive)
+	}
+	// The top decile converts at least twice as often as the bottom one.
+	if lo, hi := b.Deciles[0], b.Deciles[len(b.Deciles)-1]; *hi.Rate < 2**lo.Rate {
+		t.Errorf("top decile converts %.3f, bottom %.3f", *hi.Rate, *lo.Rate)
+	}
+	if b.Recommended == nil {
+		t.Fatal("no threshold fits 15 leads a working day")
+	}
+	for i, row := range b.Thresholds {
+		if row.Threshold != *b.Recommended {
+			continue
+		}
+		if row.PerWorkingDay > capacity {
+			t.Errorf("recommended %g hands over %.1f a day, over the capacity of %g", row.Threshold, row.PerWorkingDay, capacity)
+		}
+		if i > 0 && b.Thresholds[i-1].PerWorkingDay <= capacity {
+			t.Errorf("threshold %g also fits (%.1f a day) and converts more leads: it should be the recommendation", b.Thresholds[i-1].Threshold, b.Thresholds[i-1].PerWorkingDay)
 		}
 	}
 }

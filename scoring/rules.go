@@ -6,6 +6,7 @@
 package scoring
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 
+	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/models"
 )
 
@@ -322,4 +324,21 @@ func editDistance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
+}
+
+// LakeKinds are the activity kinds the lake holds, for LoadRules.
+func LakeKinds(ctx context.Context, l *lake.Lake) ([]string, error) {
+	type kindRow struct {
+		Kind   string `col:"kind"`
+		Events int64  `col:"events"`
+	}
+	rows, err := query[kindRow](ctx, l, "activity_kinds", nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range rows {
+		out = append(out, r.Kind)
+	}
+	return out, nil
 }
