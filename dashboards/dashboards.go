@@ -66,6 +66,9 @@ type Form struct {
 	Grain     bool
 	Clock     bool
 	Filters   []string // dimensions offered as filters
+	// Capacity and Outcomes are the scoring page's fields.
+	Capacity bool
+	Outcomes []string
 }
 
 // Section is one chart or table with its explanation and downloads.
@@ -104,6 +107,7 @@ var nav = []struct{ Path, Title string }{
 	{"/sources", "Sources & ROI"},
 	{"/sla", "SLA"},
 	{"/quality", "Lead quality"},
+	{"/scoring", "Scoring"},
 	{"/data", "Data"},
 	{"/reports", "All reports"},
 }

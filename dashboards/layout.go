@@ -24,6 +24,10 @@ const layoutHTML = `<!doctype html>
   <label>From <input type="date" name="from" value="{{first .Query "from"}}"></label>
   <label>To <input type="date" name="to" value="{{first .Query "to"}}"></label>
   <label>Time zone <input name="tz" placeholder="UTC" value="{{first .Query "tz"}}" size="14"></label>
+  {{if .Form.Capacity}}<label>Capacity a day <input name="capacity" placeholder="users'" value="{{first .Query "capacity"}}" size="6"></label>{{end}}
+  {{if .Form.Outcomes}}<label>Outcome <select name="outcome">{{$o := first .Query "outcome"}}{{if not $o}}{{$o = "sql"}}{{end}}
+    {{range .Form.Outcomes}}<option{{if selected $o .}} selected{{end}}>{{.}}</option>{{end}}
+  </select></label>{{end}}
   {{if .Form.Window}}<label>Window <input name="window" placeholder="90d" value="{{first .Query "window"}}" size="5"></label>{{end}}
   {{if .Form.Grain}}<label>Period <select name="grain">{{$g := first .Query "grain"}}
     <option value=""{{if selected $g ""}} selected{{end}}>month</option>

@@ -117,6 +117,7 @@ func WriteJSON(w io.Writer, tb Table) error {
 func IsRate(name string) bool {
 	return name == "rate" || name == "compliance" || name == "share" || name == "roi" ||
 		name == "lead_to_customer" || name == "mql_to_sql" ||
+		name == "precision" || name == "recall" || name == "utilization" ||
 		strings.HasSuffix(name, "_rate") || strings.HasSuffix(name, "_compliance")
 }
 

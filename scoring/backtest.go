@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/handoff-dev/handoff/lake"
@@ -328,4 +330,40 @@ func workingDays(first, last time.Time) int64 {
 		}
 	}
 	return n
+}
+
+// ParseThresholds reads a list of thresholds, "30,40,50", or a range,
+// "20:80:5" (from, to, step); "" is none (the backtest's default).
+func ParseThresholds(s string) ([]float64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	if parts := strings.Split(s, ":"); len(parts) == 3 {
+		var v [3]float64
+		for i, p := range parts {
+			f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+			if err != nil {
+				return nil, fmt.Errorf("%w: thresholds %q: want FROM:TO:STEP with numbers", ErrBadRules, s)
+			}
+			v[i] = f
+		}
+		if v[2] <= 0 || v[1] < v[0] || (v[1]-v[0])/v[2] > 1000 {
+			return nil, fmt.Errorf("%w: thresholds %q: want FROM ≤ TO and a positive STEP (at most 1000 thresholds)", ErrBadRules, s)
+		}
+		var out []float64
+		for t := v[0]; t <= v[1]+1e-9; t += v[2] {
+			out = append(out, t)
+		}
+		return out, nil
+	}
+	var out []float64
+	for _, p := range strings.Split(s, ",") {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil {
+			return nil, fmt.Errorf("%w: thresholds %q: %q is not a number", ErrBadRules, s, p)
+		}
+		out = append(out, f)
+	}
+	return out, nil
 }

@@ -19,6 +19,9 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/handoff-dev/handoff/reports"
+	"github.com/handoff-dev/handoff/scoring"
 )
 
 // browser starts headless Chromium (Debian's chromium, which scripts/test
@@ -116,15 +119,22 @@ const chartsDrawn = `(() => {
 })()`
 
 func TestPagesInChromium(t *testing.T) {
-	base := startServer(t, fixtureLake(t))
+	rules, err := scoring.LoadRules("../testdata/scoring/rules.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := startServerWith(t, Options{Lake: fixtureLake(t), Config: reports.DefaultConfig(), Rules: &rules})
 	b := newBrowser(t)
 	shots := screenshotDir(t)
 	// The leads and data pages are tables and forms: no chart to draw.
 	noCharts := map[string]bool{"/leads": true, "/data": true}
-	for _, page := range []string{"/overview", "/funnel", "/speed", "/aging", "/sources", "/sla", "/quality", "/leads", "/data"} {
+	// The scoring page judges leads whose window closed by the as-of time:
+	// 30 days lets January's and February's in.
+	extra := map[string]string{"/scoring": "&window=30d"}
+	for _, page := range []string{"/overview", "/funnel", "/speed", "/aging", "/sources", "/sla", "/quality", "/scoring", "/leads", "/data"} {
 		t.Run(page, func(t *testing.T) {
 			err := chromedp.Do(b.ctx,
-				chromedp.Navigate(base+page+"?as_of="+fixtureAsOf),
+				chromedp.Navigate(base+page+"?as_of="+fixtureAsOf+extra[page]),
 				chromedp.WaitVisible(chromedp.CSS("section")),
 				chromedp.Sleep(1200*time.Millisecond), // ECharts animates in for a second
 			)

@@ -28,6 +28,7 @@ import (
 	"github.com/handoff-dev/handoff/ingest"
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/reports"
+	"github.com/handoff-dev/handoff/scoring"
 )
 
 // DefaultAddr is where the server listens unless told otherwise: loopback
@@ -50,6 +51,9 @@ type Options struct {
 	Ingest ingest.Config
 	// MaxUpload bounds one upload in bytes; 0 means 1 GiB.
 	MaxUpload int64
+	// Rules are the scoring rules the scoring page backtests; nil shows
+	// how to give some.
+	Rules *scoring.Rules
 }
 
 // Server answers the API for one lake.
@@ -92,6 +96,7 @@ func New(opts Options) *Server {
 	e.GET("/sources", s.page("/sources", "Sources & ROI", dashboards.SourcesPage))
 	e.GET("/sla", s.page("/sla", "SLA", dashboards.SLAPage))
 	e.GET("/quality", s.page("/quality", "Lead quality", dashboards.QualityPage))
+	e.GET("/scoring", s.scoringPage)
 	e.GET("/leads", s.page("/leads", "Leads behind the numbers", dashboards.LeadsPage))
 	e.GET("/data", s.dataPage)
 	e.GET("/data/quarantine", s.quarantineFile)

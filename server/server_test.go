@@ -43,13 +43,19 @@ func fixtureLake(t *testing.T) string {
 // ends, and checks that it then shuts down cleanly.
 func startServer(t *testing.T, lakeDir string) string {
 	t.Helper()
+	return startServerWith(t, Options{Lake: lakeDir, Config: reports.DefaultConfig()})
+}
+
+// startServerWith is startServer with options of the test's own.
+func startServerWith(t *testing.T, opts Options) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- New(Options{Lake: lakeDir, Config: reports.DefaultConfig()}).Serve(ctx, ln) }()
+	go func() { done <- New(opts).Serve(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()
 		select {

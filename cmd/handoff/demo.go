@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/handoff-dev/handoff/examples"
 	"github.com/handoff-dev/handoff/ingest"
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/reports"
@@ -67,7 +68,13 @@ would. --no-serve stops after ingesting.`,
 				return nil
 			}
 			l.Close()
-			return serveLake(cmd.Context(), e, server.Options{Lake: lakeDir, Config: reports.DefaultConfig(), Logger: e.log}, addr)
+			opts := server.Options{Lake: lakeDir, Config: reports.DefaultConfig(), Logger: e.log}
+			rules, err := serveRules(cmd.Context(), lakeDir, "examples/rules.yaml", examples.Rules)
+			if err != nil {
+				return err
+			}
+			opts.Rules = &rules
+			return serveLake(cmd.Context(), e, opts, addr)
 		},
 	}
 	g.register(cmd, 5000, false)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -192,9 +191,9 @@ converting leads the team can answer.`,
 			if err != nil {
 				return usageError{err}
 			}
-			ts, err := parseThresholds(thresholds)
+			ts, err := scoring.ParseThresholds(thresholds)
 			if err != nil {
-				return err
+				return usageError{err}
 			}
 			cfg := reports.DefaultConfig()
 			if configPath != "" {
@@ -250,41 +249,6 @@ converting leads the team can answer.`,
 	f.StringVar(&format, "format", "table", "output: "+strings.Join(reports.Formats, ", "))
 	f.StringVar(&out, "out", "", "write to this file instead of standard output")
 	return cmd
-}
-
-// parseThresholds reads "30,40,50" or "20:80:5".
-func parseThresholds(s string) ([]float64, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, nil
-	}
-	if parts := strings.Split(s, ":"); len(parts) == 3 {
-		var v [3]float64
-		for i, p := range parts {
-			f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-			if err != nil {
-				return nil, usagef("--thresholds %q: want FROM:TO:STEP with numbers", s)
-			}
-			v[i] = f
-		}
-		if v[2] <= 0 || v[1] < v[0] || (v[1]-v[0])/v[2] > 1000 {
-			return nil, usagef("--thresholds %q: want FROM ≤ TO and a positive STEP (at most 1000 thresholds)", s)
-		}
-		var out []float64
-		for t := v[0]; t <= v[1]+1e-9; t += v[2] {
-			out = append(out, t)
-		}
-		return out, nil
-	}
-	var out []float64
-	for _, p := range strings.Split(s, ",") {
-		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil {
-			return nil, usagef("--thresholds %q: %q is not a number", s, p)
-		}
-		out = append(out, f)
-	}
-	return out, nil
 }
 
 func printBacktest(e *env, b scoring.Backtest, outcome, window string) {

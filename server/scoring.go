@@ -1,0 +1,97 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/handoff-dev/handoff/dashboards"
+	"github.com/handoff-dev/handoff/reports"
+	"github.com/handoff-dev/handoff/scoring"
+)
+
+// scoringPage is the threshold backtest of the rules the server was given.
+func (s *Server) scoringPage(c *gin.Context) {
+	const path, title = "/scoring", "Scoring"
+	ctx := c.Request.Context()
+	q := c.Request.URL.Query()
+	if s.opts.Rules == nil {
+		p := dashboards.Page{Title: title, Path: path, Query: q, NoFilters: true, Sections: []dashboards.Section{{Title: "No scoring rules",
+			Empty: "This server has no scoring rules. Start it with --rules rules.yaml (a commented example is examples/rules.yaml) to backtest MQL thresholds here."}}}
+		s.writePage(c, http.StatusOK, p)
+		return
+	}
+	h, err := s.lakes.acquire(ctx)
+	if err != nil {
+		s.errorPage(c, path, title, q, dashboards.Form{}, err)
+		return
+	}
+	defer s.lakes.release(h)
+	key := fmt.Sprintf("%d %s?%s", h.generation, path, q.Encode())
+	html, hit, err := s.pages.get(key, func() ([]byte, error) {
+		p, err := s.buildScoringPage(context.WithoutCancel(ctx), h, q)
+		if err != nil {
+			return nil, err
+		}
+		return dashboards.Render(p)
+	})
+	if err != nil {
+		s.errorPage(c, path, title, q, dashboards.Form{Window: true, Filters: reports.Dimensions, Capacity: true, Outcomes: scoring.Outcomes}, err)
+		return
+	}
+	c.Header("X-Cache", map[bool]string{true: "hit", false: "miss"}[hit])
+	c.Data(http.StatusOK, "text/html; charset=utf-8", html)
+}
+
+func (s *Server) buildScoringPage(ctx context.Context, h *lakeHandle, q url.Values) (dashboards.Page, error) {
+	rq := reports.Query{From: q.Get("from"), To: q.Get("to"), AsOf: q.Get("as_of"), Window: q.Get("window")}
+	for _, dim := range reports.Dimensions {
+		for _, v := range q[dim] {
+			if v != "" {
+				rq.Filters = append(rq.Filters, dim+"="+v)
+			}
+		}
+	}
+	p, err := rq.Params()
+	if err != nil {
+		return dashboards.Page{}, err
+	}
+	bp := scoring.BacktestParams{
+		Params: scoring.Params{AsOf: p.AsOf, Filters: p.Filters},
+		From:   p.From, To: p.To, Window: p.Window, Outcome: q.Get("outcome"),
+	}
+	if c := q.Get("capacity"); c != "" {
+		if bp.Capacity, err = strconv.ParseFloat(c, 64); err != nil || bp.Capacity <= 0 {
+			return dashboards.Page{}, fmt.Errorf("%w: capacity %q: want a positive number of leads a working day", reports.ErrBadParam, c)
+		}
+	}
+	if bp.Thresholds, err = scoring.ParseThresholds(q.Get("thresholds")); err != nil {
+		return dashboards.Page{}, fmt.Errorf("%w: %w", reports.ErrBadParam, err)
+	}
+	ft := s.opts.Config.FirstTouch()
+	if bp.FirstTouchLimit, err = reports.ParseDuration(ft.Limit); err != nil {
+		return dashboards.Page{}, err
+	}
+	bp.FirstTouchClock = ft.Clock
+	b, err := scoring.RunBacktest(ctx, h.lake, *s.opts.Rules, bp)
+	if err != nil {
+		return dashboards.Page{}, err
+	}
+	outcome, window := bp.Outcome, q.Get("window")
+	if outcome == "" {
+		outcome = "sql"
+	}
+	if window == "" {
+		window = "90d"
+	}
+	status := fmt.Sprintf("Lake generation %d · as of %s", h.generation, b.AsOf.Format("2 Jan 2006 15:04 MST"))
+	page := dashboards.ScoringPage(q, status, b, outcome, window)
+	if page.Choices, err = reports.DimensionValues(ctx, h.lake); err != nil {
+		s.log.Warn("filter choices", "error", err)
+	}
+	return page, nil
+}
