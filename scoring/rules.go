@@ -101,32 +101,61 @@ func LoadRules(path string, known []string) (Rules, error) {
 // ParseRules is LoadRules on content; name is used in errors, each of which
 // names the line and says what to do.
 func ParseRules(name string, raw []byte, known []string) (Rules, error) {
-	file, err := parser.ParseBytes(raw, 0)
+	d, err := ParseFile(name, raw)
 	if err != nil {
-		return Rules{}, fmt.Errorf("%w: %s: %s", ErrBadRules, name, yaml.FormatError(err, false, true))
-	}
-	d := doc{name: name, file: file}
-	if err := d.checkSections(); err != nil {
 		return Rules{}, err
 	}
-	node, err := d.node("$.scoring")
-	if err != nil || node == nil {
-		return Rules{}, d.errorf("$", "no scoring: section: add one with fit, engagement and thresholds (see examples/rules.yaml)")
-	}
 	var r Rules
-	if err := yaml.NodeToValue(node, &r, yaml.Strict()); err != nil {
-		return Rules{}, fmt.Errorf("%w: %s: %s", ErrBadRules, name, yaml.FormatError(err, false, true))
+	found, err := d.Decode("$.scoring", &r)
+	if err != nil {
+		return Rules{}, err
+	}
+	if !found {
+		return Rules{}, d.Errorf("$", "no scoring: section: add one with fit, engagement and thresholds (see examples/rules.yaml)")
 	}
 	return r, r.validate(d, append(slices.Clone(Kinds), known...))
 }
 
-// doc is a parsed rules file, for errors that name lines.
-type doc struct {
+// File is a parsed rules file: each section is decoded by the package
+// that owns it, and errors name the line.
+type File struct {
 	name string
 	file *ast.File
 }
 
-func (d doc) node(path string) (ast.Node, error) {
+// ParseFile parses a rules file and checks its top-level sections.
+func ParseFile(name string, raw []byte) (*File, error) {
+	file, err := parser.ParseBytes(raw, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %s", ErrBadRules, name, yaml.FormatError(err, false, true))
+	}
+	d := &File{name: name, file: file}
+	return d, d.checkSections()
+}
+
+// ReadFile is ParseFile on a file's content.
+func ReadFile(path string) (*File, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read rules: %w", err)
+	}
+	return ParseFile(path, raw)
+}
+
+// Decode decodes the YAML at path strictly into v (an unknown field is an
+// error naming its line); found is false when the path is absent.
+func (d *File) Decode(path string, v any) (found bool, err error) {
+	node, err := d.node(path)
+	if err != nil || node == nil {
+		return false, nil
+	}
+	if err := yaml.NodeToValue(node, v, yaml.Strict()); err != nil {
+		return true, fmt.Errorf("%w: %s: %s", ErrBadRules, d.name, yaml.FormatError(err, false, true))
+	}
+	return true, nil
+}
+
+func (d *File) node(path string) (ast.Node, error) {
 	p, err := yaml.PathString(path)
 	if err != nil {
 		return nil, err
@@ -134,9 +163,9 @@ func (d doc) node(path string) (ast.Node, error) {
 	return p.FilterFile(d.file)
 }
 
-// errorf is a rules error at the line of the YAML path, or of the nearest
-// enclosing path that exists.
-func (d doc) errorf(path, format string, a ...any) error {
+// Errorf is a rules error at the line of the YAML path ($.routing.rules[2]),
+// or of the nearest enclosing path that exists.
+func (d *File) Errorf(path, format string, a ...any) error {
 	msg := fmt.Sprintf(format, a...)
 	for p := path; p != ""; p = parentPath(p) {
 		if n, err := d.node(p); err == nil && n != nil {
@@ -156,7 +185,7 @@ func parentPath(p string) string {
 	return p[:i]
 }
 
-func (d doc) checkSections() error {
+func (d *File) checkSections() error {
 	if len(d.file.Docs) == 0 || d.file.Docs[0].Body == nil {
 		return nil
 	}
@@ -174,39 +203,39 @@ func (d doc) checkSections() error {
 	return nil
 }
 
-func (r Rules) validate(d doc, known []string) error {
+func (r Rules) validate(d *File, known []string) error {
 	names := map[string]bool{}
 	for i, f := range r.Fit {
 		at := fmt.Sprintf("$.scoring.fit[%d]", i)
 		if f.Points == nil {
-			return d.errorf(at, "fit rule %s has no points: add points: N (negative to count against)", f.label())
+			return d.Errorf(at, "fit rule %s has no points: add points: N (negative to count against)", f.label())
 		}
 		if f.CompanySize == nil && len(f.Industry) == 0 && len(f.Country) == 0 && f.Title == "" {
-			return d.errorf(at, "fit rule %s has no condition: give company_size, industry, country or title", f.label())
+			return d.Errorf(at, "fit rule %s has no condition: give company_size, industry, country or title", f.label())
 		}
 		if b := f.CompanySize; b != nil {
 			switch {
 			case b.Min == nil && b.Max == nil:
-				return d.errorf(at+".company_size", "company_size needs min, max or both (employees, min included, max excluded)")
+				return d.Errorf(at+".company_size", "company_size needs min, max or both (employees, min included, max excluded)")
 			case b.Min != nil && *b.Min < 0, b.Max != nil && *b.Max <= 0:
-				return d.errorf(at+".company_size", "company_size: employees cannot be negative")
+				return d.Errorf(at+".company_size", "company_size: employees cannot be negative")
 			case b.Min != nil && b.Max != nil && *b.Max <= *b.Min:
-				return d.errorf(at+".company_size", "company_size: max %g is not above min %g", *b.Max, *b.Min)
+				return d.Errorf(at+".company_size", "company_size: max %g is not above min %g", *b.Max, *b.Min)
 			}
 		}
 		if f.Title != "" {
 			if _, err := regexp.Compile(f.Title); err != nil {
-				return d.errorf(at+".title", "title %q is not a regular expression: %v (write (?i)\\bvp\\b to match VP in any case)", f.Title, err)
+				return d.Errorf(at+".title", "title %q is not a regular expression: %v (write (?i)\\bvp\\b to match VP in any case)", f.Title, err)
 			}
 		}
 		if n := f.label(); names[n] {
-			return d.errorf(at, "two fit rules are called %s: give each a name of its own", n)
+			return d.Errorf(at, "two fit rules are called %s: give each a name of its own", n)
 		}
 		names[f.label()] = true
 	}
 	if r.Engagement.HalfLife != "" {
 		if _, err := models.ParseDuration(r.Engagement.HalfLife); err != nil {
-			return d.errorf("$.scoring.engagement.half_life", "half_life: %v", err)
+			return d.Errorf("$.scoring.engagement.half_life", "half_life: %v", err)
 		}
 	}
 	seen := map[string]bool{}
@@ -214,25 +243,25 @@ func (r Rules) validate(d doc, known []string) error {
 		at := fmt.Sprintf("$.scoring.engagement.kinds[%d]", i)
 		switch {
 		case k.Kind == "":
-			return d.errorf(at, "an engagement entry has no kind: add kind: form_fill (known: %s)", strings.Join(known, ", "))
+			return d.Errorf(at, "an engagement entry has no kind: add kind: form_fill (known: %s)", strings.Join(known, ", "))
 		case !slices.Contains(known, k.Kind):
-			return d.errorf(at+".kind", "unknown activity kind %q%s (known: %s)", k.Kind, suggest(k.Kind, known), strings.Join(known, ", "))
+			return d.Errorf(at+".kind", "unknown activity kind %q%s (known: %s)", k.Kind, suggest(k.Kind, known), strings.Join(known, ", "))
 		case seen[k.Kind]:
-			return d.errorf(at+".kind", "activity kind %q is listed twice: keep one entry", k.Kind)
+			return d.Errorf(at+".kind", "activity kind %q is listed twice: keep one entry", k.Kind)
 		case k.Points == nil:
-			return d.errorf(at, "engagement kind %s has no points: add points: N (per event)", k.Kind)
+			return d.Errorf(at, "engagement kind %s has no points: add points: N (per event)", k.Kind)
 		case k.Max != nil && *k.Max <= 0:
-			return d.errorf(at+".max", "max must be positive: it caps the points of %s for one lead", k.Kind)
+			return d.Errorf(at+".max", "max must be positive: it caps the points of %s for one lead", k.Kind)
 		}
 		seen[k.Kind] = true
 		if k.HalfLife != "" && k.HalfLife != "none" {
 			if _, err := models.ParseDuration(k.HalfLife); err != nil {
-				return d.errorf(at+".half_life", "half_life: %v", err)
+				return d.Errorf(at+".half_life", "half_life: %v", err)
 			}
 		}
 	}
 	if len(r.Fit) == 0 && len(r.Engagement.Kinds) == 0 {
-		return d.errorf("$.scoring", "no rule: add fit rules, engagement kinds or both")
+		return d.Errorf("$.scoring", "no rule: add fit rules, engagement kinds or both")
 	}
 	t := r.Thresholds
 	for _, m := range []struct {
@@ -240,7 +269,7 @@ func (r Rules) validate(d doc, known []string) error {
 		name string
 	}{{t.Fit, "fit"}, {t.Engagement, "engagement"}, {t.MQL, "mql"}} {
 		if m.v == nil {
-			return d.errorf("$.scoring.thresholds", "thresholds.%s is missing: set the fit, engagement and mql thresholds (points)", m.name)
+			return d.Errorf("$.scoring.thresholds", "thresholds.%s is missing: set the fit, engagement and mql thresholds (points)", m.name)
 		}
 	}
 	return nil

@@ -1,0 +1,361 @@
+package routing
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Rep is a user as routing sees them.
+type Rep struct {
+	ID   string `col:"user_id"`
+	Name string `col:"name"`
+	Team string `col:"team"`
+	Role string `col:"role"`
+	TZ   string `col:"tz"`
+	// Days D1..D2 (ISO, Monday 1) and minutes WS..WE after local midnight
+	// are the working hours (user_hours in models/sql/base.sql).
+	D1 int64 `col:"d1"`
+	D2 int64 `col:"d2"`
+	WS int64 `col:"ws"`
+	WE int64 `col:"we"`
+	// Capacity is new leads a month (users.capacity): negative when
+	// unknown (no limit), 0 for someone who takes none.
+	Capacity int64 `col:"capacity"`
+	Active   bool  `col:"active"`
+}
+
+// Lead is what routing matches on.
+type Lead struct {
+	ID, Country, Region, Segment, Source, Quadrant string
+	// At is when the lead is routed.
+	At time.Time
+}
+
+// RuleTry is one rule tried for a lead and why it matched or not.
+type RuleTry struct {
+	Rule    string
+	Matched bool
+	Why     string
+}
+
+// Skip is a rep passed over and why.
+type Skip struct {
+	Rep, Why string
+}
+
+// Decision is one routing decision with its audit record.
+type Decision struct {
+	Lead Lead
+	// Rule is the rule that matched ("" when none did); Pool and Method
+	// are what chose the rep, Fallback when the fallback pool did.
+	Rule, Pool, Method string
+	Fallback           bool
+	// Rep is the chosen rep; nil when nobody was eligible anywhere.
+	Rep     *Rep
+	Tried   []RuleTry
+	Skipped []Skip
+}
+
+// Audit is the decision in one paragraph: what was chosen, by which rule,
+// the rules tried in order and the reps passed over.
+func (d Decision) Audit() string {
+	var b strings.Builder
+	switch {
+	case d.Rep == nil:
+		fmt.Fprintf(&b, "%s: nobody eligible, left unassigned.", d.Lead.ID)
+	case d.Fallback:
+		fmt.Fprintf(&b, "%s → %s from fallback pool %s (%s).", d.Lead.ID, d.Rep.Name, d.Pool, words(d.Method))
+	default:
+		fmt.Fprintf(&b, "%s → %s by rule %q, pool %s (%s).", d.Lead.ID, d.Rep.Name, d.Rule, d.Pool, words(d.Method))
+	}
+	var tried []string
+	for _, t := range d.Tried {
+		verdict := "no"
+		if t.Matched {
+			verdict = "yes"
+		}
+		tried = append(tried, fmt.Sprintf("%q %s (%s)", t.Rule, verdict, t.Why))
+	}
+	if len(tried) > 0 {
+		fmt.Fprintf(&b, " Rules tried: %s.", strings.Join(tried, "; "))
+	}
+	var skipped []string
+	for _, s := range d.Skipped {
+		skipped = append(skipped, s.Rep+" ("+s.Why+")")
+	}
+	if len(skipped) > 0 {
+		fmt.Fprintf(&b, " Skipped: %s.", strings.Join(skipped, "; "))
+	}
+	return b.String()
+}
+
+func words(method string) string {
+	return strings.ReplaceAll(method, "_", " ")
+}
+
+// Router routes leads one at a time, in time order, keeping the state the
+// methods need: each rule's round-robin position and weighted credits, and
+// every rep's recent assignments for the capacity check.
+type Router struct {
+	cfg    Config
+	byKey  map[string]*Rep // by id and by name
+	zones  map[string]*time.Location
+	next   map[string]int                // rule or pool → round-robin position
+	credit map[string]map[string]float64 // rule → rep id → weighted credit
+	recent map[string][]time.Time        // rep id → assignment times
+}
+
+// NewRouter makes a router over the lake's users. load holds assignments
+// made before routing starts (rep id → times), so capacity counts them.
+func NewRouter(cfg Config, users []Rep, load map[string][]time.Time) *Router {
+	r := &Router{cfg: cfg, byKey: map[string]*Rep{}, zones: map[string]*time.Location{},
+		next: map[string]int{}, credit: map[string]map[string]float64{}, recent: map[string][]time.Time{}}
+	for i := range users {
+		u := &users[i]
+		r.byKey[u.ID], r.byKey[u.Name] = u, u
+		if loc, err := time.LoadLocation(u.TZ); err == nil {
+			r.zones[u.ID] = loc
+		} else {
+			r.zones[u.ID] = time.UTC
+		}
+	}
+	for id, times := range load {
+		r.recent[id] = slices.Clone(times)
+		slices.SortFunc(r.recent[id], func(a, b time.Time) int { return a.Compare(b) })
+	}
+	return r
+}
+
+// Route decides who gets the lead at l.At and records the assignment.
+func (r *Router) Route(l Lead) Decision {
+	d := Decision{Lead: l}
+	var matched *Rule
+	for i := range r.cfg.Rules {
+		rule := &r.cfg.Rules[i]
+		ok, why := r.matches(rule.Match, l)
+		d.Tried = append(d.Tried, RuleTry{Rule: rule.Name, Matched: ok, Why: why})
+		if ok {
+			matched = rule
+			break
+		}
+	}
+	if matched != nil {
+		d.Rule, d.Pool, d.Method = matched.Name, matched.Pool, method(matched.Method)
+		if rep := r.pick(&d, matched.Name, matched.Pool, d.Method, matched.Weights, matched.OffHours, l.At); rep != nil {
+			return r.assign(d, rep)
+		}
+	}
+	if r.cfg.Fallback == "" {
+		return d
+	}
+	// The fallback catches what the rules could not place: working hours
+	// do not bar it, activity and capacity still do.
+	d.Pool, d.Method, d.Fallback = r.cfg.Fallback, "round_robin", true
+	if rep := r.pick(&d, "fallback:"+r.cfg.Fallback, r.cfg.Fallback, "round_robin", nil, true, l.At); rep != nil {
+		return r.assign(d, rep)
+	}
+	return d
+}
+
+func (r *Router) assign(d Decision, rep *Rep) Decision {
+	d.Rep = rep
+	r.recent[rep.ID] = append(r.recent[rep.ID], d.Lead.At)
+	return d
+}
+
+func method(m string) string {
+	if m == "" {
+		return "round_robin"
+	}
+	return m
+}
+
+// matches says whether a lead meets every condition of m, and why not.
+func (r *Router) matches(m Match, l Lead) (bool, string) {
+	var why []string
+	check := func(field, value string, allowed []string) bool {
+		if len(allowed) == 0 {
+			return true
+		}
+		for _, a := range allowed {
+			if strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(value)) {
+				why = append(why, fmt.Sprintf("%s %s", field, orBlank(value)))
+				return true
+			}
+		}
+		why = append(why, fmt.Sprintf("%s %s not in %s", field, orBlank(value), strings.Join(allowed, "/")))
+		return false
+	}
+	if len(m.Territory) > 0 {
+		in := false
+		for _, t := range m.Territory {
+			if slices.ContainsFunc(r.cfg.Territories[t], func(c string) bool { return strings.EqualFold(c, l.Country) }) {
+				why = append(why, fmt.Sprintf("country %s in territory %s", l.Country, t))
+				in = true
+				break
+			}
+		}
+		if !in {
+			return false, fmt.Sprintf("country %s in no territory of %s", orBlank(l.Country), strings.Join(m.Territory, "/"))
+		}
+	}
+	for _, c := range []struct {
+		field, value string
+		allowed      []string
+	}{
+		{"country", l.Country, m.Country}, {"region", l.Region, m.Region}, {"segment", l.Segment, m.Segment},
+		{"source", l.Source, m.Source}, {"quadrant", l.Quadrant, m.Quadrant},
+	} {
+		if !check(c.field, c.value, c.allowed) {
+			return false, why[len(why)-1]
+		}
+	}
+	if len(why) == 0 {
+		return true, "matches every lead"
+	}
+	return true, strings.Join(why, ", ")
+}
+
+func orBlank(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "(blank)"
+	}
+	return s
+}
+
+// pick chooses among the eligible reps of a pool, noting who was skipped.
+func (r *Router) pick(d *Decision, key, pool, how string, weights map[string]float64, offHours bool, at time.Time) *Rep {
+	var eligible []*Rep
+	for _, who := range r.cfg.Pools[pool] {
+		rep := r.byKey[who]
+		if rep == nil {
+			continue // ParseConfig refused unknown names; users changed since
+		}
+		if why := r.ineligible(rep, offHours, at); why != "" {
+			d.Skipped = append(d.Skipped, Skip{Rep: rep.Name, Why: why})
+			continue
+		}
+		if how == "weighted" && weightOf(weights, rep) == 0 {
+			d.Skipped = append(d.Skipped, Skip{Rep: rep.Name, Why: "weight 0"})
+			continue
+		}
+		eligible = append(eligible, rep)
+	}
+	if len(eligible) == 0 {
+		return nil
+	}
+	switch how {
+	case "least_loaded":
+		best := eligible[0]
+		for _, rep := range eligible[1:] {
+			if r.load(rep.ID, at) < r.load(best.ID, at) {
+				best = rep
+			}
+		}
+		return best
+	case "weighted":
+		// Smooth weighted round robin: every eligible rep earns its weight,
+		// the richest is chosen and pays the round's total, so shares follow
+		// the weights with the least bunching.
+		credits := r.credit[key]
+		if credits == nil {
+			credits = map[string]float64{}
+			r.credit[key] = credits
+		}
+		var total float64
+		var best *Rep
+		for _, rep := range eligible {
+			w := weightOf(weights, rep)
+			credits[rep.ID] += w
+			total += w
+			if best == nil || credits[rep.ID] > credits[best.ID] {
+				best = rep
+			}
+		}
+		credits[best.ID] -= total
+		return best
+	}
+	// Round robin over the whole pool: the turn passes to the next eligible
+	// rep after the last one chosen, so a rep away keeps no debt.
+	members := r.cfg.Pools[pool]
+	start := r.next[key]
+	for k := 0; k < len(members); k++ {
+		i := (start + k) % len(members)
+		rep := r.byKey[members[i]]
+		if rep != nil && slices.Contains(eligible, rep) {
+			r.next[key] = i + 1
+			return rep
+		}
+	}
+	return nil
+}
+
+func weightOf(weights map[string]float64, rep *Rep) float64 {
+	if w, ok := weights[rep.Name]; ok {
+		return w
+	}
+	if w, ok := weights[rep.ID]; ok {
+		return w
+	}
+	return 1
+}
+
+// ineligible says why a rep cannot take a lead at this time, "" if they can.
+func (r *Router) ineligible(rep *Rep, offHours bool, at time.Time) string {
+	if !rep.Active {
+		return "inactive"
+	}
+	if !offHours {
+		local := at.In(r.zones[rep.ID])
+		day := int64(local.Weekday())
+		if day == 0 {
+			day = 7
+		}
+		minute := int64(local.Hour()*60 + local.Minute())
+		if day < rep.D1 || day > rep.D2 || minute < rep.WS || minute >= rep.WE {
+			return fmt.Sprintf("off hours: %s in %s, works %s", local.Format("Mon 15:04"), rep.TZ, hours(rep))
+		}
+	}
+	switch {
+	case rep.Capacity == 0:
+		return "capacity 0: takes no leads"
+	case rep.Capacity > 0:
+		if n := r.load(rep.ID, at); n >= rep.Capacity {
+			return fmt.Sprintf("at capacity: %d of %d leads in the last %s", n, rep.Capacity, days(r.cfg.window()))
+		}
+	}
+	return ""
+}
+
+// load is how many leads a rep was given in the capacity window up to at.
+// Leads are routed in time order, so assignments that fell out of the
+// window are dropped for good.
+func (r *Router) load(id string, at time.Time) int64 {
+	from := at.Add(-r.cfg.window())
+	times := r.recent[id]
+	drop := 0
+	for drop < len(times) && !times[drop].After(from) {
+		drop++
+	}
+	times = times[drop:]
+	r.recent[id] = times
+	var n int64
+	for _, t := range times {
+		if !t.After(at) {
+			n++
+		}
+	}
+	return n
+}
+
+var dayNames = []string{"", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+
+func hours(rep *Rep) string {
+	return fmt.Sprintf("%s-%s %02d:%02d-%02d:%02d", dayNames[rep.D1], dayNames[rep.D2], rep.WS/60, rep.WS%60, rep.WE/60, rep.WE%60)
+}
+
+func days(d time.Duration) string {
+	return fmt.Sprintf("%g days", d.Hours()/24)
+}
