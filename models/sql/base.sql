@@ -337,15 +337,22 @@ CREATE OR REPLACE MACRO score_parts(as_of, at_mode, at_days,
                nullif(fit_title[r.i], '') AS title_re,
                nullif(v.industries, []) AS industries, nullif(v.countries, []) AS countries
         FROM range(1, len(fit_rule) + 1) r(i) LEFT JOIN value_lists v USING (i)
+    -- A pattern that is not a constant is compiled for every row it meets:
+    -- match each distinct title once, not each lead's.
+    ), title_hits AS (
+        SELECT t.title, f.i
+        FROM (SELECT DISTINCT title FROM leads WHERE title IS NOT NULL) t
+        JOIN fit_rules f ON f.title_re IS NOT NULL AND regexp_matches(t.title, f.title_re)
     ), fit AS (
         SELECT s.lead_id, s.scored_at, 'fit' AS part, f.i AS rule_order, f.rule, f.points,
                NULL::BIGINT AS events, f.points AS raw_points
         FROM scored s JOIN leads l USING (lead_id) CROSS JOIN fit_rules f
+        LEFT JOIN title_hits th ON th.title = l.title AND th.i = f.i
         WHERE (f.size_min IS NULL OR l.company_size >= f.size_min)
           AND (f.size_max IS NULL OR l.company_size < f.size_max)
           AND (f.industries IS NULL OR list_contains(f.industries, lower(trim(l.industry))))
           AND (f.countries IS NULL OR list_contains(f.countries, lower(trim(l.country))))
-          AND (f.title_re IS NULL OR regexp_matches(coalesce(l.title, ''), f.title_re))
+          AND (f.title_re IS NULL OR th.i IS NOT NULL)
     ), kinds AS (
         SELECT k.i, eng_kind[k.i] AS kind, eng_points[k.i] AS points,
                nan_null(eng_half_life[k.i]) AS half_life, nan_null(eng_max[k.i]) AS cap
