@@ -62,3 +62,22 @@ func latestEvent(ctx context.Context, l *lake.Lake) (time.Time, error) {
 	}
 	return latest.Time.UTC(), nil
 }
+
+// QueryAll binds a model with args, runs it on the lake and scans every row
+// into a T (ScanAll).
+func QueryAll[T any](ctx context.Context, l *lake.Lake, model string, args map[string]any) ([]T, error) {
+	st, err := Bind(model, args)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.Query(ctx, l.DB)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out, err := ScanAll[T](rows)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", model, err)
+	}
+	return out, nil
+}

@@ -112,20 +112,7 @@ func Explain(ctx context.Context, l *lake.Lake, r Rules, p Params, leads []strin
 }
 
 func query[T any](ctx context.Context, l *lake.Lake, model string, args map[string]any) ([]T, error) {
-	st, err := models.Bind(model, args)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := st.Query(ctx, l.DB)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out, err := models.ScanAll[T](rows)
-	if err != nil {
-		return nil, fmt.Errorf("model %s: %w", model, err)
-	}
-	return out, nil
+	return models.QueryAll[T](ctx, l, model, args)
 }
 
 // bind turns the rules and parameters into the models' arguments: the
