@@ -359,3 +359,29 @@ func hours(rep *Rep) string {
 func days(d time.Duration) string {
 	return fmt.Sprintf("%g days", d.Hours()/24)
 }
+
+// DecisionRow is a decision as a table row, for files.
+type DecisionRow struct {
+	LeadID   string    `col:"lead_id"`
+	At       time.Time `col:"routed_at"`
+	Rule     string    `col:"rule"`
+	Pool     string    `col:"pool"`
+	Method   string    `col:"method"`
+	Fallback bool      `col:"fallback"`
+	RepID    string    `col:"rep_id"`
+	Rep      string    `col:"rep"`
+	Audit    string    `col:"audit"`
+}
+
+// DecisionRows flattens decisions for the report writers.
+func DecisionRows(ds []Decision) []DecisionRow {
+	out := make([]DecisionRow, 0, len(ds))
+	for _, d := range ds {
+		row := DecisionRow{LeadID: d.Lead.ID, At: d.Lead.At, Rule: d.Rule, Pool: d.Pool, Method: d.Method, Fallback: d.Fallback, Audit: d.Audit()}
+		if d.Rep != nil {
+			row.RepID, row.Rep = d.Rep.ID, d.Rep.Name
+		}
+		out = append(out, row)
+	}
+	return out
+}
