@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/handoff-dev/handoff/sample"
 	"github.com/handoff-dev/handoff/scoring"
 )
 
@@ -59,7 +60,9 @@ routing:
       pool: apac
 `
 
-func testConfig(t *testing.T) Config {
+func testConfig(t *testing.T) Config { return testConfigB(t) }
+
+func testConfigB(t testing.TB) Config {
 	t.Helper()
 	f, err := scoring.ParseFile("rules.yaml", []byte(testRouting))
 	if err != nil {
@@ -185,5 +188,37 @@ func TestRoutingErrorsNameTheLine(t *testing.T) {
 				t.Errorf("got %v\nwant %s", err, c.want)
 			}
 		})
+	}
+}
+
+// The commented example ships working: its routing section names only the
+// sample company's reps and routes one of each region's leads.
+func TestExampleRulesRoute(t *testing.T) {
+	f, err := scoring.ReadFile("../examples/rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reps []Rep
+	for _, u := range sample.Users() {
+		reps = append(reps, Rep{ID: u.ID, Name: u.Name, Team: u.Team, Role: u.Role, TZ: u.Timezone,
+			D1: 1, D2: 5, WS: int64(u.WorkStart * 60), WE: int64(u.WorkEnd * 60), Capacity: int64(u.Capacity), Active: u.Active})
+	}
+	cfg, err := ParseConfig(f, reps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewRouter(cfg, reps, nil)
+	for _, c := range []struct {
+		region, country, want string
+		at                    time.Time
+	}{
+		{"NA", "United States", "Ana Silva", monday},                   // 10:00 in New York
+		{"EMEA", "Germany", "Gustav Berg", monday.Add(-5 * time.Hour)}, // 11:00 in Berlin, weight 3
+		{"APAC", "Japan", "Ivy Chen", monday},                          // off hours allowed
+	} {
+		d := r.Route(Lead{ID: "L-" + c.region, Region: c.region, Country: c.country, Segment: "smb", At: c.at})
+		if d.Rep == nil || d.Rep.Name != c.want {
+			t.Errorf("%s lead: %s", c.region, d.Audit())
+		}
 	}
 }
