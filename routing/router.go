@@ -40,9 +40,9 @@ type RuleTry struct {
 	Why     string
 }
 
-// Skip is a rep passed over and why.
+// Skip is a rep of a pool passed over and why.
 type Skip struct {
-	Rep, Why string
+	Pool, Rep, Why string
 }
 
 // Decision is one routing decision with its audit record.
@@ -81,12 +81,13 @@ func (d Decision) Audit() string {
 	if len(tried) > 0 {
 		fmt.Fprintf(&b, " Rules tried: %s.", strings.Join(tried, "; "))
 	}
-	var skipped []string
-	for _, s := range d.Skipped {
-		skipped = append(skipped, s.Rep+" ("+s.Why+")")
-	}
-	if len(skipped) > 0 {
-		fmt.Fprintf(&b, " Skipped: %s.", strings.Join(skipped, "; "))
+	for i := 0; i < len(d.Skipped); {
+		pool := d.Skipped[i].Pool
+		var skipped []string
+		for ; i < len(d.Skipped) && d.Skipped[i].Pool == pool; i++ {
+			skipped = append(skipped, d.Skipped[i].Rep+" ("+d.Skipped[i].Why+")")
+		}
+		fmt.Fprintf(&b, " Skipped in %s: %s.", pool, strings.Join(skipped, "; "))
 	}
 	return b.String()
 }
@@ -234,11 +235,11 @@ func (r *Router) pick(d *Decision, key, pool, how string, weights map[string]flo
 			continue // ParseConfig refused unknown names; users changed since
 		}
 		if why := r.ineligible(rep, offHours, at); why != "" {
-			d.Skipped = append(d.Skipped, Skip{Rep: rep.Name, Why: why})
+			d.Skipped = append(d.Skipped, Skip{Pool: pool, Rep: rep.Name, Why: why})
 			continue
 		}
 		if how == "weighted" && weightOf(weights, rep) == 0 {
-			d.Skipped = append(d.Skipped, Skip{Rep: rep.Name, Why: "weight 0"})
+			d.Skipped = append(d.Skipped, Skip{Pool: pool, Rep: rep.Name, Why: "weight 0"})
 			continue
 		}
 		eligible = append(eligible, rep)

@@ -86,8 +86,10 @@ const SpendOnlyCampaign = "podcast-sponsorship"
 type User struct {
 	ID, Name, Team, Role, Region, Timezone string
 	WorkStart, WorkEnd                     int // local hours, Monday to Friday
-	Capacity                               int
-	Active                                 bool
+	// Capacity is new leads a month the rep can take (users.capacity),
+	// sized for the sample's 20,000 leads a year.
+	Capacity int
+	Active   bool
 	// MedianResponse is the rep's typical first-response time in working
 	// minutes; the spread around it is log-normal.
 	MedianResponse float64
@@ -126,16 +128,16 @@ func Users() []User {
 			WorkStart: start, WorkEnd: end, Capacity: capacity, Active: active, MedianResponse: median, loc: loc}
 	}
 	return []User{
-		mk(1, "Ana Silva", "SDR NA", "sdr", "NA", "America/New_York", 9, 17, 60, true, 6),
-		mk(2, "Ben Carter", "SDR NA", "sdr", "NA", "America/New_York", 9, 17, 60, true, 14),
-		mk(3, "Chloe Nguyen", "SDR NA", "sdr", "NA", "America/Chicago", 8, 16, 50, true, 35),
-		mk(4, "Diego Ramos", "SDR NA", "sdr", "NA", "America/Los_Angeles", 9, 17, 50, true, 90),
+		mk(1, "Ana Silva", "SDR NA", "sdr", "NA", "America/New_York", 9, 17, 90, true, 6),
+		mk(2, "Ben Carter", "SDR NA", "sdr", "NA", "America/New_York", 9, 17, 90, true, 14),
+		mk(3, "Chloe Nguyen", "SDR NA", "sdr", "NA", "America/Chicago", 8, 16, 80, true, 35),
+		mk(4, "Diego Ramos", "SDR NA", "sdr", "NA", "America/Los_Angeles", 9, 17, 80, true, 90),
 		mk(5, "Erin Walsh", "SDR NA", "sdr", "NA", "America/New_York", 9, 17, 40, false, 240),
-		mk(6, "Farah Khan", "SDR EMEA", "sdr", "EMEA", "Europe/London", 9, 17, 50, true, 10),
-		mk(7, "Gustav Berg", "SDR EMEA", "sdr", "EMEA", "Europe/Berlin", 8, 16, 50, true, 40),
-		mk(8, "Hélène Martin", "SDR EMEA", "sdr", "EMEA", "Europe/Paris", 9, 18, 40, true, 150),
-		mk(9, "Ivy Chen", "SDR APAC", "sdr", "APAC", "Australia/Sydney", 9, 17, 40, true, 20),
-		mk(10, "Jun Tanaka", "SDR APAC", "sdr", "APAC", "Asia/Tokyo", 9, 18, 40, true, 70),
+		mk(6, "Farah Khan", "SDR EMEA", "sdr", "EMEA", "Europe/London", 9, 17, 80, true, 10),
+		mk(7, "Gustav Berg", "SDR EMEA", "sdr", "EMEA", "Europe/Berlin", 8, 16, 80, true, 40),
+		mk(8, "Hélène Martin", "SDR EMEA", "sdr", "EMEA", "Europe/Paris", 9, 18, 70, true, 150),
+		mk(9, "Ivy Chen", "SDR APAC", "sdr", "APAC", "Australia/Sydney", 9, 17, 60, true, 20),
+		mk(10, "Jun Tanaka", "SDR APAC", "sdr", "APAC", "Asia/Tokyo", 9, 18, 60, true, 70),
 		mk(11, "Kate Moore", "AE NA", "ae", "NA", "America/New_York", 9, 17, 30, true, 60),
 		mk(12, "Liam O'Brien", "AE EMEA", "ae", "EMEA", "Europe/Dublin", 9, 17, 30, true, 60),
 		mk(13, "Maya Patel", "SDR NA", "manager", "NA", "America/New_York", 9, 17, 0, true, 0),
