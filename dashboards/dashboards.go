@@ -66,9 +66,11 @@ type Form struct {
 	Grain     bool
 	Clock     bool
 	Filters   []string // dimensions offered as filters
-	// Capacity and Outcomes are the scoring page's fields.
+	// Capacity and Outcomes are the scoring page's fields, Since the
+	// routing page's.
 	Capacity bool
 	Outcomes []string
+	Since    bool
 }
 
 // Section is one chart or table with its explanation and downloads.
@@ -108,6 +110,7 @@ var nav = []struct{ Path, Title string }{
 	{"/sla", "SLA"},
 	{"/quality", "Lead quality"},
 	{"/scoring", "Scoring"},
+	{"/routing", "Routing"},
 	{"/data", "Data"},
 	{"/reports", "All reports"},
 }

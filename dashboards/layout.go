@@ -21,9 +21,10 @@ const layoutHTML = `<!doctype html>
 <h1>{{.Title}}</h1>
 <p class="status">{{.Status}}</p>
 {{if not .NoFilters}}<form class="filters" method="get" action="{{.Path}}">
+  {{if .Form.Since}}<label>Replay from <input type="date" name="since" value="{{first .Query "since"}}"></label>{{else}}
   <label>From <input type="date" name="from" value="{{first .Query "from"}}"></label>
   <label>To <input type="date" name="to" value="{{first .Query "to"}}"></label>
-  <label>Time zone <input name="tz" placeholder="UTC" value="{{first .Query "tz"}}" size="14"></label>
+  <label>Time zone <input name="tz" placeholder="UTC" value="{{first .Query "tz"}}" size="14"></label>{{end}}
   {{if .Form.Capacity}}<label>Capacity a day <input name="capacity" placeholder="users'" value="{{first .Query "capacity"}}" size="6"></label>{{end}}
   {{if .Form.Outcomes}}<label>Outcome <select name="outcome">{{$o := first .Query "outcome"}}{{if not $o}}{{$o = "sql"}}{{end}}
     {{range .Form.Outcomes}}<option{{if selected $o .}} selected{{end}}>{{.}}</option>{{end}}

@@ -44,21 +44,7 @@ func TestReplayOnHandWorkedFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := scoring.ParseFile("rules.yaml", []byte(`
-routing:
-  pools:
-    na: [Ana, Ben]
-    emea: [Ben]
-  rules:
-    - name: NA
-      match: {region: [NA]}
-      pool: na
-      off_hours: true
-    - name: EMEA
-      match: {region: [EMEA]}
-      pool: emea
-      off_hours: true
-`))
+	f, err := scoring.ReadFile("../testdata/routing/rules.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

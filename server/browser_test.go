@@ -119,19 +119,27 @@ const chartsDrawn = `(() => {
 })()`
 
 func TestPagesInChromium(t *testing.T) {
-	rules, err := scoring.LoadRules("../testdata/scoring/rules.yaml", nil)
+	raw, err := os.ReadFile("../testdata/routing/rules.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := startServerWith(t, Options{Lake: fixtureLake(t), Config: reports.DefaultConfig(), Rules: &rules})
+	rules, err := scoring.ParseRules("rules.yaml", raw, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := scoring.ParseFile("rules.yaml", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := startServerWith(t, Options{Lake: fixtureLake(t), Config: reports.DefaultConfig(), Rules: &rules, RulesFile: file})
 	b := newBrowser(t)
 	shots := screenshotDir(t)
 	// The leads and data pages are tables and forms: no chart to draw.
 	noCharts := map[string]bool{"/leads": true, "/data": true}
 	// The scoring page judges leads whose window closed by the as-of time:
 	// 30 days lets January's and February's in.
-	extra := map[string]string{"/scoring": "&window=30d"}
-	for _, page := range []string{"/overview", "/funnel", "/speed", "/aging", "/sources", "/sla", "/quality", "/scoring", "/leads", "/data"} {
+	extra := map[string]string{"/scoring": "&window=30d", "/routing": "&since=2026-01-01"}
+	for _, page := range []string{"/overview", "/funnel", "/speed", "/aging", "/sources", "/sla", "/quality", "/scoring", "/routing", "/leads", "/data"} {
 		t.Run(page, func(t *testing.T) {
 			err := chromedp.Do(b.ctx,
 				chromedp.Navigate(base+page+"?as_of="+fixtureAsOf+extra[page]),

@@ -51,9 +51,12 @@ type Options struct {
 	Ingest ingest.Config
 	// MaxUpload bounds one upload in bytes; 0 means 1 GiB.
 	MaxUpload int64
-	// Rules are the scoring rules the scoring page backtests; nil shows
-	// how to give some.
-	Rules *scoring.Rules
+	// Rules are the scoring rules the scoring page backtests, RulesFile
+	// the whole rules file, whose routing section the routing page replays
+	// (checked against the lake's users on each replay); nil shows how to
+	// give some.
+	Rules     *scoring.Rules
+	RulesFile *scoring.File
 }
 
 // Server answers the API for one lake.
@@ -97,6 +100,7 @@ func New(opts Options) *Server {
 	e.GET("/sla", s.page("/sla", "SLA", dashboards.SLAPage))
 	e.GET("/quality", s.page("/quality", "Lead quality", dashboards.QualityPage))
 	e.GET("/scoring", s.scoringPage)
+	e.GET("/routing", s.routingPage)
 	e.GET("/leads", s.page("/leads", "Leads behind the numbers", dashboards.LeadsPage))
 	e.GET("/data", s.dataPage)
 	e.GET("/data/quarantine", s.quarantineFile)

@@ -69,11 +69,9 @@ would. --no-serve stops after ingesting.`,
 			}
 			l.Close()
 			opts := server.Options{Lake: lakeDir, Config: reports.DefaultConfig(), Logger: e.log}
-			rules, err := serveRules(cmd.Context(), lakeDir, "examples/rules.yaml", examples.Rules)
-			if err != nil {
+			if err := withRules(cmd.Context(), &opts, "examples/rules.yaml", examples.Rules); err != nil {
 				return err
 			}
-			opts.Rules = &rules
 			return serveLake(cmd.Context(), e, opts, addr)
 		},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -20,7 +21,7 @@ func serveCommand(e *env) *cobra.Command {
 		Use:   "serve --lake DIR [--config FILE] [--rules rules.yaml] [--addr HOST:PORT]",
 		Short: "Serve the dashboards and the reports' JSON API",
 		Long: `Serves the dashboards (/overview, /funnel, /speed, /aging, /sources, /sla,
-/quality, /scoring with --rules, /leads, /data; filters live in the URL) and
+/quality, /scoring and /routing with --rules, /leads, /data; filters live in the URL) and
 every report of 'handoff report' over HTTP: /api/v1/reports/NAME takes
 the same parameters as the command line (from, to, as_of, tz, grain, window,
 by, clock, filter=DIM=VALUE or DIM=VALUE directly, sla) plus format
@@ -52,11 +53,13 @@ Each request is logged on stderr (--log-format json for machines).`,
 				}
 			}
 			if rulesPath != "" {
-				r, err := serveRules(cmd.Context(), lakeDir, rulesPath, nil)
+				raw, err := os.ReadFile(rulesPath)
 				if err != nil {
+					return fmt.Errorf("read rules: %w", err)
+				}
+				if err := withRules(cmd.Context(), &opts, rulesPath, raw); err != nil {
 					return err
 				}
-				opts.Rules = &r
 			}
 			return serveLake(cmd.Context(), e, opts, addr)
 		},
@@ -64,23 +67,29 @@ Each request is logged on stderr (--log-format json for machines).`,
 	cmd.Flags().StringVar(&lakeDir, "lake", "", "lake directory (it may be empty until a first ingest)")
 	cmd.Flags().StringVar(&configPath, "config", "", "handoff.yaml: its reports: section (SLAs, stuck limits, MQL commitments) and ingest: section (for uploads)")
 	cmd.Flags().StringVar(&addr, "addr", server.DefaultAddr, "address to listen on")
-	cmd.Flags().StringVar(&rulesPath, "rules", "", "rules.yaml whose scoring rules the /scoring page backtests")
+	cmd.Flags().StringVar(&rulesPath, "rules", "", "rules.yaml: its scoring rules for the /scoring page, its routing rules for /routing")
 	return cmd
 }
 
-// serveRules reads scoring rules for the server: from path, or raw when
-// path names embedded content. The lake, when there is one already, adds
-// the activity kinds it holds to those a rule may name.
-func serveRules(ctx context.Context, lakeDir, path string, raw []byte) (scoring.Rules, error) {
+// withRules gives the server a rules file: its scoring rules for the
+// scoring page, the file for the routing page. The lake, when there is one
+// already, adds the activity kinds it holds to those a rule may name.
+func withRules(ctx context.Context, opts *server.Options, name string, raw []byte) error {
 	var kinds []string
-	if l, err := lake.Open(ctx, lakeDir); err == nil {
+	if l, err := lake.Open(ctx, opts.Lake); err == nil {
 		kinds, _ = scoring.LakeKinds(ctx, l)
 		l.Close()
 	}
-	if raw != nil {
-		return scoring.ParseRules(path, raw, kinds)
+	r, err := scoring.ParseRules(name, raw, kinds)
+	if err != nil {
+		return err
 	}
-	return scoring.LoadRules(path, kinds)
+	f, err := scoring.ParseFile(name, raw)
+	if err != nil {
+		return err
+	}
+	opts.Rules, opts.RulesFile = &r, f
+	return nil
 }
 
 // serveLake serves opts.Lake on addr until ctx ends.
@@ -90,7 +99,7 @@ func serveLake(ctx context.Context, e *env, opts server.Options, addr string) er
 		return fmt.Errorf("listen on %s: %w (another handoff running? pick another port with --addr)", addr, err)
 	}
 	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(e.stdout, "\nServing %s on %s\n  dashboards: %s/overview (also /funnel, /speed, /aging, /sources, /sla, /quality, /scoring, /data)\n  API:        %s/api/v1/reports (described at /api/v1/openapi.json)\nCtrl-C stops.\n", opts.Lake, url, url, url)
+	fmt.Fprintf(e.stdout, "\nServing %s on %s\n  dashboards: %s/overview (also /funnel, /speed, /aging, /sources, /sla, /quality, /scoring, /routing, /data)\n  API:        %s/api/v1/reports (described at /api/v1/openapi.json)\nCtrl-C stops.\n", opts.Lake, url, url, url)
 	err = server.New(opts).Serve(ctx, ln)
 	if err != nil {
 		return err

@@ -1,0 +1,87 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/handoff-dev/handoff/dashboards"
+	"github.com/handoff-dev/handoff/models"
+	"github.com/handoff-dev/handoff/reports"
+	"github.com/handoff-dev/handoff/routing"
+)
+
+// routingPage is the dry run of the routing rules the server was given.
+func (s *Server) routingPage(c *gin.Context) {
+	const path, title = "/routing", "Routing"
+	ctx := c.Request.Context()
+	q := c.Request.URL.Query()
+	if s.opts.RulesFile == nil {
+		p := dashboards.Page{Title: title, Path: path, Query: q, NoFilters: true, Sections: []dashboards.Section{{Title: "No routing rules",
+			Empty: "This server has no routing rules. Start it with --rules rules.yaml (a commented example is examples/rules.yaml) to replay history through them here."}}}
+		s.writePage(c, http.StatusOK, p)
+		return
+	}
+	h, err := s.lakes.acquire(ctx)
+	if err != nil {
+		s.errorPage(c, path, title, q, dashboards.Form{Since: true}, err)
+		return
+	}
+	defer s.lakes.release(h)
+	key := fmt.Sprintf("%d %s?%s", h.generation, path, q.Encode())
+	html, hit, err := s.pages.get(key, func() ([]byte, error) {
+		p, err := s.buildRoutingPage(context.WithoutCancel(ctx), h, q)
+		if err != nil {
+			return nil, err
+		}
+		return dashboards.Render(p)
+	})
+	if err != nil {
+		s.errorPage(c, path, title, q, dashboards.Form{Since: true}, err)
+		return
+	}
+	c.Header("X-Cache", map[bool]string{true: "hit", false: "miss"}[hit])
+	c.Data(http.StatusOK, "text/html; charset=utf-8", html)
+}
+
+func (s *Server) buildRoutingPage(ctx context.Context, h *lakeHandle, q url.Values) (dashboards.Page, error) {
+	users, err := routing.Users(ctx, h.lake)
+	if err != nil {
+		return dashboards.Page{}, err
+	}
+	cfg, err := routing.ParseConfig(s.opts.RulesFile, users)
+	if err != nil {
+		return dashboards.Page{}, err
+	}
+	rq, err := reports.Query{From: q.Get("since"), AsOf: q.Get("as_of")}.Params()
+	if err != nil {
+		return dashboards.Page{}, err
+	}
+	asOf := rq.AsOf
+	if asOf.IsZero() {
+		if asOf, err = models.LatestEvent(ctx, h.lake); err != nil {
+			return dashboards.Page{}, err
+		}
+	}
+	since := rq.From
+	if since.IsZero() {
+		// A month of history: enough to see the load, quick to replay.
+		since = time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -30)
+	}
+	ft := s.opts.Config.FirstTouch()
+	limit, err := reports.ParseDuration(ft.Limit)
+	if err != nil {
+		return dashboards.Page{}, err
+	}
+	r, err := routing.RunReplay(ctx, h.lake, cfg, routing.ReplayParams{Since: since, AsOf: asOf, Scoring: s.opts.Rules,
+		FirstTouchClock: ft.Clock, FirstTouchLimit: limit})
+	if err != nil {
+		return dashboards.Page{}, err
+	}
+	status := fmt.Sprintf("Lake generation %d · as of %s", h.generation, asOf.Format("2 Jan 2006 15:04 MST"))
+	return dashboards.RoutingPage(q, status, r, since.Format(time.DateOnly)), nil
+}
