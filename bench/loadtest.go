@@ -22,6 +22,8 @@ type LoadOptions struct {
 	MaxRequests int
 	// Timeout bounds one request.
 	Timeout time.Duration
+	// Token, when set, is sent as a bearer token with every request.
+	Token string
 }
 
 // LoadResult is what a load test measured.
@@ -93,7 +95,7 @@ func Load(ctx context.Context, o LoadOptions) LoadResult {
 				}
 				path := o.Next(i)
 				began := time.Now()
-				cache, err := fetch(ctx, client, o.Base+path)
+				cache, err := fetch(ctx, client, o.Base+path, o.Token)
 				took := time.Since(began)
 				if ctx.Err() != nil && err != nil {
 					return // stopped by the clock, not a failure of the server
@@ -141,10 +143,13 @@ func (r *LoadResult) Merge(o LoadResult) {
 }
 
 // fetch gets url and says what its X-Cache header said.
-func fetch(ctx context.Context, client *http.Client, url string) (string, error) {
+func fetch(ctx context.Context, client *http.Client, url, token string) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return "", err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := client.Do(req)
 	if err != nil {

@@ -151,13 +151,15 @@ func Render(p Page) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// apiURL is the API address of a section's rows in format ("" for JSON).
+// apiURL is the address of a section's rows in format ("" for JSON): the
+// API's answer under the pages' own access (/download/reports/NAME), so a
+// person at the dashboards needs no API token.
 func apiURL(report string, q url.Values, format string) string {
 	v := cloneValues(q)
 	if format != "" {
 		v.Set("format", format)
 	}
-	s := "/api/v1/reports/" + report
+	s := "/download/reports/" + report
 	if enc := v.Encode(); enc != "" {
 		s += "?" + enc
 	}

@@ -24,12 +24,13 @@ code{font-size:.9em}
 <p><a href="/funnel">← Dashboards</a></p>
 <h1>All reports</h1>
 <p class="status">{{.Status}}</p>
-<p>Every report of the lake, computed as of its latest event. Each link is the JSON API; add <code>&amp;format=csv</code> or
+<p>Every report of the lake, computed as of its latest event. Each link is the report as JSON; add <code>&amp;format=csv</code> or
 <code>&amp;format=parquet</code> for a download, <code>by=</code>, <code>from=</code>, <code>to=</code> or a dimension such as
-<code>source=webinar</code> to slice it. The parameters are described in <a href="/api/v1/openapi.json">the OpenAPI document</a>.</p>
+<code>source=webinar</code> to slice it. Programs use the same answers under <code>/api/v1/reports/NAME</code> with a token
+(<code>handoff token create --scope reports:read</code>), described by <code>/api/v1/openapi.json</code>.</p>
 <table><thead><tr><th>report</th><th>what it shows</th><th>download</th></tr></thead><tbody>
-{{range .Reports}}<tr><td><a href="/api/v1/reports/{{.Name}}">{{.Name}}</a></td><td>{{.Short}}</td>
-<td><a href="/api/v1/reports/{{.Name}}?format=csv">CSV</a> · <a href="/api/v1/reports/{{.Name}}?format=parquet">Parquet</a></td></tr>
+{{range .Reports}}<tr><td><a href="/download/reports/{{.Name}}">{{.Name}}</a></td><td>{{.Short}}</td>
+<td><a href="/download/reports/{{.Name}}?format=csv">CSV</a> · <a href="/download/reports/{{.Name}}?format=parquet">Parquet</a></td></tr>
 {{end}}</tbody></table>
 </body></html>
 `))

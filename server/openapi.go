@@ -110,8 +110,12 @@ func openAPIDocument() map[string]any {
 			"version":     "1",
 			"description": "Marketing-to-sales handoff metrics over a Parquet lake. Columns are defined in docs/reports.md.",
 		},
-		"paths":      paths,
-		"components": map[string]any{"schemas": schemas},
+		"paths": paths,
+		"components": map[string]any{"schemas": schemas, "securitySchemes": map[string]any{
+			"token": map[string]any{"type": "http", "scheme": "bearer",
+				"description": "a token made by handoff token create; the reports need the reports:read scope"},
+		}},
+		"security": []any{map[string]any{"token": []string{}}},
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -57,6 +58,10 @@ type Options struct {
 	// give some.
 	Rules     *scoring.Rules
 	RulesFile *scoring.File
+	// RequireToken asks for a token at the dashboards even on the loopback
+	// address: behind a reverse proxy on the same machine every request
+	// comes from 127.0.0.1.
+	RequireToken bool
 }
 
 // Server answers the API for one lake.
@@ -70,6 +75,10 @@ type Server struct {
 	engine *gin.Engine
 	// ingestMu makes uploads ingest one at a time.
 	ingestMu sync.Mutex
+	tokens   *tokenStore
+	// loopback is set by Serve when the listener answers only this
+	// machine: the dashboards are then open without a token.
+	loopback atomic.Bool
 }
 
 // New builds a server; it opens nothing until the first request.
@@ -82,36 +91,44 @@ func New(opts Options) *Server {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{
-		opts:  opts,
-		log:   opts.Logger,
-		lakes: &lakes{dir: opts.Lake},
-		cache: newCache[reports.Table](opts.CacheEntries),
-		pages: newCache[[]byte](opts.CacheEntries),
+		opts:   opts,
+		log:    opts.Logger,
+		lakes:  &lakes{dir: opts.Lake},
+		cache:  newCache[reports.Table](opts.CacheEntries),
+		pages:  newCache[[]byte](opts.CacheEntries),
+		tokens: &tokenStore{dir: opts.Lake},
 	}
 	e := gin.New()
 	e.Use(s.logRequests, gin.Recovery())
-	e.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/overview") })
-	e.GET("/reports", s.index)
-	e.GET("/overview", s.page("/overview", "Overview", dashboards.OverviewPage))
-	e.GET("/funnel", s.page("/funnel", "Funnel", dashboards.FunnelPage))
-	e.GET("/speed", s.page("/speed", "Speed to lead", dashboards.ResponsePage))
-	e.GET("/aging", s.page("/aging", "Aging", dashboards.AgingPage))
-	e.GET("/sources", s.page("/sources", "Sources & ROI", dashboards.SourcesPage))
-	e.GET("/sla", s.page("/sla", "SLA", dashboards.SLAPage))
-	e.GET("/quality", s.page("/quality", "Lead quality", dashboards.QualityPage))
-	e.GET("/scoring", s.scoringPage)
-	e.GET("/routing", s.routingPage)
-	e.GET("/leads", s.page("/leads", "Leads behind the numbers", dashboards.LeadsPage))
-	e.GET("/data", s.dataPage)
-	e.GET("/data/quarantine", s.quarantineFile)
-	e.POST("/data/upload", s.upload)
 	e.StaticFS("/assets", http.FS(dashboards.Assets()))
 	e.GET("/healthz", s.health)
 	e.GET("/readyz", s.ready)
+	e.GET("/login", s.login)
+	e.POST("/login", s.login)
+
+	pages := e.Group("/", s.dashboardAccess)
+	pages.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/overview") })
+	pages.GET("/reports", s.index)
+	pages.GET("/overview", s.page("/overview", "Overview", dashboards.OverviewPage))
+	pages.GET("/funnel", s.page("/funnel", "Funnel", dashboards.FunnelPage))
+	pages.GET("/speed", s.page("/speed", "Speed to lead", dashboards.ResponsePage))
+	pages.GET("/aging", s.page("/aging", "Aging", dashboards.AgingPage))
+	pages.GET("/sources", s.page("/sources", "Sources & ROI", dashboards.SourcesPage))
+	pages.GET("/sla", s.page("/sla", "SLA", dashboards.SLAPage))
+	pages.GET("/quality", s.page("/quality", "Lead quality", dashboards.QualityPage))
+	pages.GET("/scoring", s.scoringPage)
+	pages.GET("/routing", s.routingPage)
+	pages.GET("/leads", s.page("/leads", "Leads behind the numbers", dashboards.LeadsPage))
+	pages.GET("/data", s.dataPage)
+	pages.GET("/data/quarantine", s.quarantineFile)
+	pages.POST("/data/upload", s.upload)
+	// The pages' downloads: the API's answers under the pages' access.
+	pages.GET("/download/reports/:name", s.report)
+
 	api := e.Group("/api/v1")
-	api.GET("/openapi.json", s.openAPI)
-	api.GET("/reports", s.listReports)
-	api.GET("/reports/:name", s.report)
+	api.GET("/openapi.json", s.requireScope(""), s.openAPI)
+	api.GET("/reports", s.requireScope(ScopeReports), s.listReports)
+	api.GET("/reports/:name", s.requireScope(ScopeReports), s.report)
 	e.NoRoute(func(c *gin.Context) {
 		problem(c, http.StatusNotFound, fmt.Sprintf("no such page: %s (the API is under /api/v1, described at /api/v1/openapi.json)", c.Request.URL.Path))
 	})
@@ -137,6 +154,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		defer cancel()
 		done <- hs.Shutdown(shutdownCtx)
 	}()
+	s.loopback.Store(isLoopback(ln.Addr()) && !s.opts.RequireToken)
 	err := hs.Serve(ln)
 	if !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,9 +47,18 @@ func startServer(t *testing.T, lakeDir string) string {
 	return startServerWith(t, Options{Lake: lakeDir, Config: reports.DefaultConfig()})
 }
 
-// startServerWith is startServer with options of the test's own.
+// apiTokens are the tokens startServerWith made, by server address: get
+// sends one with every /api/v1 request.
+var apiTokens sync.Map
+
+// startServerWith is startServer with options of the test's own. It makes
+// a token with every scope in the lake, which get uses for the API.
 func startServerWith(t *testing.T, opts Options) string {
 	t.Helper()
+	_, token, err := CreateToken(opts.Lake, "tests", Scopes)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +77,9 @@ func startServerWith(t *testing.T, opts Options) string {
 			t.Error("server did not stop within 15 s")
 		}
 	})
-	return "http://" + ln.Addr().String()
+	base := "http://" + ln.Addr().String()
+	apiTokens.Store(base, token)
+	return base
 }
 
 type reportJSON struct {
@@ -81,7 +93,16 @@ type reportJSON struct {
 func get(t *testing.T, url string) (*http.Response, []byte) {
 	t.Helper()
 	client := &http.Client{Timeout: time.Minute}
-	resp, err := client.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := strings.Index(url, "/api/v1/"); i > 0 {
+		if token, ok := apiTokens.Load(url[:i]); ok {
+			req.Header.Set("Authorization", "Bearer "+token.(string))
+		}
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -501,7 +522,7 @@ func TestFunnelPage(t *testing.T) {
 		`<datalist id="choices-source"><option value="web"><option value="paid"><option value="(blank)"><option value="email"><option value="event"><option value="referral"></datalist>`,
 		`<input name="source" value="" size="10" list="choices-source"`,
 		// Downloads carry the page's parameters.
-		`href="/api/v1/reports/funnel?as_of=2026-04-01T00%3A00%3A00Z&amp;format=csv"`,
+		`href="/download/reports/funnel?as_of=2026-04-01T00%3A00%3A00Z&amp;format=csv"`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("funnel page lacks %s", want)

@@ -68,6 +68,12 @@ are any status other than 200 or a failed connection; the goal is none.`,
 			if err != nil {
 				return err
 			}
+			// The API needs a token: one for this run, revoked at its end.
+			tok, secret, err := server.CreateToken(lakeDir, "bench serve", []string{server.ScopeReports})
+			if err != nil {
+				return err
+			}
+			defer server.RevokeToken(lakeDir, tok.ID)
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				return err
@@ -101,7 +107,7 @@ are any status other than 200 or a failed connection; the goal is none.`,
 			coldOut := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 			var cold bench.LoadResult
 			for _, p := range servePaths {
-				r := bench.Load(ctx, bench.LoadOptions{Base: base, Next: func(int) string { return p }, Clients: 1, Duration: 10 * time.Minute, MaxRequests: 1})
+				r := bench.Load(ctx, bench.LoadOptions{Base: base, Next: func(int) string { return p }, Clients: 1, Duration: 10 * time.Minute, MaxRequests: 1, Token: secret})
 				status := "computed"
 				switch {
 				case r.Errors > 0:
@@ -115,11 +121,11 @@ are any status other than 200 or a failed connection; the goal is none.`,
 			coldOut.Flush()
 
 			floor := bench.Load(ctx, bench.LoadOptions{Base: base, Next: func(int) string { return "/healthz" },
-				Clients: clients, Duration: duration / 4, MaxRequests: budget})
+				Clients: clients, Duration: duration / 4, MaxRequests: budget, Token: secret})
 			cached := bench.Load(ctx, bench.LoadOptions{Base: base, Next: func(i int) string { return servePaths[i%len(servePaths)] },
-				Clients: clients, Duration: duration, MaxRequests: budget})
+				Clients: clients, Duration: duration, MaxRequests: budget, Token: secret})
 			first := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-			uncached := bench.Load(ctx, bench.LoadOptions{Base: base, Clients: clients, Duration: duration / 2, MaxRequests: budget,
+			uncached := bench.Load(ctx, bench.LoadOptions{Base: base, Clients: clients, Duration: duration / 2, MaxRequests: budget, Token: secret,
 				Next: func(i int) string {
 					return "/api/v1/reports/funnel?to=" + first.AddDate(0, 0, i).Format(time.DateOnly)
 				}})

@@ -17,6 +17,7 @@ import (
 
 func serveCommand(e *env) *cobra.Command {
 	var lakeDir, configPath, addr, rulesPath string
+	var requireToken bool
 	cmd := &cobra.Command{
 		Use:   "serve --lake DIR [--config FILE] [--rules rules.yaml] [--addr HOST:PORT]",
 		Short: "Serve the dashboards and the reports' JSON API",
@@ -28,6 +29,10 @@ by, clock, filter=DIM=VALUE or DIM=VALUE directly, sla) plus format
 (json, csv, parquet), offset and limit. /api/v1/openapi.json describes it all;
 /healthz and /readyz answer for monitors.
 
+The API needs a token (handoff token create --lake DIR --scope reports:read):
+curl -H "Authorization: Bearer hnd_…". The dashboards and their downloads
+are open on 127.0.0.1 and ask for a token on any other address.
+
 Results are cached per lake state: an ingest that commits while the server
 runs shows its numbers on the next request, never stale ones. The server
 listens on 127.0.0.1 unless --addr says otherwise. Ctrl-C (or SIGTERM)
@@ -36,13 +41,14 @@ stops taking requests and lets those in flight finish.
 Each request is logged on stderr (--log-format json for machines).`,
 		Example: `  handoff serve --lake ./lake
   handoff serve --lake ./lake --config handoff.yaml --addr 127.0.0.1:9000
-  curl 'http://127.0.0.1:8080/api/v1/reports/funnel?by=source&format=csv'`,
+  curl -H "Authorization: Bearer $(handoff token create --lake ./lake --scope reports:read)" \
+    'http://127.0.0.1:8080/api/v1/reports/funnel?by=source&format=csv'`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if lakeDir == "" {
 				return usagef("--lake is required")
 			}
-			opts := server.Options{Lake: lakeDir, Config: reports.DefaultConfig(), Logger: e.log}
+			opts := server.Options{Lake: lakeDir, Config: reports.DefaultConfig(), Logger: e.log, RequireToken: requireToken}
 			if configPath != "" {
 				var err error
 				if opts.Config, err = reports.LoadConfig(configPath); err != nil {
@@ -67,6 +73,7 @@ Each request is logged on stderr (--log-format json for machines).`,
 	cmd.Flags().StringVar(&lakeDir, "lake", "", "lake directory (it may be empty until a first ingest)")
 	cmd.Flags().StringVar(&configPath, "config", "", "handoff.yaml: its reports: section (SLAs, stuck limits, MQL commitments) and ingest: section (for uploads)")
 	cmd.Flags().StringVar(&addr, "addr", server.DefaultAddr, "address to listen on")
+	cmd.Flags().BoolVar(&requireToken, "require-token", false, "ask for a token at the dashboards even on 127.0.0.1 (behind a reverse proxy)")
 	cmd.Flags().StringVar(&rulesPath, "rules", "", "rules.yaml: its scoring rules for the /scoring page, its routing rules for /routing")
 	return cmd
 }
