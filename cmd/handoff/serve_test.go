@@ -32,6 +32,16 @@ func (l *lockedBuffer) String() string {
 
 func TestServeAnswersAndStopsOnSignal(t *testing.T) {
 	lakeDir := fixtureLake(t)
+	// The API needs a token: made here the way a person would.
+	var tokenOut, tokenErr bytes.Buffer
+	if code := run(context.Background(), []string{"token", "create", "--lake", lakeDir, "--scope", "reports:read", "--name", "test"},
+		strings.NewReader(""), &tokenOut, &tokenErr); code != exitOK {
+		t.Fatalf("token create: exit %d\n%s", code, tokenErr.String())
+	}
+	token := strings.TrimSpace(tokenOut.String())
+	if !strings.HasPrefix(token, "hnd_") || !strings.Contains(tokenErr.String(), "shown only now") {
+		t.Fatalf("token create printed %q\n%s", token, tokenErr.String())
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +60,9 @@ func TestServeAnswersAndStopsOnSignal(t *testing.T) {
 	client := &http.Client{Timeout: 30 * time.Second}
 	var resp *http.Response
 	for deadline := time.Now().Add(30 * time.Second); ; {
-		resp, err = client.Get("http://" + addr + "/api/v1/reports/funnel?as_of=2026-04-01T00:00:00Z&format=csv")
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/api/v1/reports/funnel?as_of=2026-04-01T00:00:00Z&format=csv", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err = client.Do(req)
 		if err == nil || time.Now().After(deadline) {
 			break
 		}
