@@ -110,7 +110,9 @@ func TestWebhooksReachAReceiverThatWasDown(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- box.Deliver(ctx, ep, &http.Client{Timeout: 5 * time.Second}, fastRetry, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+	go func() {
+		done <- box.Deliver(ctx, ep, &http.Client{Timeout: 5 * time.Second}, fastRetry, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}()
 
 	time.Sleep(300 * time.Millisecond) // refused connections meanwhile
 	rc := &receiver{secret: secret, refuse: 3}
