@@ -71,10 +71,12 @@ type replayLead struct {
 }
 
 type historyRow struct {
-	LeadID     string    `col:"lead_id"`
-	OwnerID    string    `col:"owner_id"`
-	AssignedAt time.Time `col:"assigned_at"`
-	Status     string    `col:"status"`
+	LeadID       string     `col:"lead_id"`
+	OwnerID      string     `col:"owner_id"`
+	AssignedAt   time.Time  `col:"assigned_at"`
+	Status       string     `col:"status"`
+	StoppedAt    *time.Time `col:"stopped_at"`
+	SupersededAt *time.Time `col:"superseded_at"`
 }
 
 // Users are the lake's users as routing sees them.

@@ -31,6 +31,9 @@ type Lead struct {
 	ID, Country, Region, Segment, Source, Quadrant string
 	// At is when the lead is routed.
 	At time.Time
+	// Exclude is a rep who may not get it (the owner a reassignment takes
+	// it from).
+	Exclude string
 }
 
 // RuleTry is one rule tried for a lead and why it matched or not.
@@ -233,6 +236,10 @@ func (r *Router) pick(d *Decision, key, pool, how string, weights map[string]flo
 		rep := r.byKey[who]
 		if rep == nil {
 			continue // ParseConfig refused unknown names; users changed since
+		}
+		if rep.ID == d.Lead.Exclude {
+			d.Skipped = append(d.Skipped, Skip{Pool: pool, Rep: rep.Name, Why: "the owner it is taken from"})
+			continue
 		}
 		if why := r.ineligible(rep, offHours, at); why != "" {
 			d.Skipped = append(d.Skipped, Skip{Pool: pool, Rep: rep.Name, Why: why})

@@ -1,0 +1,122 @@
+package routing
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff-dev/handoff/ingest"
+	"github.com/handoff-dev/handoff/lake"
+	"github.com/handoff-dev/handoff/scoring"
+)
+
+// January of the reports fixture as feed events, worked by hand from
+// testdata/reports/README.md ("Response") and testdata/routing/rules.yaml:
+//   - lead.assigned: A1–A6, six assignments.
+//   - Timers at 30 min (nudge owner), 2 h (nudge manager), 24 h
+//     (reassign) past an assignment with no touch by then: A1 (touched
+//     after 20 min) and A2 (2 min) none; A3 (never touched, reassigned at
+//     exactly 24 h) nudge owner and manager, no reassignment (it was
+//     reassigned already); A4 (touched after 60 min) nudge owner; A5 (240
+//     min) and A6 (930 min) nudge owner and manager. Seven.
+//   - lead.mql: L2, 500 employees 15 + Software 10 + VP 20 = 45, the MQL
+//     threshold; nobody else reaches 45. score.changed: the seven
+//     January leads, all new.
+func TestFeedEventsOfJanuary(t *testing.T) {
+	ctx := context.Background()
+	lakeDir := filepath.Join(t.TempDir(), "lake")
+	inputs, _ := filepath.Glob("../testdata/reports/*.csv")
+	if _, err := ingest.Run(ctx, ingest.Options{Lake: lakeDir, Strict: true}, inputs); err != nil {
+		t.Fatal(err)
+	}
+	l, err := lake.Open(ctx, lakeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	f, err := scoring.ReadFile("../testdata/routing/rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := scoring.LoadRules("../testdata/routing/rules.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := Users(ctx, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseConfig(f, users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	timers, err := ParseTimers(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := FeedParams{Since: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), AsOf: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC),
+		Scoring: &rules, Routing: &cfg, Timers: timers}
+	events, err := FeedEvents(ctx, l, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byType := map[string][]string{}
+	for _, ev := range events {
+		var d struct {
+			LeadID string `json:"lead_id"`
+		}
+		json.Unmarshal(ev.Data, &d)
+		byType[ev.Type] = append(byType[ev.Type], d.LeadID)
+	}
+	var got []string
+	for typ, leads := range byType {
+		sort.Strings(leads)
+		got = append(got, fmt.Sprintf("%s: %s", typ, strings.Join(leads, " ")))
+	}
+	sort.Strings(got)
+	want := []string{
+		"lead.assigned: L1 L2 L3 L3 L4 L5",
+		"lead.mql: L2",
+		"score.changed: L1 L2 L3 L4 L5 L6 L7",
+		"sla.nudge_manager: L3 L4 L5",
+		"sla.nudge_owner: L3 L3 L4 L5",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("events:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	// The same stretch again makes the same ids.
+	again, err := FeedEvents(ctx, l, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range events {
+		if events[i].ID != again[i].ID {
+			t.Fatalf("event %d: id %s, then %s", i, events[i].ID, again[i].ID)
+		}
+	}
+
+	// A reassignment timer names who the rules would give the lead: in
+	// March, A8 (L12, Ana, Friday 21:00) is untouched 24 h later, and NA
+	// leads go round robin over Ana and Ben, Ana excluded: Ben. The only
+	// one: A11 was touched in 3 minutes, A9's mark (04-01 23:30) comes
+	// after the stretch, A10's (02-11) before it.
+	march, err := FeedEvents(ctx, l, FeedParams{Since: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), AsOf: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
+		Routing: &cfg, Timers: timers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reassign []string
+	for _, ev := range march {
+		if ev.Type == "sla.reassign" {
+			reassign = append(reassign, string(ev.Data))
+		}
+	}
+	if len(reassign) != 1 || !strings.Contains(reassign[0], `"lead_id":"L12"`) || !strings.Contains(reassign[0], `"new_owner":"Ben"`) {
+		t.Errorf("March reassignments: %v", reassign)
+	}
+}
