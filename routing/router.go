@@ -370,15 +370,15 @@ func days(d time.Duration) string {
 
 // DecisionRow is a decision as a table row, for files.
 type DecisionRow struct {
-	LeadID   string    `col:"lead_id"`
-	At       time.Time `col:"routed_at"`
-	Rule     string    `col:"rule"`
-	Pool     string    `col:"pool"`
-	Method   string    `col:"method"`
-	Fallback bool      `col:"fallback"`
-	RepID    string    `col:"rep_id"`
-	Rep      string    `col:"rep"`
-	Audit    string    `col:"audit"`
+	LeadID   string    `col:"lead_id" json:"lead_id"`
+	At       time.Time `col:"routed_at" json:"routed_at"`
+	Rule     string    `col:"rule" json:"rule"`
+	Pool     string    `col:"pool" json:"pool"`
+	Method   string    `col:"method" json:"method"`
+	Fallback bool      `col:"fallback" json:"fallback"`
+	RepID    string    `col:"rep_id" json:"rep_id"`
+	Rep      string    `col:"rep" json:"rep"`
+	Audit    string    `col:"audit" json:"audit"`
 }
 
 // DecisionRows flattens decisions for the report writers.

@@ -55,38 +55,38 @@ type Params struct {
 
 // ScoreRow is one lead's score.
 type ScoreRow struct {
-	LeadID     string    `col:"lead_id"`
-	Source     string    `col:"source"`
-	Campaign   string    `col:"campaign"`
-	Segment    string    `col:"segment"`
-	Region     string    `col:"region"`
-	Owner      string    `col:"owner"`
-	Team       string    `col:"team"`
-	ScoredAt   time.Time `col:"scored_at"`
-	Fit        float64   `col:"fit"`
-	Engagement float64   `col:"engagement"`
-	Total      float64   `col:"total"`
-	Quadrant   string    `col:"quadrant"`
-	MQL        bool      `col:"mql"`
+	LeadID     string    `col:"lead_id" json:"lead_id"`
+	Source     string    `col:"source" json:"source"`
+	Campaign   string    `col:"campaign" json:"campaign"`
+	Segment    string    `col:"segment" json:"segment"`
+	Region     string    `col:"region" json:"region"`
+	Owner      string    `col:"owner" json:"owner"`
+	Team       string    `col:"team" json:"team"`
+	ScoredAt   time.Time `col:"scored_at" json:"scored_at"`
+	Fit        float64   `col:"fit" json:"fit"`
+	Engagement float64   `col:"engagement" json:"engagement"`
+	Total      float64   `col:"total" json:"total"`
+	Quadrant   string    `col:"quadrant" json:"quadrant"`
+	MQL        bool      `col:"mql" json:"mql"`
 }
 
 // PartRow is one rule that fired for a lead.
 type PartRow struct {
-	LeadID   string    `col:"lead_id"`
-	ScoredAt time.Time `col:"scored_at"`
+	LeadID   string    `col:"lead_id" json:"lead_id"`
+	ScoredAt time.Time `col:"scored_at" json:"scored_at"`
 	// Part is "fit" or "engagement".
-	Part string `col:"part"`
-	Rule string `col:"rule"`
+	Part string `col:"part" json:"part"`
+	Rule string `col:"rule" json:"rule"`
 	// Points are after decay and cap.
-	Points float64 `col:"points"`
+	Points float64 `col:"points" json:"points"`
 	// Events and RawPoints are the engagement kind's events and their
 	// points before decay and cap.
-	Events      *int64  `col:"events"`
-	RawPoints   float64 `col:"raw_points"`
-	CompanySize *int64  `col:"company_size"`
-	Industry    *string `col:"industry"`
-	Country     *string `col:"country"`
-	Title       *string `col:"title"`
+	Events      *int64  `col:"events" json:"events"`
+	RawPoints   float64 `col:"raw_points" json:"raw_points"`
+	CompanySize *int64  `col:"company_size" json:"company_size"`
+	Industry    *string `col:"industry" json:"industry"`
+	Country     *string `col:"country" json:"country"`
+	Title       *string `col:"title" json:"title"`
 }
 
 // Score computes every lead's score as of p.AsOf (with p.At), highest

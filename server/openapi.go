@@ -103,6 +103,34 @@ func openAPIDocument() map[string]any {
 			},
 		}}
 	}
+	feedParams := []any{
+		map[string]any{"name": "since", "in": "query", "description": "only what changed after this time, RFC 3339", "schema": map[string]any{"type": "string", "format": "date-time"}},
+		map[string]any{"name": "cursor", "in": "query", "description": "the next_cursor of the page before", "schema": str()},
+		map[string]any{"name": "limit", "in": "query", "description": "rows a page, 1 to 10000; default 500", "schema": map[string]any{"type": "integer"}},
+	}
+	feedPage := func(summary string) map[string]any {
+		return map[string]any{"get": map[string]any{
+			"summary": summary, "parameters": feedParams,
+			"security": []any{map[string]any{"token": []string{"feed:read"}}},
+			"responses": map[string]any{
+				"200": map[string]any{"description": "a page: as_of, since, total, next_cursor (null on the last page), rows"},
+				"401": errorResponse("no token, or not a live one"),
+				"403": errorResponse("the token lacks feed:read"),
+				"404": errorResponse("the server has no rules"),
+			},
+		}}
+	}
+	paths["/api/v1/scores"] = feedPage("every lead's score as of the latest event (with since: the scores that moved by a point or more, or crossed the MQL threshold)")
+	paths["/api/v1/routing"] = feedPage("what the routing rules decide for the leads handed to sales since a time (default a day before the latest event), each with its audit")
+	paths["/api/v1/scores/{lead}"] = map[string]any{"get": map[string]any{
+		"summary":    "one lead's score, rule by rule, with the explanation in sentences",
+		"parameters": []any{map[string]any{"name": "lead", "in": "path", "required": true, "schema": str()}},
+		"security":   []any{map[string]any{"token": []string{"feed:read"}}},
+		"responses": map[string]any{
+			"200": map[string]any{"description": "score, rules, explanation"},
+			"404": errorResponse("no such lead scored"),
+		},
+	}}
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{

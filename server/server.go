@@ -29,6 +29,7 @@ import (
 	"github.com/handoff-dev/handoff/ingest"
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/reports"
+	"github.com/handoff-dev/handoff/routing"
 	"github.com/handoff-dev/handoff/scoring"
 )
 
@@ -62,6 +63,12 @@ type Options struct {
 	// address: behind a reverse proxy on the same machine every request
 	// comes from 127.0.0.1.
 	RequireToken bool
+	// FeedEvery is how often the feed looks for a new lake state to turn
+	// into webhook events (with RulesFile); 0 is 30 seconds, negative
+	// turns the feed off. FeedRetry paces redeliveries; zero is
+	// routing.DefaultRetry.
+	FeedEvery time.Duration
+	FeedRetry routing.Retry
 }
 
 // Server answers the API for one lake.
@@ -129,6 +136,9 @@ func New(opts Options) *Server {
 	api.GET("/openapi.json", s.requireScope(""), s.openAPI)
 	api.GET("/reports", s.requireScope(ScopeReports), s.listReports)
 	api.GET("/reports/:name", s.requireScope(ScopeReports), s.report)
+	api.GET("/scores", s.requireScope(ScopeFeed), s.scores)
+	api.GET("/scores/:lead", s.requireScope(ScopeFeed), s.explain)
+	api.GET("/routing", s.requireScope(ScopeFeed), s.decisions)
 	e.NoRoute(func(c *gin.Context) {
 		problem(c, http.StatusNotFound, fmt.Sprintf("no such page: %s (the API is under /api/v1, described at /api/v1/openapi.json)", c.Request.URL.Path))
 	})
@@ -155,6 +165,18 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		done <- hs.Shutdown(shutdownCtx)
 	}()
 	s.loopback.Store(isLoopback(ln.Addr()) && !s.opts.RequireToken)
+	if s.opts.RulesFile != nil && s.opts.FeedEvery >= 0 {
+		every, retry := s.opts.FeedEvery, s.opts.FeedRetry
+		if every == 0 {
+			every = 30 * time.Second
+		}
+		if retry.Attempts == 0 {
+			retry = routing.DefaultRetry
+		}
+		feedCtx, stopFeed := context.WithCancel(ctx)
+		defer stopFeed()
+		go s.runFeed(feedCtx, every, retry)
+	}
 	err := hs.Serve(ln)
 	if !errors.Is(err, http.ErrServerClosed) {
 		return err

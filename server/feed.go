@@ -1,0 +1,325 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/handoff-dev/handoff/models"
+	"github.com/handoff-dev/handoff/reports"
+	"github.com/handoff-dev/handoff/routing"
+	"github.com/handoff-dev/handoff/scoring"
+)
+
+// feedPaging reads the feed's paging parameters: cursor (an offset handed back
+// as next_cursor) and limit (default 500, at most 10,000).
+func feedPaging(c *gin.Context) (int, int, error) {
+	cursor, limit := 0, 500
+	var err error
+	if v := c.Query("cursor"); v != "" {
+		if cursor, err = strconv.Atoi(v); err != nil || cursor < 0 {
+			return 0, 0, fmt.Errorf("%w: cursor %q: pass back the next_cursor of the page before", reports.ErrBadParam, v)
+		}
+	}
+	if v := c.Query("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 10000 {
+			return 0, 0, fmt.Errorf("%w: limit %q: want 1 to 10000", reports.ErrBadParam, v)
+		}
+	}
+	return cursor, limit, nil
+}
+
+func since(c *gin.Context) (time.Time, error) {
+	v := c.Query("since")
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return t, fmt.Errorf("%w: since %q: want RFC 3339, e.g. 2026-10-01T00:00:00Z", reports.ErrBadParam, v)
+	}
+	return t, nil
+}
+
+func pageOf[T any](rows []T, cursor, limit int) ([]T, any) {
+	if cursor > len(rows) {
+		cursor = len(rows)
+	}
+	end := min(cursor+limit, len(rows))
+	var next any
+	if end < len(rows) {
+		next = strconv.Itoa(end)
+	}
+	return rows[cursor:end], next
+}
+
+// scores is GET /api/v1/scores: every lead's score as of the latest event,
+// or with since, the leads whose score moved (or that became MQLs) since
+// then; paged.
+func (s *Server) scores(c *gin.Context) {
+	if s.opts.Rules == nil {
+		problem(c, http.StatusNotFound, "this server has no scoring rules: start it with --rules rules.yaml")
+		return
+	}
+	ctx := c.Request.Context()
+	cursor, limit, err := feedPaging(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	from, err := since(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	h, err := s.lakes.acquire(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	defer s.lakes.release(h)
+	rows, asOf, err := scoring.Score(ctx, h.lake, *s.opts.Rules, scoring.Params{})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !from.IsZero() {
+		before, _, err := scoring.Score(ctx, h.lake, *s.opts.Rules, scoring.Params{AsOf: from})
+		if err != nil && !errors.Is(err, models.ErrEmptyLake) {
+			s.fail(c, err)
+			return
+		}
+		was := map[string]scoring.ScoreRow{}
+		for _, b := range before {
+			was[b.LeadID] = b
+		}
+		kept := rows[:0:0]
+		for _, r := range rows {
+			b, ok := was[r.LeadID]
+			if !ok || r.MQL != b.MQL || r.Total-b.Total >= 1 || b.Total-r.Total >= 1 {
+				kept = append(kept, r)
+			}
+		}
+		rows = kept
+	}
+	page, next := pageOf(rows, cursor, limit)
+	c.JSON(http.StatusOK, gin.H{"as_of": asOf.UTC().Format(time.RFC3339), "since": c.Query("since"), "total": len(rows), "next_cursor": next, "rows": page})
+}
+
+// explain is GET /api/v1/scores/:lead: one lead's score rule by rule.
+func (s *Server) explain(c *gin.Context) {
+	if s.opts.Rules == nil {
+		problem(c, http.StatusNotFound, "this server has no scoring rules: start it with --rules rules.yaml")
+		return
+	}
+	ctx := c.Request.Context()
+	h, err := s.lakes.acquire(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	defer s.lakes.release(h)
+	lead := c.Param("lead")
+	rows, _, err := scoring.Score(ctx, h.lake, *s.opts.Rules, scoring.Params{})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	for _, r := range rows {
+		if r.LeadID != lead {
+			continue
+		}
+		parts, err := scoring.Explain(ctx, h.lake, *s.opts.Rules, scoring.Params{AsOf: r.ScoredAt}, []string{lead})
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"score": r, "rules": parts, "explanation": scoring.Explanation(r, parts, *s.opts.Rules)})
+		return
+	}
+	problem(c, http.StatusNotFound, fmt.Sprintf("no lead %q scored as of the latest event", lead))
+}
+
+// decisions is GET /api/v1/routing: what the routing rules decide for the
+// leads handed to sales since a time (default: a day before the latest
+// event), each with its audit record; paged.
+func (s *Server) decisions(c *gin.Context) {
+	if s.opts.RulesFile == nil {
+		problem(c, http.StatusNotFound, "this server has no routing rules: start it with --rules rules.yaml")
+		return
+	}
+	ctx := c.Request.Context()
+	cursor, limit, err := feedPaging(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	from, err := since(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	h, err := s.lakes.acquire(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	defer s.lakes.release(h)
+	users, err := routing.Users(ctx, h.lake)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	cfg, err := routing.ParseConfig(s.opts.RulesFile, users)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	asOf, err := models.LatestEvent(ctx, h.lake)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if from.IsZero() {
+		from = asOf.Add(-24 * time.Hour)
+	}
+	r, err := routing.RunReplay(ctx, h.lake, cfg, routing.ReplayParams{Since: from, AsOf: asOf, Scoring: s.opts.Rules})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	rows := routing.DecisionRows(r.Decisions)
+	page, next := pageOf(rows, cursor, limit)
+	c.JSON(http.StatusOK, gin.H{"as_of": asOf.UTC().Format(time.RFC3339), "since": from.UTC().Format(time.RFC3339), "total": len(rows), "next_cursor": next, "rows": page})
+}
+
+// feedState is the watermark of the events already queued.
+type feedState struct {
+	AsOf time.Time `json:"as_of"`
+}
+
+func feedStateFile(lakeDir string) string { return filepath.Join(lakeDir, "access", "feed.json") }
+
+// runFeed turns each new stretch of the lake into events, queues them in
+// the outbox for every webhook endpoint and delivers them, until ctx ends.
+// The watermark is saved after the events are queued, so a crash between
+// the two queues them again under the same ids: at least once, never lost.
+func (s *Server) runFeed(ctx context.Context, every time.Duration, retry routing.Retry) {
+	box, err := routing.OpenOutbox(routing.OutboxDir(s.opts.Lake))
+	if err != nil {
+		s.log.Error("feed: open outbox", "error", err)
+		return
+	}
+	timers, err := routing.ParseTimers(s.opts.RulesFile)
+	if err != nil {
+		s.log.Error("feed: sla_timers", "error", err)
+		return
+	}
+	delivering := map[string]bool{}
+	done := make(chan string, 16)
+	client := &http.Client{Timeout: 30 * time.Second}
+	for {
+		if err := s.feedOnce(ctx, box, timers); err != nil && !errors.Is(err, models.ErrEmptyLake) {
+			s.log.Warn("feed", "error", err)
+		}
+		endpoints, err := routing.ReadEndpoints(s.opts.Lake)
+		if err != nil {
+			s.log.Warn("feed: endpoints", "error", err)
+		}
+		for _, ep := range endpoints {
+			if delivering[ep.ID] {
+				continue
+			}
+			if pending, _ := box.Pending(ep.ID); len(pending) == 0 {
+				continue
+			}
+			delivering[ep.ID] = true
+			go func(ep routing.Endpoint) {
+				if err := box.Deliver(ctx, ep, client, retry, s.log); err != nil && ctx.Err() == nil {
+					s.log.Warn("feed: deliver", "endpoint", ep.ID, "error", err)
+				}
+				done <- ep.ID
+			}(ep)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case id := <-done:
+			delivering[id] = false
+		case <-time.After(every):
+		}
+	}
+}
+
+func (s *Server) feedOnce(ctx context.Context, box *routing.Outbox, timers []routing.Timer) error {
+	h, err := s.lakes.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.lakes.release(h)
+	latest, err := models.LatestEvent(ctx, h.lake)
+	if err != nil {
+		return err
+	}
+	var st feedState
+	if raw, err := os.ReadFile(feedStateFile(s.opts.Lake)); err == nil {
+		if err := json.Unmarshal(raw, &st); err != nil {
+			return fmt.Errorf("feed state: %w", err)
+		}
+	}
+	if st.AsOf.IsZero() {
+		// A new feed starts from now: history is for the reports, not for
+		// a burst of webhooks.
+		return saveFeedState(s.opts.Lake, feedState{AsOf: latest})
+	}
+	if !latest.After(st.AsOf) {
+		return nil
+	}
+	users, err := routing.Users(ctx, h.lake)
+	if err != nil {
+		return err
+	}
+	cfg, err := routing.ParseConfig(s.opts.RulesFile, users)
+	var cfgp *routing.Config
+	if err == nil {
+		cfgp = &cfg
+	}
+	events, err := routing.FeedEvents(ctx, h.lake, routing.FeedParams{Since: st.AsOf, AsOf: latest, Scoring: s.opts.Rules, Routing: cfgp, Timers: timers})
+	if err != nil {
+		return err
+	}
+	endpoints, err := routing.ReadEndpoints(s.opts.Lake)
+	if err != nil {
+		return err
+	}
+	for _, ev := range events {
+		if err := box.Enqueue(ev, endpoints); err != nil {
+			return err
+		}
+	}
+	s.log.Info("feed", "events", len(events), "since", st.AsOf, "as_of", latest)
+	return saveFeedState(s.opts.Lake, feedState{AsOf: latest})
+}
+
+func saveFeedState(lakeDir string, st feedState) error {
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(feedStateFile(lakeDir)), 0o700); err != nil {
+		return err
+	}
+	tmp := feedStateFile(lakeDir) + ".tmp"
+	if err := os.WriteFile(tmp, raw, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, feedStateFile(lakeDir))
+}
