@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -118,5 +119,31 @@ func TestFeedEventsOfJanuary(t *testing.T) {
 	}
 	if len(reassign) != 1 || !strings.Contains(reassign[0], `"lead_id":"L12"`) || !strings.Contains(reassign[0], `"new_owner":"Ben"`) {
 		t.Errorf("March reassignments: %v", reassign)
+	}
+}
+
+// The CRM imports, checked against the columns each CRM's update import
+// takes, on two leads written out by hand.
+func TestWriteCRM(t *testing.T) {
+	updates := []CRMUpdate{
+		{LeadID: "00Q1", OwnerID: "005A", Score: scoring.ScoreRow{Total: 72.5, Fit: 60, Engagement: 12.5, Quadrant: "sales", MQL: true}},
+		{LeadID: "00Q2", OwnerID: "005B", Score: scoring.ScoreRow{Total: 10, Fit: 10, Quadrant: "no_action"}},
+	}
+	for _, c := range []struct{ format, want string }{
+		{"salesforce", "Id,OwnerId,Handoff_Score__c,Handoff_Fit__c,Handoff_Engagement__c,Handoff_Quadrant__c,Handoff_MQL__c\n" +
+			"00Q1,005A,72.5,60,12.5,sales,TRUE\n00Q2,005B,10,10,0,no_action,FALSE\n"},
+		{"hubspot", "Record ID,Contact owner,handoff_score,handoff_fit,handoff_engagement,handoff_quadrant,handoff_mql\n" +
+			"00Q1,005A,72.5,60,12.5,sales,true\n00Q2,005B,10,10,0,no_action,false\n"},
+	} {
+		var b strings.Builder
+		if err := WriteCRM(&b, c.format, updates); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != c.want {
+			t.Errorf("%s:\n%s\nwant:\n%s", c.format, b.String(), c.want)
+		}
+	}
+	if err := WriteCRM(io.Discard, "pipedrive", updates); err == nil {
+		t.Error("an unknown CRM format was accepted")
 	}
 }
