@@ -207,6 +207,9 @@ func TestExampleRulesRoute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if timers, err := ParseTimers(f); err != nil || len(timers) != 3 {
+		t.Errorf("example sla_timers: %v, %v", timers, err)
+	}
 	r := NewRouter(cfg, reps, nil)
 	for _, c := range []struct {
 		region, country, want string
