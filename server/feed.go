@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/models"
 	"github.com/handoff-dev/handoff/reports"
 	"github.com/handoff-dev/handoff/routing"
@@ -227,7 +228,8 @@ func (s *Server) runFeed(ctx context.Context, every time.Duration, retry routing
 	done := make(chan string, 16)
 	client := &http.Client{Timeout: 30 * time.Second}
 	for {
-		if err := s.feedOnce(ctx, box, timers); err != nil && !errors.Is(err, models.ErrEmptyLake) {
+		// No lake, or an empty one, is nothing to report yet, not a fault.
+		if err := s.feedOnce(ctx, box, timers); err != nil && !errors.Is(err, models.ErrEmptyLake) && !errors.Is(err, lake.ErrNoLake) {
 			s.log.Warn("feed", "error", err)
 		}
 		endpoints, err := routing.ReadEndpoints(s.opts.Lake)
