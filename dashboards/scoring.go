@@ -39,6 +39,9 @@ func ScoringPage(q url.Values, status string, b scoring.Backtest, outcome, windo
 		if b.Recommended != nil && t.Threshold == *b.Recommended {
 			rec = fmt.Sprintf("Recommended MQL threshold: %g. It would have handed sales %.1f leads a working day (%.0f a month) against a capacity of %.1f; %s of them reached %s, %.2f× the base rate, catching %s of all that did.",
 				t.Threshold, t.PerWorkingDay, t.PerMonth, b.CapacityPerDay, pct(t.Precision), outcome, deref(t.Lift), pct(t.Recall))
+			if b.RecommendedBy == "f1" {
+				rec = "Every threshold fits the team's capacity, so the recommendation is the one that best balances precision and recall (F1). " + rec
+			}
 		}
 	}
 	tiles := []Tile{
@@ -48,7 +51,11 @@ func ScoringPage(q url.Values, status string, b scoring.Backtest, outcome, windo
 		{Label: "Capacity", Value: fmt.Sprintf("%.1f", b.CapacityPerDay), Detail: "new leads a working day the team can take"},
 	}
 	if b.Recommended != nil {
-		tiles = append(tiles, Tile{Label: "Recommended threshold", Value: fmt.Sprintf("%g", *b.Recommended), Detail: "the lowest within capacity"})
+		detail := "the lowest within capacity"
+		if b.RecommendedBy == "f1" {
+			detail = "all fit: the best F1"
+		}
+		tiles = append(tiles, Tile{Label: "Recommended threshold", Value: fmt.Sprintf("%g", *b.Recommended), Detail: detail})
 	}
 	p.Sections = append(p.Sections, Section{Title: "Threshold backtest", Note: rec, Tiles: tiles})
 	p.Sections = append(p.Sections,

@@ -103,7 +103,12 @@ type Backtest struct {
 	Deciles            []DecileRow
 	// Recommended is the lowest threshold whose volume fits the capacity
 	// (the most converting leads the team can answer); nil when none fits.
-	Recommended *float64
+	// When even the lowest fits, capacity decides nothing, and the
+	// recommendation is the threshold with the best balance of precision
+	// and recall (F1); RecommendedBy says which rule chose: "capacity" or
+	// "f1".
+	Recommended   *float64
+	RecommendedBy string
 }
 
 // RunBacktest scores historical leads as of their handoff (or creation +
@@ -224,8 +229,20 @@ func RunBacktest(ctx context.Context, l *lake.Lake, r Rules, p BacktestParams) (
 	for _, row := range b.Thresholds {
 		if row.WithinCapacity {
 			t := row.Threshold
-			b.Recommended = &t
+			b.Recommended, b.RecommendedBy = &t, "capacity"
 			break
+		}
+	}
+	if len(b.Thresholds) > 0 && b.Thresholds[0].WithinCapacity {
+		best := -1.0
+		for _, row := range b.Thresholds {
+			if row.Precision == nil || row.Recall == nil || *row.Precision+*row.Recall == 0 {
+				continue
+			}
+			if f1 := 2 * *row.Precision * *row.Recall / (*row.Precision + *row.Recall); f1 > best {
+				t := row.Threshold
+				best, b.Recommended, b.RecommendedBy = f1, &t, "f1"
+			}
 		}
 	}
 	b.Deciles = deciles(pop)

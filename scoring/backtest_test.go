@@ -55,8 +55,25 @@ func TestBacktestOnHandWorkedFixture(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("thresholds:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
-	if b.Recommended == nil || *b.Recommended != 40 {
-		t.Errorf("recommended %v, want 40: the lowest threshold within 0.5 a day", b.Recommended)
+	if b.Recommended == nil || *b.Recommended != 40 || b.RecommendedBy != "capacity" {
+		t.Errorf("recommended %v by %s, want 40 by capacity: the lowest threshold within 0.5 a day", b.Recommended, b.RecommendedBy)
+	}
+	// With room for everyone, the best F1: precision and recall 0.4 and 1
+	// (F1 0.571), 0.5 and 1 (0.667), 0.5 and 0.5 (0.5), 1 and 0.5 (0.667):
+	// 25 and 60 tie, and the first, 25, stands.
+	roomy, err := RunBacktest(context.Background(), l, r, BacktestParams{
+		Params:     Params{AsOf: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), At: At{Mode: "handoff", Days: 7}},
+		From:       time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
+		To:         time.Date(2026, 4, 30, 0, 0, 0, 0, time.UTC),
+		Window:     30 * 24 * time.Hour,
+		Thresholds: []float64{0, 25, 40, 60},
+		Capacity:   10,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if roomy.Recommended == nil || *roomy.Recommended != 25 || roomy.RecommendedBy != "f1" {
+		t.Errorf("with capacity to spare: recommended %v by %s, want 25 by f1", roomy.Recommended, roomy.RecommendedBy)
 	}
 	var dec []string
 	for _, d := range b.Deciles {
@@ -157,7 +174,7 @@ func TestBacktestFindsTheGeneratorsQuality(t *testing.T) {
 		if row.PerWorkingDay > capacity {
 			t.Errorf("recommended %g hands over %.1f a day, over the capacity of %g", row.Threshold, row.PerWorkingDay, capacity)
 		}
-		if i > 0 && b.Thresholds[i-1].PerWorkingDay <= capacity {
+		if b.RecommendedBy == "capacity" && i > 0 && b.Thresholds[i-1].PerWorkingDay <= capacity {
 			t.Errorf("threshold %g also fits (%.1f a day) and converts more leads: it should be the recommendation", b.Thresholds[i-1].Threshold, b.Thresholds[i-1].PerWorkingDay)
 		}
 	}

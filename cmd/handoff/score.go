@@ -285,8 +285,11 @@ func printBacktest(e *env, b scoring.Backtest, outcome, window string) {
 			pct(t.Precision), pct(t.Recall), lift, load, pct(t.ExpectedBreachRate), mark)
 	}
 	tw.Flush()
-	if b.Recommended == nil {
+	switch {
+	case b.Recommended == nil:
 		fmt.Fprintln(w, "\nNo threshold keeps the volume within capacity: raise the thresholds or the capacity.")
+	case b.RecommendedBy == "f1":
+		fmt.Fprintln(w, "\nEvery threshold fits the capacity: the recommendation is the best balance of precision and recall (F1).")
 	}
 	fmt.Fprintln(w, "\nConversion by score decile (lowest scores first):")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
