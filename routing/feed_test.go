@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/handoff-dev/handoff/ingest"
-	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/scoring"
 )
 
@@ -30,16 +27,7 @@ import (
 //     January leads, all new.
 func TestFeedEventsOfJanuary(t *testing.T) {
 	ctx := context.Background()
-	lakeDir := filepath.Join(t.TempDir(), "lake")
-	inputs, _ := filepath.Glob("../testdata/reports/*.csv")
-	if _, err := ingest.Run(ctx, ingest.Options{Lake: lakeDir, Strict: true}, inputs); err != nil {
-		t.Fatal(err)
-	}
-	l, err := lake.Open(ctx, lakeDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := reportsFixture(t)
 	f, err := scoring.ReadFile("../testdata/routing/rules.yaml")
 	if err != nil {
 		t.Fatal(err)

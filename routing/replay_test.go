@@ -30,16 +30,7 @@ import (
 //     actual 4, 6 → 1/5 = 0.2.
 func TestReplayOnHandWorkedFixture(t *testing.T) {
 	ctx := context.Background()
-	lakeDir := filepath.Join(t.TempDir(), "lake")
-	inputs, _ := filepath.Glob("../testdata/reports/*.csv")
-	if _, err := ingest.Run(ctx, ingest.Options{Lake: lakeDir, Strict: true}, inputs); err != nil {
-		t.Fatal(err)
-	}
-	l, err := lake.Open(ctx, lakeDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := reportsFixture(t)
 	users, err := Users(ctx, l)
 	if err != nil {
 		t.Fatal(err)
@@ -77,4 +68,22 @@ func TestReplayOnHandWorkedFixture(t *testing.T) {
 	if a := r.Decisions[1].Audit(); a != `L2 → Ben by rule "NA", pool na (round robin). Rules tried: "NA" yes (region NA).` {
 		t.Errorf("L2's audit: %s", a)
 	}
+}
+
+// reportsFixture is the reports fixture (testdata/reports) as a lake of the
+// test's own, open until the test ends.
+func reportsFixture(t *testing.T) *lake.Lake {
+	t.Helper()
+	ctx := context.Background()
+	lakeDir := filepath.Join(t.TempDir(), "lake")
+	inputs, _ := filepath.Glob("../testdata/reports/*.csv")
+	if _, err := ingest.Run(ctx, ingest.Options{Lake: lakeDir, Strict: true}, inputs); err != nil {
+		t.Fatal(err)
+	}
+	l, err := lake.Open(ctx, lakeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
 }

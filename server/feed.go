@@ -50,6 +50,24 @@ func since(c *gin.Context) (time.Time, error) {
 	return t, nil
 }
 
+// feedRequest reads a feed page's parameters and takes the lake state it
+// answers from; ok is false when it has already answered with the error.
+// The caller releases h.
+func (s *Server) feedRequest(c *gin.Context) (h *lakeHandle, cursor, limit int, from time.Time, ok bool) {
+	cursor, limit, err := feedPaging(c)
+	if err == nil {
+		from, err = since(c)
+	}
+	if err == nil {
+		h, err = s.lakes.acquire(c.Request.Context())
+	}
+	if err != nil {
+		s.fail(c, err)
+		return nil, 0, 0, from, false
+	}
+	return h, cursor, limit, from, true
+}
+
 func pageOf[T any](rows []T, cursor, limit int) ([]T, any) {
 	if cursor > len(rows) {
 		cursor = len(rows)
@@ -71,19 +89,8 @@ func (s *Server) scores(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	cursor, limit, err := feedPaging(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	from, err := since(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	h, err := s.lakes.acquire(ctx)
-	if err != nil {
-		s.fail(c, err)
+	h, cursor, limit, from, ok := s.feedRequest(c)
+	if !ok {
 		return
 	}
 	defer s.lakes.release(h)
@@ -158,19 +165,8 @@ func (s *Server) decisions(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	cursor, limit, err := feedPaging(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	from, err := since(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	h, err := s.lakes.acquire(ctx)
-	if err != nil {
-		s.fail(c, err)
+	h, cursor, limit, from, ok := s.feedRequest(c)
+	if !ok {
 		return
 	}
 	defer s.lakes.release(h)

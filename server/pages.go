@@ -21,37 +21,49 @@ type pageBuilder func(q url.Values, status string, run dashboards.Runner) (dashb
 // the API, so the page and its download links show the same numbers.
 func (s *Server) page(path, title string, build pageBuilder) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ctx := c.Request.Context()
-		q := c.Request.URL.Query()
-		h, err := s.lakes.acquire(ctx)
-		if err != nil {
-			s.errorPage(c, path, title, q, dashboards.Form{}, err)
-			return
-		}
-		defer s.lakes.release(h)
-		// A page is a function of the lake state and its URL: once
-		// rendered, the same request is answered from the page cache.
-		key := fmt.Sprintf("%d %s?%s", h.generation, path, q.Encode())
-		// The form of a page that failed, so the error page keeps its
-		// filters for the person to correct (only the request that built
-		// it has it).
-		var form dashboards.Form
-		html, hit, err := s.pages.get(key, func() ([]byte, error) {
-			// Others may be waiting on this page: it outlives this request.
-			p, err := s.buildPage(context.WithoutCancel(ctx), h, q, build)
-			form = p.Form
-			if err != nil {
-				return nil, err
-			}
-			return dashboards.Render(p)
+		s.cachedPage(c, path, title, dashboards.Form{}, func(ctx context.Context, h *lakeHandle, q url.Values) (dashboards.Page, error) {
+			return s.buildPage(ctx, h, q, build)
 		})
-		if err != nil {
-			s.errorPage(c, path, title, q, form, err)
-			return
-		}
-		c.Header("X-Cache", map[bool]string{true: "hit", false: "miss"}[hit])
-		c.Data(http.StatusOK, "text/html; charset=utf-8", html)
 	}
+}
+
+// cachedPage answers a page from the page cache, building it on a miss: a
+// page is a function of the lake state and its URL. A page that fails
+// shows the error in the page's frame, with its own filter fields when the
+// builder got far enough to say them (form otherwise).
+func (s *Server) cachedPage(c *gin.Context, path, title string, form dashboards.Form, build func(context.Context, *lakeHandle, url.Values) (dashboards.Page, error)) {
+	ctx := c.Request.Context()
+	q := c.Request.URL.Query()
+	h, err := s.lakes.acquire(ctx)
+	if err != nil {
+		s.errorPage(c, path, title, q, form, err)
+		return
+	}
+	defer s.lakes.release(h)
+	key := fmt.Sprintf("%d %s?%s", h.generation, path, q.Encode())
+	html, hit, err := s.pages.get(key, func() ([]byte, error) {
+		// Others may be waiting on this page: it outlives this request.
+		p, err := build(context.WithoutCancel(ctx), h, q)
+		if len(p.Form.Filters) > 0 || p.Form.Since || p.Form.What != nil {
+			form = p.Form
+		}
+		if err != nil {
+			return nil, err
+		}
+		return dashboards.Render(p)
+	})
+	if err != nil {
+		s.errorPage(c, path, title, q, form, err)
+		return
+	}
+	c.Header("X-Cache", map[bool]string{true: "hit", false: "miss"}[hit])
+	c.Data(http.StatusOK, "text/html; charset=utf-8", html)
+}
+
+// noRules is the page of a server started without a rules file.
+func (s *Server) noRules(c *gin.Context, path, title, what string) {
+	s.writePage(c, http.StatusOK, dashboards.Page{Title: title, Path: path, Query: c.Request.URL.Query(), NoFilters: true,
+		Sections: []dashboards.Section{{Title: "No rules", Empty: "This server has no rules file. Start it with --rules rules.yaml (a commented example is examples/rules.yaml) to " + what + " here."}}})
 }
 
 // buildPage computes a page's reports (through the report cache, so the

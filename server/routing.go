@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"time"
 
@@ -17,35 +16,11 @@ import (
 
 // routingPage is the dry run of the routing rules the server was given.
 func (s *Server) routingPage(c *gin.Context) {
-	const path, title = "/routing", "Routing"
-	ctx := c.Request.Context()
-	q := c.Request.URL.Query()
 	if s.opts.RulesFile == nil {
-		p := dashboards.Page{Title: title, Path: path, Query: q, NoFilters: true, Sections: []dashboards.Section{{Title: "No routing rules",
-			Empty: "This server has no routing rules. Start it with --rules rules.yaml (a commented example is examples/rules.yaml) to replay history through them here."}}}
-		s.writePage(c, http.StatusOK, p)
+		s.noRules(c, "/routing", "Routing", "replay history through its routing rules")
 		return
 	}
-	h, err := s.lakes.acquire(ctx)
-	if err != nil {
-		s.errorPage(c, path, title, q, dashboards.Form{Since: true}, err)
-		return
-	}
-	defer s.lakes.release(h)
-	key := fmt.Sprintf("%d %s?%s", h.generation, path, q.Encode())
-	html, hit, err := s.pages.get(key, func() ([]byte, error) {
-		p, err := s.buildRoutingPage(context.WithoutCancel(ctx), h, q)
-		if err != nil {
-			return nil, err
-		}
-		return dashboards.Render(p)
-	})
-	if err != nil {
-		s.errorPage(c, path, title, q, dashboards.Form{Since: true}, err)
-		return
-	}
-	c.Header("X-Cache", map[bool]string{true: "hit", false: "miss"}[hit])
-	c.Data(http.StatusOK, "text/html; charset=utf-8", html)
+	s.cachedPage(c, "/routing", "Routing", dashboards.Form{Since: true}, s.buildRoutingPage)
 }
 
 func (s *Server) buildRoutingPage(ctx context.Context, h *lakeHandle, q url.Values) (dashboards.Page, error) {

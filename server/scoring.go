@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 
@@ -16,35 +15,11 @@ import (
 
 // scoringPage is the threshold backtest of the rules the server was given.
 func (s *Server) scoringPage(c *gin.Context) {
-	const path, title = "/scoring", "Scoring"
-	ctx := c.Request.Context()
-	q := c.Request.URL.Query()
 	if s.opts.Rules == nil {
-		p := dashboards.Page{Title: title, Path: path, Query: q, NoFilters: true, Sections: []dashboards.Section{{Title: "No scoring rules",
-			Empty: "This server has no scoring rules. Start it with --rules rules.yaml (a commented example is examples/rules.yaml) to backtest MQL thresholds here."}}}
-		s.writePage(c, http.StatusOK, p)
+		s.noRules(c, "/scoring", "Scoring", "backtest MQL thresholds")
 		return
 	}
-	h, err := s.lakes.acquire(ctx)
-	if err != nil {
-		s.errorPage(c, path, title, q, dashboards.Form{}, err)
-		return
-	}
-	defer s.lakes.release(h)
-	key := fmt.Sprintf("%d %s?%s", h.generation, path, q.Encode())
-	html, hit, err := s.pages.get(key, func() ([]byte, error) {
-		p, err := s.buildScoringPage(context.WithoutCancel(ctx), h, q)
-		if err != nil {
-			return nil, err
-		}
-		return dashboards.Render(p)
-	})
-	if err != nil {
-		s.errorPage(c, path, title, q, dashboards.Form{Window: true, Filters: reports.Dimensions, Capacity: true, Outcomes: scoring.Outcomes}, err)
-		return
-	}
-	c.Header("X-Cache", map[bool]string{true: "hit", false: "miss"}[hit])
-	c.Data(http.StatusOK, "text/html; charset=utf-8", html)
+	s.cachedPage(c, "/scoring", "Scoring", dashboards.Form{Window: true, Filters: reports.Dimensions, Capacity: true, Outcomes: scoring.Outcomes}, s.buildScoringPage)
 }
 
 func (s *Server) buildScoringPage(ctx context.Context, h *lakeHandle, q url.Values) (dashboards.Page, error) {

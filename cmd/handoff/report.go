@@ -71,11 +71,9 @@ A filter may repeat: values of one dimension are ORed, dimensions ANDed.`,
 			if err != nil {
 				return usageError{err}
 			}
-			cfg := reports.DefaultConfig()
-			if configPath != "" {
-				if cfg, err = reports.LoadConfig(configPath); err != nil {
-					return err
-				}
+			cfg, err := loadReportsConfig(configPath)
+			if err != nil {
+				return err
 			}
 			ctx := cmd.Context()
 			l, err := lake.Open(ctx, lakeDir)

@@ -74,20 +74,13 @@ CRM.`,
 			if err != nil {
 				return err
 			}
-			rc := reports.DefaultConfig()
-			if configPath != "" {
-				if rc, err = reports.LoadConfig(configPath); err != nil {
-					return err
-				}
-			}
-			ft := rc.FirstTouch()
-			limit, err := reports.ParseDuration(ft.Limit)
+			clock, limit, err := firstTouch(configPath)
 			if err != nil {
 				return err
 			}
 			started := time.Now()
 			r, err := routing.RunReplay(ctx, l, cfg, routing.ReplayParams{Since: q.From, AsOf: q.AsOf, Scoring: &scoreRules,
-				FirstTouchClock: ft.Clock, FirstTouchLimit: limit})
+				FirstTouchClock: clock, FirstTouchLimit: limit})
 			if err != nil {
 				return err
 			}

@@ -195,14 +195,7 @@ converting leads the team can answer.`,
 			if err != nil {
 				return usageError{err}
 			}
-			cfg := reports.DefaultConfig()
-			if configPath != "" {
-				if cfg, err = reports.LoadConfig(configPath); err != nil {
-					return err
-				}
-			}
-			ft := cfg.FirstTouch()
-			limit, err := reports.ParseDuration(ft.Limit)
+			clock, limit, err := firstTouch(configPath)
 			if err != nil {
 				return err
 			}
@@ -213,7 +206,7 @@ converting leads the team can answer.`,
 			defer l.Close()
 			b, err := scoring.RunBacktest(ctx, l, r, scoring.BacktestParams{
 				Params: p, From: q.From, To: q.To, Outcome: outcome, Window: q.Window,
-				Thresholds: ts, Capacity: capacity, FirstTouchClock: ft.Clock, FirstTouchLimit: limit,
+				Thresholds: ts, Capacity: capacity, FirstTouchClock: clock, FirstTouchLimit: limit,
 			})
 			if err != nil {
 				return err
@@ -298,4 +291,25 @@ func printBacktest(e *env, b scoring.Backtest, outcome, window string) {
 		fmt.Fprintf(tw, "%d\t%d\t%.1f to %.1f\t%d\t%s\t\n", d.Decile, d.Leads, d.MinScore, d.MaxScore, d.Converted, pct(d.Rate))
 	}
 	tw.Flush()
+}
+
+// loadReportsConfig is handoff.yaml's reports section, or the defaults
+// without a file.
+func loadReportsConfig(path string) (reports.Config, error) {
+	if path == "" {
+		return reports.DefaultConfig(), nil
+	}
+	return reports.LoadConfig(path)
+}
+
+// firstTouch is the first-touch SLA of handoff.yaml (or the default 60
+// calendar minutes): its clock and limit.
+func firstTouch(configPath string) (string, time.Duration, error) {
+	cfg, err := loadReportsConfig(configPath)
+	if err != nil {
+		return "", 0, err
+	}
+	ft := cfg.FirstTouch()
+	limit, err := reports.ParseDuration(ft.Limit)
+	return ft.Clock, limit, err
 }
