@@ -52,15 +52,7 @@ only leads routed since then or whose score moved since then are written.`,
 			owners := map[string]string{}
 			changed := map[string]bool{}
 			if !q.From.IsZero() {
-				f, err := scoring.ReadFile(rulesPath)
-				if err != nil {
-					return err
-				}
-				users, err := routing.Users(ctx, l)
-				if err != nil {
-					return err
-				}
-				cfg, err := routing.ParseConfig(f, users)
+				cfg, err := loadRouting(ctx, l, rulesPath)
 				if err != nil {
 					return err
 				}

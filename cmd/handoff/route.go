@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/reports"
 	"github.com/handoff-dev/handoff/routing"
 	"github.com/handoff-dev/handoff/scoring"
@@ -62,15 +64,7 @@ CRM.`,
 				return err
 			}
 			defer l.Close()
-			f, err := scoring.ReadFile(rulesPath)
-			if err != nil {
-				return err
-			}
-			users, err := routing.Users(ctx, l)
-			if err != nil {
-				return err
-			}
-			cfg, err := routing.ParseConfig(f, users)
+			cfg, err := loadRouting(ctx, l, rulesPath)
 			if err != nil {
 				return err
 			}
@@ -134,4 +128,18 @@ func printReplay(e *env, r routing.Replay, since string) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
+}
+
+// loadRouting reads the routing section of the rules file, checked against
+// the lake's users.
+func loadRouting(ctx context.Context, l *lake.Lake, rulesPath string) (routing.Config, error) {
+	f, err := scoring.ReadFile(rulesPath)
+	if err != nil {
+		return routing.Config{}, err
+	}
+	users, err := routing.Users(ctx, l)
+	if err != nil {
+		return routing.Config{}, err
+	}
+	return routing.ParseConfig(f, users)
 }

@@ -13,22 +13,16 @@
 -- Parameters: as score (rule lists, $at_mode, $at_days), $as_of, $from/$to
 -- (on scored_at), $outcome ('mql', 'sql', 'opportunity' or 'customer'),
 -- $window_seconds, $filter_dims/$filter_values (filter_map).
-WITH parts AS (
-    SELECT * FROM score_parts($as_of::TIMESTAMPTZ, $at_mode::VARCHAR, $at_days::DOUBLE,
+WITH scored AS (
+    SELECT * FROM score_totals($as_of::TIMESTAMPTZ, $at_mode::VARCHAR, $at_days::DOUBLE,
         $fit_rule::VARCHAR[], $fit_points::DOUBLE[], $fit_size_min::DOUBLE[], $fit_size_max::DOUBLE[], $fit_title::VARCHAR[],
         $fit_in_rule::BIGINT[], $fit_in_dim::VARCHAR[], $fit_in_value::VARCHAR[],
         $eng_kind::VARCHAR[], $eng_points::DOUBLE[], $eng_half_life::DOUBLE[], $eng_max::DOUBLE[])
-), sums AS (
-    SELECT lead_id,
-           coalesce(sum(points) FILTER (WHERE part = 'fit'), 0) AS fit,
-           coalesce(sum(points) FILTER (WHERE part = 'engagement'), 0) AS engagement
-    FROM parts GROUP BY lead_id
 ), judged AS (
-    SELECT s.lead_id, s.scored_at, coalesce(x.fit, 0) AS fit, coalesce(x.engagement, 0) AS engagement,
+    SELECT s.lead_id, s.scored_at, s.fit, s.engagement,
            CASE $outcome WHEN 'mql' THEN st.e_mql WHEN 'sql' THEN st.e_sql
                          WHEN 'opportunity' THEN st.e_opportunity WHEN 'customer' THEN st.e_customer END AS reached_at
-    FROM score_at($as_of::TIMESTAMPTZ, $at_mode::VARCHAR, $at_days::DOUBLE) s
-    LEFT JOIN sums x USING (lead_id)
+    FROM scored s
     LEFT JOIN lead_stages($as_of::TIMESTAMPTZ) st USING (lead_id)
     WHERE in_period(s.scored_at, $from::TIMESTAMPTZ, $to::TIMESTAMPTZ)
       AND s.scored_at + to_seconds($window_seconds::BIGINT) <= $as_of::TIMESTAMPTZ

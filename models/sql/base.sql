@@ -370,3 +370,20 @@ CREATE OR REPLACE MACRO score_parts(as_of, at_mode, at_days,
         FROM events GROUP BY lead_id, scored_at, i, kind, cap
     )
     SELECT * FROM fit UNION ALL SELECT * FROM engagement;
+
+-- score_totals: each lead score_at scores, with its fit and engagement
+-- (sums of score_parts; 0 when no rule fired). Same arguments as
+-- score_parts.
+CREATE OR REPLACE MACRO score_totals(as_of, at_mode, at_days,
+        fit_rule, fit_points, fit_size_min, fit_size_max, fit_title, fit_in_rule, fit_in_dim, fit_in_value,
+        eng_kind, eng_points, eng_half_life, eng_max) AS TABLE
+    WITH sums AS (
+        SELECT lead_id,
+               coalesce(sum(points) FILTER (WHERE part = 'fit'), 0) AS fit,
+               coalesce(sum(points) FILTER (WHERE part = 'engagement'), 0) AS engagement
+        FROM score_parts(as_of, at_mode, at_days, fit_rule, fit_points, fit_size_min, fit_size_max, fit_title,
+                         fit_in_rule, fit_in_dim, fit_in_value, eng_kind, eng_points, eng_half_life, eng_max)
+        GROUP BY lead_id
+    )
+    SELECT s.lead_id, s.scored_at, coalesce(x.fit, 0) AS fit, coalesce(x.engagement, 0) AS engagement
+    FROM score_at(as_of, at_mode, at_days) s LEFT JOIN sums x USING (lead_id);

@@ -5,8 +5,9 @@
 -- before $as_of with at_mode 'as_of'), highest total first.
 -- fit: sum of the points of the fit rules the lead matches; engagement: sum
 -- over the configured activity kinds of their decayed, capped points from
--- events strictly before scored_at (score_parts in base.sql). total = fit +
--- engagement. A lead no rule fired for scores 0 and 0.
+-- events strictly before scored_at (score_totals over score_parts in
+-- base.sql). total = fit + engagement. A lead no rule fired for scores 0
+-- and 0.
 -- quadrant: fit >= $fit_threshold is high fit, engagement >=
 -- $engagement_threshold high engagement; high/high 'sales' (route to
 -- sales), high fit/low engagement 'nurture', low fit/high engagement
@@ -14,19 +15,11 @@
 -- Parameters: $as_of, $at_mode, $at_days, the rule lists of score_parts,
 -- $fit_threshold, $engagement_threshold, $mql_threshold, $filter_dims and $filter_values
 -- (pairs, filter_map in base.sql; on the lead's dimensions).
-WITH parts AS (
-    SELECT * FROM score_parts($as_of::TIMESTAMPTZ, $at_mode::VARCHAR, $at_days::DOUBLE,
+WITH scored AS (
+    SELECT * FROM score_totals($as_of::TIMESTAMPTZ, $at_mode::VARCHAR, $at_days::DOUBLE,
         $fit_rule::VARCHAR[], $fit_points::DOUBLE[], $fit_size_min::DOUBLE[], $fit_size_max::DOUBLE[], $fit_title::VARCHAR[],
         $fit_in_rule::BIGINT[], $fit_in_dim::VARCHAR[], $fit_in_value::VARCHAR[],
         $eng_kind::VARCHAR[], $eng_points::DOUBLE[], $eng_half_life::DOUBLE[], $eng_max::DOUBLE[])
-), sums AS (
-    SELECT lead_id,
-           coalesce(sum(points) FILTER (WHERE part = 'fit'), 0) AS fit,
-           coalesce(sum(points) FILTER (WHERE part = 'engagement'), 0) AS engagement
-    FROM parts GROUP BY lead_id
-), scored AS (
-    SELECT s.lead_id, s.scored_at, coalesce(x.fit, 0) AS fit, coalesce(x.engagement, 0) AS engagement
-    FROM score_at($as_of::TIMESTAMPTZ, $at_mode::VARCHAR, $at_days::DOUBLE) s LEFT JOIN sums x USING (lead_id)
 )
 SELECT s.lead_id, d.source, d.campaign, d.segment, d.region, d.owner, d.team,
        s.scored_at,
