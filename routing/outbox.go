@@ -66,6 +66,10 @@ type Outbox struct {
 	dir string
 	mu  sync.Mutex
 	seq int64
+	// queued are the event ids waiting per endpoint, read from disk the
+	// first time an endpoint is used, so a repeat is skipped without a
+	// directory scan per event.
+	queued map[string]map[string]bool
 }
 
 // OpenOutbox opens (making it if needed) the outbox in dir.
@@ -73,7 +77,7 @@ func OpenOutbox(dir string) (*Outbox, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open outbox: %w", err)
 	}
-	o := &Outbox{dir: dir}
+	o := &Outbox{dir: dir, queued: map[string]map[string]bool{}}
 	// Continue the sequence past anything already queued.
 	entries, _ := filepath.Glob(filepath.Join(dir, "*", "*.json"))
 	for _, e := range entries {
@@ -105,15 +109,46 @@ func (o *Outbox) Enqueue(ev Event, endpoints []Endpoint) error {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("enqueue: %w", err)
 		}
-		if dup, _ := filepath.Glob(filepath.Join(dir, "*-"+ev.ID+".json")); len(dup) > 0 {
+		queued, err := o.queuedFor(ep.ID)
+		if err != nil {
+			return err
+		}
+		if queued[ev.ID] {
 			continue
 		}
 		o.seq++
 		if err := writeDurably(filepath.Join(dir, fmt.Sprintf("%020d-%s.json", o.seq, ev.ID)), body); err != nil {
 			return fmt.Errorf("enqueue %s for %s: %w", ev.ID, ep.ID, err)
 		}
+		queued[ev.ID] = true
 	}
 	return nil
+}
+
+// queuedFor is the set of event ids waiting for an endpoint; o.mu is held.
+func (o *Outbox) queuedFor(endpointID string) (map[string]bool, error) {
+	if q, ok := o.queued[endpointID]; ok {
+		return q, nil
+	}
+	files, err := o.Pending(endpointID)
+	if err != nil {
+		return nil, err
+	}
+	q := map[string]bool{}
+	for _, f := range files {
+		if _, id, ok := strings.Cut(strings.TrimSuffix(filepath.Base(f), ".json"), "-"); ok {
+			q[id] = true
+		}
+	}
+	o.queued[endpointID] = q
+	return q, nil
+}
+
+// done forgets a delivery that left the queue.
+func (o *Outbox) done(endpointID, eventID string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.queued[endpointID], eventID)
 }
 
 // Pending lists an endpoint's queued deliveries, oldest first.
@@ -200,6 +235,7 @@ func (o *Outbox) deliverOne(ctx context.Context, ep Endpoint, file string, clien
 	for attempt := 0; ; attempt++ {
 		err := send(ctx, client, ep, ev.ID, body)
 		if err == nil {
+			o.done(ep.ID, ev.ID)
 			return os.Remove(file)
 		}
 		if ctx.Err() != nil {
@@ -211,6 +247,7 @@ func (o *Outbox) deliverOne(ctx context.Context, ep Endpoint, file string, clien
 			if err := os.MkdirAll(dead, 0o700); err != nil {
 				return err
 			}
+			o.done(ep.ID, ev.ID)
 			return os.Rename(file, filepath.Join(dead, filepath.Base(file)))
 		}
 		wait := retry.wait(attempt)
