@@ -62,6 +62,8 @@ type FeedParams struct {
 //   - lead.mql for a lead that is an MQL by the scoring rules at AsOf and
 //     was not at Since, and score.changed for a lead whose total moved by a
 //     point or more between the two;
+//   - lead.routed for a lead that became an MQL in it with no assignment
+//     before: the rep the routing rules give it then, with the audit;
 //   - sla.nudge_owner, sla.nudge_manager and sla.reassign at each timer's
 //     mark past an assignment that had no sales touch by then (a
 //     reassignment names the rep the routing rules would give the lead,
@@ -100,6 +102,7 @@ func FeedEvents(ctx context.Context, l *lake.Lake, p FeedParams) ([]Event, error
 		out = append(out, ev)
 	}
 
+	quadrants := map[string]string{}
 	if p.Scoring != nil {
 		before, _, err := scoring.Score(ctx, l, *p.Scoring, scoring.Params{AsOf: p.Since})
 		if err != nil && err != models.ErrEmptyLake {
@@ -114,6 +117,7 @@ func FeedEvents(ctx context.Context, l *lake.Lake, p FeedParams) ([]Event, error
 			prev[s.LeadID] = s
 		}
 		for _, s := range now {
+			quadrants[s.LeadID] = s.Quadrant
 			was, seen := prev[s.LeadID]
 			data := map[string]any{"lead_id": s.LeadID, "fit": s.Fit, "engagement": s.Engagement, "total": s.Total,
 				"quadrant": s.Quadrant, "mql": s.MQL, "scored_at": s.ScoredAt}
@@ -135,49 +139,96 @@ func FeedEvents(ctx context.Context, l *lake.Lake, p FeedParams) ([]Event, error
 		}
 	}
 
-	if len(p.Timers) > 0 {
-		var router *Router
-		var leadAttrs map[string]replayLead
-		if p.Routing != nil {
-			router = NewRouter(*p.Routing, users, nil)
-			rows, err := models.QueryAll[replayLead](ctx, l, "routing_replay", map[string]any{"since": time.Time{}, "as_of": p.AsOf.UTC()})
+	// Routing decisions, for new MQLs and for reassignments, are made in
+	// time order through one router, starting from the load the reps
+	// carried when the stretch began.
+	type job struct {
+		at   time.Time
+		lead Lead
+		typ  string
+		key  string
+		data map[string]any
+	}
+	var jobs []job
+	var attrs map[string]replayLead
+	if p.Routing != nil {
+		rows, err := models.QueryAll[replayLead](ctx, l, "routing_replay", map[string]any{"since": time.Time{}, "as_of": p.AsOf.UTC()})
+		if err != nil {
+			return nil, err
+		}
+		attrs = map[string]replayLead{}
+		for _, r := range rows {
+			attrs[r.LeadID] = r
+		}
+		type newMQL struct {
+			LeadID  string    `col:"lead_id"`
+			MQLAt   time.Time `col:"mql_at"`
+			Country string    `col:"country"`
+			Region  string    `col:"region"`
+			Segment string    `col:"segment"`
+			Source  string    `col:"source"`
+		}
+		mqls, err := models.QueryAll[newMQL](ctx, l, "routing_new_mqls", map[string]any{"since": p.Since.UTC(), "as_of": p.AsOf.UTC()})
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range mqls {
+			jobs = append(jobs, job{at: m.MQLAt, typ: "lead.routed", key: m.LeadID + "|" + m.MQLAt.UTC().Format(time.RFC3339Nano),
+				lead: Lead{ID: m.LeadID, Country: m.Country, Region: m.Region, Segment: m.Segment, Source: m.Source, Quadrant: quadrants[m.LeadID], At: m.MQLAt},
+				data: map[string]any{"lead_id": m.LeadID, "mql_at": m.MQLAt.UTC()}})
+		}
+	}
+	for _, h := range history {
+		for _, t := range p.Timers {
+			d, _ := models.ParseDuration(t.After)
+			mark := h.AssignedAt.Add(d)
+			if !in(mark) || (h.StoppedAt != nil && !h.StoppedAt.After(mark)) || (h.SupersededAt != nil && !h.SupersededAt.After(mark)) {
+				continue
+			}
+			owner := byID[h.OwnerID]
+			data := map[string]any{"lead_id": h.LeadID, "owner_id": h.OwnerID, "owner": owner.Name,
+				"assigned_at": h.AssignedAt.UTC(), "mark": t.After, "at": mark.UTC()}
+			if t.Action == "nudge_manager" {
+				if m := managerOf(owner, users); m != nil {
+					data["manager_id"], data["manager"] = m.ID, m.Name
+				}
+			}
+			key := h.LeadID + "|" + h.AssignedAt.UTC().Format(time.RFC3339Nano) + "|" + t.After
+			if t.Action == "reassign" && p.Routing != nil {
+				a := attrs[h.LeadID]
+				jobs = append(jobs, job{at: mark, typ: "sla.reassign", key: key, data: data,
+					lead: Lead{ID: h.LeadID, Country: a.Country, Region: a.Region, Segment: a.Segment, Source: a.Source, Quadrant: quadrants[h.LeadID], At: mark, Exclude: h.OwnerID}})
+				continue
+			}
+			ev, err := NewEvent("sla."+t.Action, key, mark, data)
 			if err != nil {
 				return nil, err
 			}
-			leadAttrs = map[string]replayLead{}
-			for _, r := range rows {
-				leadAttrs[r.LeadID] = r
+			out = append(out, ev)
+		}
+	}
+	if len(jobs) > 0 {
+		load := map[string][]time.Time{}
+		window := p.Routing.window()
+		for _, h := range history {
+			if !h.AssignedAt.After(p.Since) && h.AssignedAt.After(p.Since.Add(-window)) {
+				load[h.OwnerID] = append(load[h.OwnerID], h.AssignedAt)
 			}
 		}
-		for _, h := range history {
-			for _, t := range p.Timers {
-				d, _ := models.ParseDuration(t.After)
-				mark := h.AssignedAt.Add(d)
-				if !in(mark) || (h.StoppedAt != nil && !h.StoppedAt.After(mark)) || (h.SupersededAt != nil && !h.SupersededAt.After(mark)) {
-					continue
-				}
-				owner := byID[h.OwnerID]
-				data := map[string]any{"lead_id": h.LeadID, "owner_id": h.OwnerID, "owner": owner.Name,
-					"assigned_at": h.AssignedAt.UTC(), "mark": t.After, "at": mark.UTC()}
-				if t.Action == "nudge_manager" {
-					if m := managerOf(owner, users); m != nil {
-						data["manager_id"], data["manager"] = m.ID, m.Name
-					}
-				}
-				if t.Action == "reassign" && router != nil {
-					a := leadAttrs[h.LeadID]
-					dec := router.Route(Lead{ID: h.LeadID, Country: a.Country, Region: a.Region, Segment: a.Segment, Source: a.Source, At: mark, Exclude: h.OwnerID})
-					if dec.Rep != nil {
-						data["new_owner_id"], data["new_owner"] = dec.Rep.ID, dec.Rep.Name
-					}
-					data["audit"] = dec.Audit()
-				}
-				ev, err := NewEvent("sla."+t.Action, h.LeadID+"|"+h.AssignedAt.UTC().Format(time.RFC3339Nano)+"|"+t.After, mark, data)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, ev)
+		router := NewRouter(*p.Routing, users, load)
+		slices.SortStableFunc(jobs, func(a, b job) int { return a.at.Compare(b.at) })
+		for _, j := range jobs {
+			dec := router.Route(j.lead)
+			j.data["rule"], j.data["pool"], j.data["method"], j.data["fallback"] = dec.Rule, dec.Pool, dec.Method, dec.Fallback
+			if dec.Rep != nil {
+				j.data["new_owner_id"], j.data["new_owner"] = dec.Rep.ID, dec.Rep.Name
 			}
+			j.data["audit"] = dec.Audit()
+			ev, err := NewEvent(j.typ, j.key, j.at, j.data)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ev)
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Event) int { return a.At.Compare(b.At) })

@@ -25,6 +25,11 @@ import (
 //   - lead.mql: L2, 500 employees 15 + Software 10 + VP 20 = 45, the MQL
 //     threshold; nobody else reaches 45. score.changed: the seven
 //     January leads, all new.
+//   - lead.routed: the January MQLs with no assignment before they became
+//     MQLs: L1 (mql 01-06, A1 that afternoon), L2, L3 (via sql 01-13,
+//     before A3), L4, L5, and L6 (never assigned). In time order, NA round
+//     robin over Ana and Ben: L1 Ana, L2 Ben, L4 Ana, L6 Ben; EMEA to Ben:
+//     L3, L5.
 func TestFeedEventsOfJanuary(t *testing.T) {
 	ctx := context.Background()
 	l := reportsFixture(t)
@@ -71,12 +76,27 @@ func TestFeedEventsOfJanuary(t *testing.T) {
 	want := []string{
 		"lead.assigned: L1 L2 L3 L3 L4 L5",
 		"lead.mql: L2",
+		"lead.routed: L1 L2 L3 L4 L5 L6",
 		"score.changed: L1 L2 L3 L4 L5 L6 L7",
 		"sla.nudge_manager: L3 L4 L5",
 		"sla.nudge_owner: L3 L3 L4 L5",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("events:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	var routed []string
+	for _, ev := range events {
+		if ev.Type == "lead.routed" {
+			var d struct {
+				LeadID   string `json:"lead_id"`
+				NewOwner string `json:"new_owner"`
+			}
+			json.Unmarshal(ev.Data, &d)
+			routed = append(routed, d.LeadID+" "+d.NewOwner)
+		}
+	}
+	if got := strings.Join(routed, ", "); got != "L1 Ana, L2 Ben, L3 Ben, L4 Ana, L5 Ben, L6 Ben" {
+		t.Errorf("routed: %s", got)
 	}
 	// The same stretch again makes the same ids.
 	again, err := FeedEvents(ctx, l, p)

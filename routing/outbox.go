@@ -21,7 +21,7 @@ import (
 )
 
 // EventTypes are the events the feed pushes.
-var EventTypes = []string{"score.changed", "lead.mql", "lead.assigned", "sla.nudge_owner", "sla.nudge_manager", "sla.reassign"}
+var EventTypes = []string{"score.changed", "lead.mql", "lead.routed", "lead.assigned", "sla.nudge_owner", "sla.nudge_manager", "sla.reassign"}
 
 // Event is one thing that happened to a lead, as pushed to webhooks.
 type Event struct {

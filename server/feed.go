@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -303,6 +304,9 @@ func (s *Server) feedOnce(ctx context.Context, box *routing.Outbox, timers []rou
 			return err
 		}
 	}
+	if err := appendAudit(s.opts.Lake, events); err != nil {
+		return err
+	}
 	s.log.Info("feed", "events", len(events), "since", st.AsOf, "as_of", latest)
 	return saveFeedState(s.opts.Lake, feedState{AsOf: latest})
 }
@@ -320,4 +324,74 @@ func saveFeedState(lakeDir string, st feedState) error {
 		return err
 	}
 	return os.Rename(tmp, feedStateFile(lakeDir))
+}
+
+// auditFile keeps every routing decision the feed made (lead.routed and
+// sla.reassign events), one JSON object a line: "why did this lead go to
+// Ana?" is GET /api/v1/routing/LEAD.
+func auditFile(lakeDir string) string { return filepath.Join(lakeDir, "access", "audit.jsonl") }
+
+func appendAudit(lakeDir string, events []routing.Event) error {
+	var lines []byte
+	for _, ev := range events {
+		if ev.Type != "lead.routed" && ev.Type != "sla.reassign" {
+			continue
+		}
+		line, err := json.Marshal(ev)
+		if err != nil {
+			return err
+		}
+		lines = append(append(lines, line...), '\n')
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	f, err := os.OpenFile(auditFile(lakeDir), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	if _, err := f.Write(lines); err != nil {
+		f.Close()
+		return fmt.Errorf("audit: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("audit: %w", err)
+	}
+	return f.Close()
+}
+
+// leadAudit is GET /api/v1/routing/LEAD: every routing decision the feed
+// made for the lead, oldest first (a decision queued twice after a crash
+// appears once).
+func (s *Server) leadAudit(c *gin.Context) {
+	lead := c.Param("lead")
+	raw, err := os.ReadFile(auditFile(s.opts.Lake))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		s.fail(c, err)
+		return
+	}
+	seen := map[string]bool{}
+	decisions := []map[string]any{}
+	for _, line := range bytes.Split(raw, []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		var ev routing.Event
+		if err := json.Unmarshal(line, &ev); err != nil || seen[ev.ID] {
+			continue
+		}
+		var d map[string]any
+		if json.Unmarshal(ev.Data, &d) != nil || d["lead_id"] != lead {
+			continue
+		}
+		seen[ev.ID] = true
+		d["event_id"], d["type"], d["timestamp"] = ev.ID, ev.Type, ev.At
+		decisions = append(decisions, d)
+	}
+	if len(decisions) == 0 {
+		problem(c, http.StatusNotFound, fmt.Sprintf("the feed made no routing decision for lead %q", lead))
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"lead_id": lead, "decisions": decisions})
 }

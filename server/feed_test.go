@@ -64,7 +64,7 @@ func TestFeedPushesSignedEvents(t *testing.T) {
 	}
 	opts := withFixtureRules(t, Options{Lake: lakeDir, Config: reports.DefaultConfig(), FeedEvery: 100 * time.Millisecond,
 		FeedRetry: routing.Retry{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond, Attempts: 50}})
-	startServerWith(t, opts)
+	base := startServerWith(t, opts)
 
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -104,6 +104,12 @@ func TestFeedPushesSignedEvents(t *testing.T) {
 	// the lake's last event: nobody else is in the EMEA pool, so the event
 	// says nobody could take it.
 	sort.Strings(reassigns)
+	// L11 became an MQL on 3 March before anyone had it: the rules route it
+	// (EMEA: Ben), and the decision is on record.
+	resp, body := get(t, base+"/api/v1/routing/L11")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"type":"lead.routed"`) || !strings.Contains(string(body), `"new_owner":"Ben"`) {
+		t.Errorf("L11's routing record: %d %s", resp.StatusCode, body)
+	}
 	if len(reassigns) != 2 || !strings.Contains(reassigns[0], `"lead_id":"L12"`) || !strings.Contains(reassigns[0], `"new_owner":"Ben"`) ||
 		!strings.Contains(reassigns[1], `"lead_id":"L13"`) || !strings.Contains(reassigns[1], "nobody eligible, left unassigned") {
 		t.Errorf("reassignments pushed: %v", reassigns)

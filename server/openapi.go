@@ -131,6 +131,15 @@ func openAPIDocument() map[string]any {
 			"404": errorResponse("no such lead scored"),
 		},
 	}}
+	paths["/api/v1/routing/{lead}"] = map[string]any{"get": map[string]any{
+		"summary":    "every routing decision the feed made for a lead (new MQL routed, SLA reassignment), each with its audit",
+		"parameters": []any{map[string]any{"name": "lead", "in": "path", "required": true, "schema": str()}},
+		"security":   []any{map[string]any{"token": []string{"feed:read"}}},
+		"responses": map[string]any{
+			"200": map[string]any{"description": "lead_id, decisions"},
+			"404": errorResponse("no decision for this lead"),
+		},
+	}}
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{

@@ -139,6 +139,7 @@ func New(opts Options) *Server {
 	api.GET("/scores", s.requireScope(ScopeFeed), s.scores)
 	api.GET("/scores/:lead", s.requireScope(ScopeFeed), s.explain)
 	api.GET("/routing", s.requireScope(ScopeFeed), s.decisions)
+	api.GET("/routing/:lead", s.requireScope(ScopeFeed), s.leadAudit)
 	e.NoRoute(func(c *gin.Context) {
 		problem(c, http.StatusNotFound, fmt.Sprintf("no such page: %s (the API is under /api/v1, described at /api/v1/openapi.json)", c.Request.URL.Path))
 	})

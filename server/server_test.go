@@ -24,6 +24,7 @@ import (
 
 	"github.com/handoff-dev/handoff/ingest"
 	"github.com/handoff-dev/handoff/reports"
+	"github.com/handoff-dev/handoff/routing"
 	"github.com/handoff-dev/handoff/scoring"
 )
 
@@ -405,7 +406,19 @@ func TestNotReadyWithoutALake(t *testing.T) {
 // every route is documented, and each report's JSON has exactly the
 // documented columns with values of the documented types.
 func TestOpenAPIMatchesTheServer(t *testing.T) {
-	base := startServerWith(t, withFixtureRules(t, Options{Lake: fixtureLake(t), Config: reports.DefaultConfig()}))
+	lakeDir := fixtureLake(t)
+	// A routing decision on record, so /api/v1/routing/{lead} has one.
+	ev, err := routing.NewEvent("lead.routed", "L2", time.Date(2026, 1, 8, 12, 0, 0, 0, time.UTC), map[string]any{"lead_id": "L2", "new_owner": "Ben"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(lakeDir, "access"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := appendAudit(lakeDir, []routing.Event{ev}); err != nil {
+		t.Fatal(err)
+	}
+	base := startServerWith(t, withFixtureRules(t, Options{Lake: lakeDir, Config: reports.DefaultConfig(), FeedEvery: -1}))
 	resp, body := get(t, base+"/api/v1/openapi.json")
 	if resp.StatusCode != 200 {
 		t.Fatalf("openapi: %d", resp.StatusCode)
