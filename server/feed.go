@@ -51,6 +51,24 @@ func since(c *gin.Context) (time.Time, error) {
 	return t, nil
 }
 
+// scored are the scores of every lead as of a time, as the feed caches them.
+type scored struct {
+	rows []scoring.ScoreRow
+	asOf time.Time
+}
+
+// scoresAt scores every lead as of at (zero: the latest event) on the lake
+// state h, through the cache: the feed's pages and explanations read the
+// same scores until the lake changes.
+func (s *Server) scoresAt(ctx context.Context, h *lakeHandle, at time.Time) (scored, error) {
+	key := fmt.Sprintf("%d scores %s", h.generation, at.UTC().Format(time.RFC3339Nano))
+	v, _, err := s.scoreCache.get(key, func() (scored, error) {
+		rows, asOf, err := scoring.Score(context.WithoutCancel(ctx), h.lake, *s.opts.Rules, scoring.Params{AsOf: at})
+		return scored{rows: rows, asOf: asOf}, err
+	})
+	return v, err
+}
+
 // feedRequest reads a feed page's parameters and takes the lake state it
 // answers from; ok is false when it has already answered with the error.
 // The caller releases h.
@@ -95,19 +113,20 @@ func (s *Server) scores(c *gin.Context) {
 		return
 	}
 	defer s.lakes.release(h)
-	rows, asOf, err := scoring.Score(ctx, h.lake, *s.opts.Rules, scoring.Params{})
+	now, err := s.scoresAt(ctx, h, time.Time{})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	rows, asOf := now.rows, now.asOf
 	if !from.IsZero() {
-		before, _, err := scoring.Score(ctx, h.lake, *s.opts.Rules, scoring.Params{AsOf: from})
+		before, err := s.scoresAt(ctx, h, from)
 		if err != nil && !errors.Is(err, models.ErrEmptyLake) {
 			s.fail(c, err)
 			return
 		}
 		was := map[string]scoring.ScoreRow{}
-		for _, b := range before {
+		for _, b := range before.rows {
 			was[b.LeadID] = b
 		}
 		kept := rows[:0:0]
@@ -137,12 +156,12 @@ func (s *Server) explain(c *gin.Context) {
 	}
 	defer s.lakes.release(h)
 	lead := c.Param("lead")
-	rows, _, err := scoring.Score(ctx, h.lake, *s.opts.Rules, scoring.Params{})
+	now, err := s.scoresAt(ctx, h, time.Time{})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	for _, r := range rows {
+	for _, r := range now.rows {
 		if r.LeadID != lead {
 			continue
 		}

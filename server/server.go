@@ -77,9 +77,11 @@ type Server struct {
 	log   *slog.Logger
 	lakes *lakes
 	cache *cache[reports.Table]
-	// pages keeps rendered dashboard pages, keyed like cache.
-	pages  *cache[[]byte]
-	engine *gin.Engine
+	// pages keeps rendered dashboard pages, keyed like cache; scoreCache
+	// the feed's scores.
+	pages      *cache[[]byte]
+	scoreCache *cache[scored]
+	engine     *gin.Engine
 	// ingestMu makes uploads ingest one at a time.
 	ingestMu sync.Mutex
 	tokens   *tokenStore
@@ -98,12 +100,14 @@ func New(opts Options) *Server {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{
-		opts:   opts,
-		log:    opts.Logger,
-		lakes:  &lakes{dir: opts.Lake},
-		cache:  newCache[reports.Table](opts.CacheEntries),
-		pages:  newCache[[]byte](opts.CacheEntries),
-		tokens: &tokenStore{dir: opts.Lake},
+		opts:  opts,
+		log:   opts.Logger,
+		lakes: &lakes{dir: opts.Lake},
+		cache: newCache[reports.Table](opts.CacheEntries),
+		pages: newCache[[]byte](opts.CacheEntries),
+		// Every lead's score is large: a few lake states are enough.
+		scoreCache: newCache[scored](4),
+		tokens:     &tokenStore{dir: opts.Lake},
 	}
 	e := gin.New()
 	e.Use(s.logRequests, gin.Recovery())
