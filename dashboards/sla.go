@@ -28,10 +28,15 @@ func SLAPage(q url.Values, status string, run Runner) (Page, error) {
 	}
 	all := cloneValues(q)
 	all.Del("by")
-	overall, err := run("sla", all)
+	// Every clock starts in exactly one week, so the weekly rows add up to
+	// the overall ones: one pass over the SLA clocks serves both.
+	weekQuery := cloneValues(all)
+	weekQuery.Set("by", "week")
+	weekly, err := run("sla", weekQuery)
 	if err != nil {
 		return p, err
 	}
+	overall := sumWeeks(weekly)
 	if len(overall.Rows) == 0 {
 		p.Sections = append(p.Sections, Section{Title: "Compliance",
 			Empty: "No SLA is configured. Add them under reports.slas in handoff.yaml."})
@@ -49,9 +54,11 @@ func SLAPage(q url.Values, status string, run Runner) (Page, error) {
 	}
 	byQuery := cloneValues(all)
 	byQuery.Set("by", by)
-	perGroup, err := run("sla", byQuery)
-	if err != nil {
-		return p, err
+	perGroup := weekly
+	if by != "week" {
+		if perGroup, err = run("sla", byQuery); err != nil {
+			return p, err
+		}
 	}
 	groups := distinct(perGroup, by)
 	groupSec := Section{Title: "Compliance by " + by,
@@ -61,12 +68,6 @@ func SLAPage(q url.Values, status string, run Runner) (Page, error) {
 	p.Sections = append(p.Sections, groupSec)
 
 	if by != "week" {
-		weekQuery := cloneValues(all)
-		weekQuery.Set("by", "week")
-		weekly, err := run("sla", weekQuery)
-		if err != nil {
-			return p, err
-		}
 		p.Sections = append(p.Sections, Section{Title: "Compliance by week",
 			Note:  "Weeks start on Monday. The last week may still have pending clocks.",
 			Chart: slaWeekly(weekly), Report: "sla", Query: weekQuery})
@@ -106,6 +107,37 @@ func SLAPage(q url.Values, status string, run Runner) (Page, error) {
 	}
 	p.Sections = append(p.Sections, sec)
 	return p, nil
+}
+
+// sumWeeks adds the sla report's weekly rows up per SLA: the report's rows
+// without a breakdown.
+func sumWeeks(weekly reports.Table) reports.Table {
+	sla, met, breached, pending, superseded := col(weekly, "sla"), col(weekly, "met"), col(weekly, "breached"), col(weekly, "pending"), col(weekly, "superseded")
+	out := reports.Table{Report: weekly.Report, Params: weekly.Params}
+	for _, c := range weekly.Columns {
+		if c.Name != "week" {
+			out.Columns = append(out.Columns, c)
+		}
+	}
+	index := map[any]int{}
+	for _, row := range weekly.Rows {
+		i, ok := index[row[sla]]
+		if !ok {
+			i = len(out.Rows)
+			index[row[sla]] = i
+			out.Rows = append(out.Rows, []any{row[sla], int64(0), int64(0), int64(0), int64(0), nil})
+		}
+		sum := out.Rows[i]
+		for k, c := range []int{met, breached, pending, superseded} {
+			sum[k+1] = sum[k+1].(int64) + row[c].(int64)
+		}
+	}
+	for _, sum := range out.Rows {
+		if decided := sum[1].(int64) + sum[2].(int64); decided > 0 {
+			sum[5] = float64(sum[1].(int64)) / float64(decided)
+		}
+	}
+	return out
 }
 
 // firstTouchLinks open the first-touch SLA's met and breached counts as
