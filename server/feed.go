@@ -61,9 +61,9 @@ type scored struct {
 // state h, through the cache: the feed's pages and explanations read the
 // same scores until the lake changes.
 func (s *Server) scoresAt(ctx context.Context, h *lakeHandle, at time.Time) (scored, error) {
-	key := fmt.Sprintf("%d scores %s", h.generation, at.UTC().Format(time.RFC3339Nano))
+	key := fmt.Sprintf("%d.%d scores %s", h.generation, s.currentRules().Version, at.UTC().Format(time.RFC3339Nano))
 	v, _, err := s.scoreCache.get(key, func() (scored, error) {
-		rows, asOf, err := scoring.Score(context.WithoutCancel(ctx), h.lake, *s.opts.Rules, scoring.Params{AsOf: at})
+		rows, asOf, err := scoring.Score(context.WithoutCancel(ctx), h.lake, *s.currentRules().Scoring, scoring.Params{AsOf: at})
 		return scored{rows: rows, asOf: asOf}, err
 	})
 	return v, err
@@ -103,7 +103,7 @@ func pageOf[T any](rows []T, cursor, limit int) ([]T, any) {
 // or with since, the leads whose score moved (or that became MQLs) since
 // then; paged.
 func (s *Server) scores(c *gin.Context) {
-	if s.opts.Rules == nil {
+	if s.currentRules().Scoring == nil {
 		problem(c, http.StatusNotFound, "this server has no scoring rules: start it with --rules rules.yaml")
 		return
 	}
@@ -144,7 +144,7 @@ func (s *Server) scores(c *gin.Context) {
 
 // explain is GET /api/v1/scores/:lead: one lead's score rule by rule.
 func (s *Server) explain(c *gin.Context) {
-	if s.opts.Rules == nil {
+	if s.currentRules().Scoring == nil {
 		problem(c, http.StatusNotFound, "this server has no scoring rules: start it with --rules rules.yaml")
 		return
 	}
@@ -165,12 +165,13 @@ func (s *Server) explain(c *gin.Context) {
 		if r.LeadID != lead {
 			continue
 		}
-		parts, err := scoring.Explain(ctx, h.lake, *s.opts.Rules, scoring.Params{AsOf: r.ScoredAt}, []string{lead})
+		rules := *s.currentRules().Scoring
+		parts, err := scoring.Explain(ctx, h.lake, rules, scoring.Params{AsOf: r.ScoredAt}, []string{lead})
 		if err != nil {
 			s.fail(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, gin.H{"score": r, "rules": parts, "explanation": scoring.Explanation(r, parts, *s.opts.Rules)})
+		c.JSON(http.StatusOK, gin.H{"score": r, "rules": parts, "explanation": scoring.Explanation(r, parts, rules)})
 		return
 	}
 	problem(c, http.StatusNotFound, fmt.Sprintf("no lead %q scored as of the latest event", lead))
@@ -180,7 +181,7 @@ func (s *Server) explain(c *gin.Context) {
 // leads handed to sales since a time (default: a day before the latest
 // event), each with its audit record; paged.
 func (s *Server) decisions(c *gin.Context) {
-	if s.opts.RulesFile == nil {
+	if s.currentRules().File == nil {
 		problem(c, http.StatusNotFound, "this server has no routing rules: start it with --rules rules.yaml")
 		return
 	}
@@ -195,7 +196,7 @@ func (s *Server) decisions(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	cfg, err := routing.ParseConfig(s.opts.RulesFile, users)
+	cfg, err := routing.ParseConfig(s.currentRules().File, users)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -208,7 +209,7 @@ func (s *Server) decisions(c *gin.Context) {
 	if from.IsZero() {
 		from = asOf.Add(-24 * time.Hour)
 	}
-	r, err := routing.RunReplay(ctx, h.lake, cfg, routing.ReplayParams{Since: from, AsOf: asOf, Scoring: s.opts.Rules})
+	r, err := routing.RunReplay(ctx, h.lake, cfg, routing.ReplayParams{Since: from, AsOf: asOf, Scoring: s.currentRules().Scoring})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -235,17 +236,12 @@ func (s *Server) runFeed(ctx context.Context, every time.Duration, retry routing
 		s.log.Error("feed: open outbox", "error", err)
 		return
 	}
-	timers, err := routing.ParseTimers(s.opts.RulesFile)
-	if err != nil {
-		s.log.Error("feed: sla_timers", "error", err)
-		return
-	}
 	delivering := map[string]bool{}
 	done := make(chan string, 16)
 	client := &http.Client{Timeout: 30 * time.Second}
 	for {
 		// No lake, or an empty one, is nothing to report yet, not a fault.
-		if err := s.feedOnce(ctx, box, timers); err != nil && !errors.Is(err, models.ErrEmptyLake) && !errors.Is(err, lake.ErrNoLake) {
+		if err := s.feedOnce(ctx, box); err != nil && !errors.Is(err, models.ErrEmptyLake) && !errors.Is(err, lake.ErrNoLake) {
 			s.log.Warn("feed", "error", err)
 		}
 		endpoints, err := routing.ReadEndpoints(s.opts.Lake)
@@ -277,7 +273,17 @@ func (s *Server) runFeed(ctx context.Context, every time.Duration, retry routing
 	}
 }
 
-func (s *Server) feedOnce(ctx context.Context, box *routing.Outbox, timers []routing.Timer) error {
+// feedOnce queues the events of the stretch since the watermark, under the
+// rules in force; without rules there is nothing to decide or push.
+func (s *Server) feedOnce(ctx context.Context, box *routing.Outbox) error {
+	rs := s.currentRules()
+	if rs.File == nil {
+		return nil
+	}
+	timers, err := routing.ParseTimers(rs.File)
+	if err != nil {
+		return err
+	}
 	h, err := s.lakes.acquire(ctx)
 	if err != nil {
 		return err
@@ -305,12 +311,12 @@ func (s *Server) feedOnce(ctx context.Context, box *routing.Outbox, timers []rou
 	if err != nil {
 		return err
 	}
-	cfg, err := routing.ParseConfig(s.opts.RulesFile, users)
+	cfg, err := routing.ParseConfig(rs.File, users)
 	var cfgp *routing.Config
 	if err == nil {
 		cfgp = &cfg
 	}
-	events, err := routing.FeedEvents(ctx, h.lake, routing.FeedParams{Since: st.AsOf, AsOf: latest, Scoring: s.opts.Rules, Routing: cfgp, Timers: timers})
+	events, err := routing.FeedEvents(ctx, h.lake, routing.FeedParams{Since: st.AsOf, AsOf: latest, Scoring: rs.Scoring, Routing: cfgp, Timers: timers})
 	if err != nil {
 		return err
 	}

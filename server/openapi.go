@@ -131,6 +131,22 @@ func openAPIDocument() map[string]any {
 			"404": errorResponse("no such lead scored"),
 		},
 	}}
+	paths["/api/v1/rules"] = map[string]any{
+		"get": map[string]any{
+			"summary":   "the rules file in force (scoring, routing, SLA timers), as YAML",
+			"security":  []any{map[string]any{"token": []string{"rules:manage"}}},
+			"responses": map[string]any{"200": map[string]any{"description": "the rules, application/yaml"}, "404": errorResponse("no rules yet")},
+		},
+		"put": map[string]any{
+			"summary":     "replace the rules: checked whole first; a mistake changes nothing and is answered with its line",
+			"security":    []any{map[string]any{"token": []string{"rules:manage"}}},
+			"requestBody": map[string]any{"required": true, "content": map[string]any{"application/yaml": map[string]any{"schema": str()}}},
+			"responses": map[string]any{
+				"200": map[string]any{"description": "version: the rules' new version"},
+				"422": errorResponse("the rules have a mistake; the message names the line"),
+			},
+		},
+	}
 	paths["/api/v1/routing/{lead}"] = map[string]any{"get": map[string]any{
 		"summary":    "every routing decision the feed made for a lead (new MQL routed, SLA reassignment), each with its audit",
 		"parameters": []any{map[string]any{"name": "lead", "in": "path", "required": true, "schema": str()}},

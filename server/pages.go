@@ -40,7 +40,8 @@ func (s *Server) cachedPage(c *gin.Context, path, title string, form dashboards.
 		return
 	}
 	defer s.lakes.release(h)
-	key := fmt.Sprintf("%d %s?%s", h.generation, path, q.Encode())
+	// Pages built on older rules are not served either.
+	key := fmt.Sprintf("%d.%d %s?%s", h.generation, s.currentRules().Version, path, q.Encode())
 	html, hit, err := s.pages.get(key, func() ([]byte, error) {
 		// Others may be waiting on this page: it outlives this request.
 		p, err := build(context.WithoutCancel(ctx), h, q)

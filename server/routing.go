@@ -16,7 +16,7 @@ import (
 
 // routingPage is the dry run of the routing rules the server was given.
 func (s *Server) routingPage(c *gin.Context) {
-	if s.opts.RulesFile == nil {
+	if s.currentRules().File == nil {
 		s.noRules(c, "/routing", "Routing", "replay history through its routing rules")
 		return
 	}
@@ -28,7 +28,7 @@ func (s *Server) buildRoutingPage(ctx context.Context, h *lakeHandle, q url.Valu
 	if err != nil {
 		return dashboards.Page{}, err
 	}
-	cfg, err := routing.ParseConfig(s.opts.RulesFile, users)
+	cfg, err := routing.ParseConfig(s.currentRules().File, users)
 	if err != nil {
 		return dashboards.Page{}, err
 	}
@@ -52,7 +52,7 @@ func (s *Server) buildRoutingPage(ctx context.Context, h *lakeHandle, q url.Valu
 	if err != nil {
 		return dashboards.Page{}, err
 	}
-	r, err := routing.RunReplay(ctx, h.lake, cfg, routing.ReplayParams{Since: since, AsOf: asOf, Scoring: s.opts.Rules,
+	r, err := routing.RunReplay(ctx, h.lake, cfg, routing.ReplayParams{Since: since, AsOf: asOf, Scoring: s.currentRules().Scoring,
 		FirstTouchClock: ft.Clock, FirstTouchLimit: limit})
 	if err != nil {
 		return dashboards.Page{}, err

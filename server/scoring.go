@@ -15,7 +15,7 @@ import (
 
 // scoringPage is the threshold backtest of the rules the server was given.
 func (s *Server) scoringPage(c *gin.Context) {
-	if s.opts.Rules == nil {
+	if s.currentRules().Scoring == nil {
 		s.noRules(c, "/scoring", "Scoring", "backtest MQL thresholds")
 		return
 	}
@@ -52,7 +52,7 @@ func (s *Server) buildScoringPage(ctx context.Context, h *lakeHandle, q url.Valu
 		return dashboards.Page{}, err
 	}
 	bp.FirstTouchClock = ft.Clock
-	b, err := scoring.RunBacktest(ctx, h.lake, *s.opts.Rules, bp)
+	b, err := scoring.RunBacktest(ctx, h.lake, *s.currentRules().Scoring, bp)
 	if err != nil {
 		return dashboards.Page{}, err
 	}

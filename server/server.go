@@ -59,6 +59,10 @@ type Options struct {
 	// give some.
 	Rules     *scoring.Rules
 	RulesFile *scoring.File
+	// RulesRaw is the rules file's text (GET /api/v1/rules); RulesPath
+	// where PUT /api/v1/rules saves a replacement ("" keeps it in memory).
+	RulesRaw  []byte
+	RulesPath string
 	// RequireToken asks for a token at the dashboards even on the loopback
 	// address: behind a reverse proxy on the same machine every request
 	// comes from 127.0.0.1.
@@ -85,6 +89,9 @@ type Server struct {
 	// ingestMu makes uploads ingest one at a time.
 	ingestMu sync.Mutex
 	tokens   *tokenStore
+	// rules are the rules in force; rulesMu orders replacements.
+	rules   atomic.Pointer[ruleSet]
+	rulesMu sync.Mutex
 	// loopback is set by Serve when the listener answers only this
 	// machine: the dashboards are then open without a token.
 	loopback atomic.Bool
@@ -109,6 +116,7 @@ func New(opts Options) *Server {
 		scoreCache: newCache[scored](4),
 		tokens:     &tokenStore{dir: opts.Lake},
 	}
+	s.rules.Store(&ruleSet{Scoring: opts.Rules, File: opts.RulesFile, Raw: opts.RulesRaw})
 	e := gin.New()
 	e.Use(s.logRequests, gin.Recovery())
 	e.StaticFS("/assets", http.FS(dashboards.Assets()))
@@ -144,6 +152,8 @@ func New(opts Options) *Server {
 	api.GET("/scores/:lead", s.requireScope(ScopeFeed), s.explain)
 	api.GET("/routing", s.requireScope(ScopeFeed), s.decisions)
 	api.GET("/routing/:lead", s.requireScope(ScopeFeed), s.leadAudit)
+	api.GET("/rules", s.requireScope(ScopeRules), s.getRules)
+	api.PUT("/rules", s.requireScope(ScopeRules), s.putRules)
 	e.NoRoute(func(c *gin.Context) {
 		problem(c, http.StatusNotFound, fmt.Sprintf("no such page: %s (the API is under /api/v1, described at /api/v1/openapi.json)", c.Request.URL.Path))
 	})
@@ -170,7 +180,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		done <- hs.Shutdown(shutdownCtx)
 	}()
 	s.loopback.Store(isLoopback(ln.Addr()) && !s.opts.RequireToken)
-	if s.opts.RulesFile != nil && s.opts.FeedEvery >= 0 {
+	if s.opts.FeedEvery >= 0 {
 		every, retry := s.opts.FeedEvery, s.opts.FeedRetry
 		if every == 0 {
 			every = 30 * time.Second

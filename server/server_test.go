@@ -72,7 +72,7 @@ func withFixtureRules(t *testing.T, opts Options) Options {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts.Rules, opts.RulesFile = &rules, file
+	opts.Rules, opts.RulesFile, opts.RulesRaw = &rules, file, raw
 	return opts
 }
 

@@ -66,6 +66,8 @@ Each request is logged on stderr (--log-format json for machines).`,
 				if err := withRules(cmd.Context(), &opts, rulesPath, raw); err != nil {
 					return err
 				}
+				// PUT /api/v1/rules saves replacements here.
+				opts.RulesPath = rulesPath
 			}
 			return serveLake(cmd.Context(), e, opts, addr)
 		},
@@ -95,7 +97,7 @@ func withRules(ctx context.Context, opts *server.Options, name string, raw []byt
 	if err != nil {
 		return err
 	}
-	opts.Rules, opts.RulesFile = &r, f
+	opts.Rules, opts.RulesFile, opts.RulesRaw = &r, f, raw
 	return nil
 }
 
