@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -29,48 +30,80 @@ func getWith(t *testing.T, url, token string) *http.Response {
 }
 
 // Every API route refuses a missing, wrong, revoked or out-of-scope token,
-// and answers a good one.
+// and answers a token with its scope. The routes come from the server
+// itself, so a route added later is checked too.
 func TestAPIRefusesBadTokens(t *testing.T) {
 	lakeDir := fixtureLake(t)
-	base := startServer(t, lakeDir)
-	_, reportsToken, err := CreateToken(lakeDir, "bi", []string{ScopeReports})
-	if err != nil {
-		t.Fatal(err)
+	base := startServerWith(t, withFixtureRules(t, Options{Lake: lakeDir, Config: reports.DefaultConfig(), FeedEvery: -1}))
+	scoped := map[string]string{}
+	for _, scope := range Scopes {
+		_, tok, err := CreateToken(lakeDir, scope, []string{scope})
+		if err != nil {
+			t.Fatal(err)
+		}
+		scoped[scope] = tok
 	}
-	_, feedToken, err := CreateToken(lakeDir, "crm", []string{ScopeFeed})
-	if err != nil {
-		t.Fatal(err)
-	}
-	revoked, revokedToken, err := CreateToken(lakeDir, "old", []string{ScopeReports, ScopeFeed})
+	revoked, revokedToken, err := CreateToken(lakeDir, "old", Scopes)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := RevokeToken(lakeDir, revoked.ID); err != nil {
 		t.Fatal(err)
 	}
-	routes := []struct {
-		path  string
-		scope string // what the route needs; "" any token
-	}{
-		{"/api/v1/openapi.json", ""},
-		{"/api/v1/reports", ScopeReports},
-		{"/api/v1/reports/funnel?as_of=" + fixtureAsOf, ScopeReports},
+	// What each route needs, by its path ("" is any token).
+	need := map[string]string{
+		"/api/v1/openapi.json": "", "/api/v1/reports": ScopeReports, "/api/v1/reports/:name": ScopeReports,
+		"/api/v1/scores": ScopeFeed, "/api/v1/scores/:lead": ScopeFeed, "/api/v1/routing": ScopeFeed,
+		"/api/v1/routing/:lead": ScopeFeed, "/api/v1/rules": ScopeRules,
 	}
-	for _, r := range routes {
-		for _, c := range []struct {
-			name, token string
-			want        int
+	checked := 0
+	for _, route := range New(Options{}).engine.Routes() {
+		if !strings.HasPrefix(route.Path, "/api/") {
+			continue
+		}
+		scope, ok := need[route.Path]
+		if !ok {
+			t.Errorf("route %s %s: the test does not know its scope", route.Method, route.Path)
+			continue
+		}
+		path := strings.NewReplacer(":name", "funnel", ":lead", "L2").Replace(route.Path)
+		send := func(token string) int {
+			req, _ := http.NewRequest(route.Method, base+path, strings.NewReader("{}"))
+			if token != "" {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		for name, c := range map[string]struct {
+			token string
+			want  int
 		}{
-			{"missing", "", http.StatusUnauthorized},
-			{"wrong", "hnd_notatokenofthisserver", http.StatusUnauthorized},
-			{"revoked", revokedToken, http.StatusUnauthorized},
-			{"reports scope", reportsToken, http.StatusOK},
-			{"feed scope only", feedToken, map[bool]int{true: http.StatusOK, false: http.StatusForbidden}[r.scope == ""]},
+			"missing": {"", http.StatusUnauthorized},
+			"wrong":   {"hnd_notatokenofthisserver", http.StatusUnauthorized},
+			"revoked": {revokedToken, http.StatusUnauthorized},
 		} {
-			if resp := getWith(t, base+r.path, c.token); resp.StatusCode != c.want {
-				t.Errorf("%s with a %s token: %d, want %d", r.path, c.name, resp.StatusCode, c.want)
+			if got := send(c.token); got != c.want {
+				t.Errorf("%s %s with a %s token: %d, want %d", route.Method, route.Path, name, got, c.want)
 			}
 		}
+		for s, tok := range scoped {
+			got := send(tok)
+			switch {
+			case scope != "" && s != scope && got != http.StatusForbidden:
+				t.Errorf("%s %s with only %s: %d, want 403", route.Method, route.Path, s, got)
+			case (scope == "" || s == scope) && (got == http.StatusUnauthorized || got == http.StatusForbidden):
+				t.Errorf("%s %s with %s: %d, want it let through", route.Method, route.Path, s, got)
+			}
+		}
+		checked++
+	}
+	if checked < len(need) {
+		t.Errorf("checked %d routes, the table knows %d", checked, len(need))
 	}
 	// Nothing is stored in the clear.
 	tokens, err := ReadTokens(lakeDir)
@@ -78,8 +111,20 @@ func TestAPIRefusesBadTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tk := range tokens {
-		if strings.HasPrefix(tk.Hash, "hnd_") || tk.Hash == reportsToken {
+		if strings.HasPrefix(tk.Hash, "hnd_") || tk.Hash == scoped[ScopeReports] {
 			t.Errorf("token %s is stored in the clear", tk.ID)
+		}
+	}
+}
+
+func TestIsLoopback(t *testing.T) {
+	for addr, want := range map[string]bool{"127.0.0.1:8080": true, "[::1]:8080": true, "0.0.0.0:8080": false, "192.168.1.20:8080": false, "[::]:8080": false} {
+		a, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := isLoopback(a); got != want {
+			t.Errorf("%s: loopback %v, want %v", addr, got, want)
 		}
 	}
 }
