@@ -1,0 +1,166 @@
+// Package exports owns the scheduled exports BI tools load: any report
+// with its parameters, or any canonical table, written on a cron schedule
+// as Parquet, CSV or Arrow IPC into a folder, each file appearing whole
+// beside a manifest that tells a loader what it holds, with the oldest
+// files removed past a retention count.
+package exports
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/robfig/cron/v3"
+
+	"github.com/handoff-dev/handoff/lake"
+	"github.com/handoff-dev/handoff/reports"
+)
+
+// Formats are the file formats an export writes.
+var Formats = []string{"parquet", "csv", "arrow"}
+
+// Export is one scheduled export.
+type Export struct {
+	Name string `yaml:"name"`
+	// Report names a report (handoff report NAME), Table a canonical
+	// table; exactly one.
+	Report string `yaml:"report"`
+	Table  string `yaml:"table"`
+	// Params are the report's parameters as the API takes them (by, grain,
+	// window, tz, filter, a dimension...). from and to may be relative to
+	// the run's day in Timezone: today, yesterday, -30d.
+	Params map[string]string `yaml:"params"`
+	Format string            `yaml:"format"` // parquet (default), csv, arrow
+	Dir    string            `yaml:"dir"`
+	// File names each run's file under Dir: {name}, {date} (the run's day,
+	// YYYY-MM-DD, in Timezone), {time} (HHMM) and {ext}. Default
+	// {name}/{date}.{ext}.
+	File     string `yaml:"file"`
+	Schedule string `yaml:"schedule"` // cron: minute hour day month weekday
+	Timezone string `yaml:"timezone"` // IANA; default UTC
+	// Keep is how many of the export's files stay; 0 keeps all.
+	Keep int `yaml:"keep"`
+}
+
+// Config is the exports: section of handoff.yaml.
+type Config struct {
+	Exports []Export `yaml:"exports"`
+}
+
+// LoadConfig reads the exports section of handoff.yaml.
+func LoadConfig(path string) (Config, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("read config: %w", err)
+	}
+	return ParseConfig(path, raw)
+}
+
+// ParseConfig parses the exports section; every error names the line.
+func ParseConfig(name string, raw []byte) (Config, error) {
+	file, err := parser.ParseBytes(raw, 0)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, true))
+	}
+	path, err := yaml.PathString("$.exports")
+	if err != nil {
+		return Config{}, err
+	}
+	node, err := path.FilterFile(file)
+	if err != nil || node == nil {
+		return Config{}, nil
+	}
+	var c Config
+	if err := yaml.NodeToValue(node, &c.Exports, yaml.Strict()); err != nil {
+		return Config{}, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, true))
+	}
+	line := func(i int) string {
+		p, _ := yaml.PathString(fmt.Sprintf("$.exports[%d]", i))
+		if n, err := p.FilterFile(file); err == nil && n != nil && n.GetToken() != nil {
+			return fmt.Sprintf("line %d: ", n.GetToken().Position.Line)
+		}
+		return ""
+	}
+	seen := map[string]bool{}
+	for i := range c.Exports {
+		e := &c.Exports[i]
+		if err := e.check(); err != nil {
+			return Config{}, fmt.Errorf("%s: %sexport %q: %w", name, line(i), e.Name, err)
+		}
+		if seen[e.Name] {
+			return Config{}, fmt.Errorf("%s: %stwo exports are called %q", name, line(i), e.Name)
+		}
+		seen[e.Name] = true
+	}
+	return c, nil
+}
+
+// check fills defaults and says what is wrong, in words that say what to
+// write.
+func (e *Export) check() error {
+	switch {
+	case e.Name == "":
+		return fmt.Errorf("needs a name (it names its folder and its files)")
+	case strings.ContainsAny(e.Name, `/\`):
+		return fmt.Errorf("a name cannot hold a slash")
+	case (e.Report == "") == (e.Table == ""):
+		return fmt.Errorf("give a report (%s) or a table (%s), not both", strings.Join(reports.Names(), ", "), strings.Join(lake.TableNames(), ", "))
+	case e.Dir == "":
+		return fmt.Errorf("needs a dir to write into")
+	case e.Keep < 0:
+		return fmt.Errorf("keep cannot be negative")
+	}
+	if e.Report != "" {
+		if _, ok := reports.Lookup(e.Report); !ok {
+			return fmt.Errorf("unknown report %q (known: %s)", e.Report, strings.Join(reports.Names(), ", "))
+		}
+	}
+	if e.Table != "" {
+		if _, ok := lake.TableNamed(e.Table); !ok {
+			return fmt.Errorf("unknown table %q (known: %s)", e.Table, strings.Join(lake.TableNames(), ", "))
+		}
+		if len(e.Params) > 0 {
+			return fmt.Errorf("a table export takes no params: it writes the whole table")
+		}
+	}
+	if e.Format == "" {
+		e.Format = "parquet"
+	}
+	if !slices.Contains(Formats, e.Format) {
+		return fmt.Errorf("format %q: want %s", e.Format, strings.Join(Formats, ", "))
+	}
+	if e.File == "" {
+		e.File = "{name}/{date}.{ext}"
+	}
+	if e.Timezone == "" {
+		e.Timezone = "UTC"
+	}
+	if _, err := time.LoadLocation(e.Timezone); err != nil {
+		return fmt.Errorf("timezone %q: use an IANA name such as Europe/Berlin", e.Timezone)
+	}
+	if e.Schedule != "" {
+		if _, err := cron.ParseStandard(e.Schedule); err != nil {
+			return fmt.Errorf("schedule %q: %v (five fields: minute hour day month weekday, e.g. \"0 6 * * *\")", e.Schedule, err)
+		}
+	}
+	return nil
+}
+
+func (e Export) ext() string {
+	if e.Format == "arrow" {
+		return "arrow"
+	}
+	return e.Format
+}
+
+// path is where a run scheduled for at writes, under Dir.
+func (e Export) path(at time.Time) string {
+	loc, _ := time.LoadLocation(e.Timezone)
+	local := at.In(loc)
+	r := strings.NewReplacer("{name}", e.Name, "{date}", local.Format(time.DateOnly), "{time}", local.Format("1504"), "{ext}", e.ext())
+	return r.Replace(e.File)
+}

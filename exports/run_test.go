@@ -1,0 +1,188 @@
+package exports
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/handoff-dev/handoff/ingest"
+	"github.com/handoff-dev/handoff/lake"
+	"github.com/handoff-dev/handoff/reports"
+)
+
+func fixtureLake(t *testing.T) *lake.Lake {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "lake")
+	inputs, _ := filepath.Glob("../testdata/reports/*.csv")
+	if _, err := ingest.Run(context.Background(), ingest.Options{Lake: dir, Strict: true}, inputs); err != nil {
+		t.Fatal(err)
+	}
+	l, err := lake.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// duck reads export files back with a DuckDB of its own.
+func duck(t *testing.T, q string) (a, b, c float64) {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.QueryRow(q).Scan(&a, &b, &c); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return
+}
+
+// The funnel of testdata/reports as of 2026-04-01, worked by hand in its
+// README: 15 rows; reached_from adds up to 29 + 12 + 7 = 48 and reached_to
+// to 19 + 8 + 1 = 28 over the three cohorts.
+func TestExportsHoldTheReportsNumbers(t *testing.T) {
+	l := fixtureLake(t)
+	out := t.TempDir()
+	run := time.Date(2026, 4, 2, 6, 0, 0, 0, time.UTC)
+	for _, format := range Formats {
+		e := Export{Name: "funnel_" + format, Report: "funnel", Dir: out, Format: format, Params: map[string]string{"as_of": "2026-04-01T00:00:00Z"}}
+		if err := e.check(); err != nil {
+			t.Fatal(err)
+		}
+		m, err := Run(context.Background(), l, e, reports.DefaultConfig(), run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(out, "funnel_"+format, "2026-04-02."+e.ext())
+		var rows, from, to float64
+		switch format {
+		case "parquet":
+			rows, from, to = duck(t, "SELECT count(*), sum(reached_from), sum(reached_to) FROM read_parquet('"+path+"')")
+		case "csv":
+			rows, from, to = duck(t, "SELECT count(*), sum(reached_from), sum(reached_to) FROM read_csv('"+path+"', header = true)")
+		case "arrow":
+			rows, from, to = arrowSums(t, path)
+		}
+		if rows != 15 || from != 48 || to != 28 || m.Rows != 15 {
+			t.Errorf("%s: %v rows, reached_from %v, reached_to %v (manifest %d rows); want 15, 48, 28", format, rows, from, to, m.Rows)
+		}
+		checkManifest(t, path, m, l.Manifest.Generation)
+	}
+
+	// A canonical table, whole: the fixture's 13 leads.
+	e := Export{Name: "leads", Table: "leads", Dir: out}
+	if err := e.check(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Run(context.Background(), l, e, reports.DefaultConfig(), run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _, _ := duck(t, "SELECT count(*), 0, 0 FROM read_parquet('"+filepath.Join(out, "leads", "2026-04-02.parquet")+"')")
+	if n != 13 || m.Rows != 13 {
+		t.Errorf("leads export: %v rows (manifest %d), want 13", n, m.Rows)
+	}
+}
+
+func arrowSums(t *testing.T, path string) (rows, from, to float64) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := ipc.NewFileReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for i := 0; i < r.NumRecords(); i++ {
+		rec, err := r.RecordBatch(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows += float64(rec.NumRows())
+		for c, field := range rec.Schema().Fields() {
+			col, ok := rec.Column(c).(*array.Int64)
+			if !ok {
+				continue
+			}
+			for k := 0; k < col.Len(); k++ {
+				switch field.Name {
+				case "reached_from":
+					from += float64(col.Value(k))
+				case "reached_to":
+					to += float64(col.Value(k))
+				}
+			}
+		}
+	}
+	return
+}
+
+func checkManifest(t *testing.T, path string, m Manifest, generation int64) {
+	t.Helper()
+	raw, err := os.ReadFile(path + ".json")
+	if err != nil {
+		t.Fatalf("no manifest beside %s: %v", path, err)
+	}
+	var onDisk Manifest
+	if err := json.Unmarshal(raw, &onDisk); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	sum := sha256.Sum256(data)
+	if onDisk.SHA256 != hex.EncodeToString(sum[:]) || onDisk.Bytes != int64(len(data)) || onDisk.LakeGeneration != generation || onDisk.Rows != m.Rows {
+		t.Errorf("manifest of %s: %+v", path, onDisk)
+	}
+}
+
+// Retention keeps the newest files; a failed run leaves them untouched.
+func TestRetentionAndFailedRuns(t *testing.T) {
+	l := fixtureLake(t)
+	out := t.TempDir()
+	e := Export{Name: "sla", Report: "sla", Dir: out, Format: "csv", Keep: 2, Params: map[string]string{"as_of": "2026-04-01T00:00:00Z"}}
+	if err := e.check(); err != nil {
+		t.Fatal(err)
+	}
+	for day := 1; day <= 3; day++ {
+		if _, err := Run(context.Background(), l, e, reports.DefaultConfig(), time.Date(2026, 4, day, 6, 0, 0, 0, time.UTC)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "sla", "*"))
+	want := []string{"2026-04-02.csv", "2026-04-02.csv.json", "2026-04-03.csv", "2026-04-03.csv.json"}
+	if len(files) != len(want) {
+		t.Fatalf("after three runs keeping 2: %v", files)
+	}
+	for i, f := range files {
+		if filepath.Base(f) != want[i] {
+			t.Errorf("file %d is %s, want %s", i, filepath.Base(f), want[i])
+		}
+	}
+	before, _ := os.ReadFile(filepath.Join(out, "sla", "2026-04-03.csv"))
+	bad := e
+	bad.Params = map[string]string{"as_of": "2026-04-01T00:00:00Z", "by": "colour"}
+	if _, err := Run(context.Background(), l, bad, reports.DefaultConfig(), time.Date(2026, 4, 3, 6, 0, 0, 0, time.UTC)); err == nil {
+		t.Fatal("a run with a bad parameter succeeded")
+	}
+	after, _ := os.ReadFile(filepath.Join(out, "sla", "2026-04-03.csv"))
+	if string(before) != string(after) {
+		t.Error("a failed run changed the previous file")
+	}
+	if left, _ := filepath.Glob(filepath.Join(out, "sla", ".*")); len(left) != 0 {
+		t.Errorf("a failed run left %v behind", left)
+	}
+}
