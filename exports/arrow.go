@@ -210,4 +210,3 @@ func selectList(t lake.Table) string {
 	}
 	return s
 }
-

@@ -259,4 +259,3 @@ func contains(list, word string) bool {
 	}
 	return false
 }
-

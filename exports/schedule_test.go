@@ -83,4 +83,3 @@ func TestConfigErrorsNameTheLine(t *testing.T) {
 		}
 	}
 }
-
