@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"strings"
+	"time"
 
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/reports"
@@ -30,6 +32,17 @@ type DataInfo struct {
 	// Result says what an upload did; Failed marks it as an error.
 	Result []string
 	Failed bool
+	// Exports are the scheduled exports and how their last runs went.
+	Exports []ExportStatus
+}
+
+// ExportStatus is one scheduled export as the data page shows it.
+type ExportStatus struct {
+	Name, What, Format, Schedule string
+	Next, LastSuccess            time.Time
+	LastFile                     string
+	LastRows                     int
+	LastError                    string
 }
 
 // QuarantineSample is the start of one quarantine file.
@@ -117,6 +130,35 @@ func DataPage(d DataInfo) Page {
 			note += fmt.Sprintf(" The first %d are shown.", len(q.Rows))
 		}
 		p.Sections = append(p.Sections, Section{Title: "Quarantine: " + q.Input, Note: note, Table: &tb, Download: q.Href})
+	}
+	if len(d.Exports) > 0 {
+		tb := reports.Table{Columns: []reports.Column{
+			{Name: "export", Kind: reflect.String}, {Name: "what", Kind: reflect.String}, {Name: "schedule", Kind: reflect.String},
+			{Name: "next run", Kind: reflect.String}, {Name: "last written", Kind: reflect.String}, {Name: "rows", Kind: reflect.Int64},
+			{Name: "last error", Kind: reflect.String},
+		}}
+		var failing []string
+		for _, x := range d.Exports {
+			last, next := "not yet", "–"
+			if !x.LastSuccess.IsZero() {
+				last = x.LastFile + ", " + x.LastSuccess.UTC().Format("2006-01-02 15:04 UTC")
+			}
+			if !x.Next.IsZero() {
+				next = x.Next.UTC().Format("2006-01-02 15:04 UTC")
+			}
+			errText := "–"
+			if x.LastError != "" {
+				errText = x.LastError
+				failing = append(failing, x.Name)
+			}
+			tb.Rows = append(tb.Rows, []any{x.Name, x.What + " as " + x.Format, x.Schedule, next, last, int64(x.LastRows), errText})
+		}
+		sec := Section{Title: "Scheduled exports", Table: &tb,
+			Note: "The exports of handoff.yaml: each file appears whole beside a manifest; a failed run leaves the previous files as they were."}
+		if len(failing) > 0 {
+			sec.Lines, sec.Alert = []string{fmt.Sprintf("The last run of %s failed: the previous files stay; the reason is in the table and the server's log.", strings.Join(failing, ", "))}, true
+		}
+		p.Sections = append(p.Sections, sec)
 	}
 	p.Sections = append(p.Sections, Section{Title: "Add an export",
 		Note:   "Ingest another export into this lake. Rows already there are updated, not doubled; bad rows go to the quarantine and the good ones are kept. The dashboards show the new data on their next load.",

@@ -50,6 +50,7 @@ func (s *Server) dataInfo(c *gin.Context) (dashboards.DataInfo, int) {
 	defer s.lakes.release(h)
 	m := h.lake.Manifest
 	info.Manifest = &m
+	info.Exports = s.exportStatuses()
 	if info.Tables, err = h.lake.Summary(c.Request.Context()); err != nil {
 		info.Result, info.Failed = []string{"The tables could not be summarised: " + err.Error()}, true
 		return info, http.StatusInternalServerError

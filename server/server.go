@@ -26,6 +26,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/handoff-dev/handoff/dashboards"
+	"github.com/handoff-dev/handoff/exports"
 	"github.com/handoff-dev/handoff/ingest"
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/reports"
@@ -73,6 +74,10 @@ type Options struct {
 	// routing.DefaultRetry.
 	FeedEvery time.Duration
 	FeedRetry routing.Retry
+	// Exports run on their schedules while the server runs (handoff.yaml's
+	// exports section); ExportClock is their clock, nil the real one.
+	Exports     []exports.Export
+	ExportClock exports.Clock
 }
 
 // Server answers the API for one lake.
@@ -90,8 +95,9 @@ type Server struct {
 	ingestMu sync.Mutex
 	tokens   *tokenStore
 	// rules are the rules in force; rulesMu orders replacements.
-	rules   atomic.Pointer[ruleSet]
-	rulesMu sync.Mutex
+	rules    atomic.Pointer[ruleSet]
+	rulesMu  sync.Mutex
+	exporter *exports.Scheduler
 	// loopback is set by Serve when the listener answers only this
 	// machine: the dashboards are then open without a token.
 	loopback atomic.Bool
@@ -117,6 +123,11 @@ func New(opts Options) *Server {
 		tokens:     &tokenStore{dir: opts.Lake},
 	}
 	s.rules.Store(&ruleSet{Scoring: opts.Rules, File: opts.RulesFile, Raw: opts.RulesRaw})
+	clock := opts.ExportClock
+	if clock == nil {
+		clock = exports.RealClock
+	}
+	s.exporter = &exports.Scheduler{Exports: opts.Exports, StateFile: exportStateFile(opts.Lake), Clock: clock, Log: opts.Logger, Run: s.runExport}
 	e := gin.New()
 	e.Use(s.logRequests, gin.Recovery())
 	e.StaticFS("/assets", http.FS(dashboards.Assets()))
@@ -191,6 +202,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		feedCtx, stopFeed := context.WithCancel(ctx)
 		defer stopFeed()
 		go s.runFeed(feedCtx, every, retry)
+	}
+	if len(s.opts.Exports) > 0 {
+		exportCtx, stopExports := context.WithCancel(ctx)
+		defer stopExports()
+		go s.exporter.Loop(exportCtx)
 	}
 	err := hs.Serve(ln)
 	if !errors.Is(err, http.ErrServerClosed) {

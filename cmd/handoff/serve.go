@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/handoff-dev/handoff/exports"
 	"github.com/handoff-dev/handoff/ingest"
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/reports"
@@ -57,6 +58,11 @@ Each request is logged on stderr (--log-format json for machines).`,
 				if opts.Ingest, err = ingest.LoadConfig(configPath); err != nil {
 					return err
 				}
+				ex, err := exports.LoadConfig(configPath)
+				if err != nil {
+					return err
+				}
+				opts.Exports = ex.Exports
 			}
 			if rulesPath != "" {
 				raw, err := os.ReadFile(rulesPath)
@@ -73,7 +79,7 @@ Each request is logged on stderr (--log-format json for machines).`,
 		},
 	}
 	cmd.Flags().StringVar(&lakeDir, "lake", "", "lake directory (it may be empty until a first ingest)")
-	cmd.Flags().StringVar(&configPath, "config", "", "handoff.yaml: its reports: section (SLAs, stuck limits, MQL commitments) and ingest: section (for uploads)")
+	cmd.Flags().StringVar(&configPath, "config", "", "handoff.yaml: its reports: (SLAs, stuck limits, MQL commitments), ingest: (for uploads) and exports: (run on schedule) sections")
 	cmd.Flags().StringVar(&addr, "addr", server.DefaultAddr, "address to listen on")
 	cmd.Flags().BoolVar(&requireToken, "require-token", false, "ask for a token at the dashboards even on 127.0.0.1 (behind a reverse proxy)")
 	cmd.Flags().StringVar(&rulesPath, "rules", "", "rules.yaml: its scoring rules for the /scoring page, its routing rules for /routing")
