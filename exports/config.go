@@ -88,7 +88,7 @@ func ParseConfig(name string, raw []byte) (Config, error) {
 	seen := map[string]bool{}
 	for i := range c.Exports {
 		e := &c.Exports[i]
-		if err := e.check(); err != nil {
+		if err := e.Check(); err != nil {
 			return Config{}, fmt.Errorf("%s: %sexport %q: %w", name, line(i), e.Name, err)
 		}
 		if seen[e.Name] {
@@ -99,9 +99,9 @@ func ParseConfig(name string, raw []byte) (Config, error) {
 	return c, nil
 }
 
-// check fills defaults and says what is wrong, in words that say what to
+// Check fills defaults and says what is wrong, in words that say what to
 // write.
-func (e *Export) check() error {
+func (e *Export) Check() error {
 	switch {
 	case e.Name == "":
 		return fmt.Errorf("needs a name (it names its folder and its files)")

@@ -34,7 +34,7 @@ func TestExportChild(t *testing.T) {
 	for i := 0; ; i++ {
 		e := Export{Name: "funnel", Report: "funnel", Dir: out, Format: formats[i%3], Keep: 6, File: "{name}/{date}-{time}.{ext}",
 			Params: map[string]string{"as_of": "2026-04-01T00:00:00Z"}}
-		if err := e.check(); err != nil {
+		if err := e.Check(); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := Run(context.Background(), l, e, reports.DefaultConfig(), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i)*time.Minute)); err != nil {

@@ -58,7 +58,7 @@ func TestExportsHoldTheReportsNumbers(t *testing.T) {
 	run := time.Date(2026, 4, 2, 6, 0, 0, 0, time.UTC)
 	for _, format := range Formats {
 		e := Export{Name: "funnel_" + format, Report: "funnel", Dir: out, Format: format, Params: map[string]string{"as_of": "2026-04-01T00:00:00Z"}}
-		if err := e.check(); err != nil {
+		if err := e.Check(); err != nil {
 			t.Fatal(err)
 		}
 		m, err := Run(context.Background(), l, e, reports.DefaultConfig(), run)
@@ -83,7 +83,7 @@ func TestExportsHoldTheReportsNumbers(t *testing.T) {
 
 	// A canonical table, whole: the fixture's 13 leads.
 	e := Export{Name: "leads", Table: "leads", Dir: out}
-	if err := e.check(); err != nil {
+	if err := e.Check(); err != nil {
 		t.Fatal(err)
 	}
 	m, err := Run(context.Background(), l, e, reports.DefaultConfig(), run)
@@ -154,7 +154,7 @@ func TestRetentionAndFailedRuns(t *testing.T) {
 	l := fixtureLake(t)
 	out := t.TempDir()
 	e := Export{Name: "sla", Report: "sla", Dir: out, Format: "csv", Keep: 2, Params: map[string]string{"as_of": "2026-04-01T00:00:00Z"}}
-	if err := e.check(); err != nil {
+	if err := e.Check(); err != nil {
 		t.Fatal(err)
 	}
 	for day := 1; day <= 3; day++ {

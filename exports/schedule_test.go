@@ -38,7 +38,7 @@ func TestNextRun(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			e := Export{Name: "x", Report: "funnel", Dir: "d", Schedule: c.schedule, Timezone: c.tz}
-			if err := e.check(); err != nil {
+			if err := e.Check(); err != nil {
 				t.Fatal(err)
 			}
 			if got := e.Next(at(c.after)).UTC(); !got.Equal(at(c.want)) {
@@ -52,7 +52,7 @@ func TestNextRun(t *testing.T) {
 // that ran at the last tick has nothing due; a new export waits.
 func TestMissedRuns(t *testing.T) {
 	e := Export{Name: "x", Report: "funnel", Dir: "d", Schedule: "0 6 * * *", Timezone: "UTC"}
-	if err := e.check(); err != nil {
+	if err := e.Check(); err != nil {
 		t.Fatal(err)
 	}
 	due, ok := e.Due(at("2026-11-20T06:00:00Z"), at("2026-11-23T10:00:00Z"))

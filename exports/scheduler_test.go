@@ -39,7 +39,7 @@ func (c *fakeClock) After(d time.Duration) <-chan time.Time {
 // the next time comes anyway; the state outlives a restart.
 func TestSchedulerRunsMissedOnceThenOnTime(t *testing.T) {
 	e := Export{Name: "daily", Report: "funnel", Dir: "out", Schedule: "0 6 * * *", Timezone: "UTC"}
-	if err := e.check(); err != nil {
+	if err := e.Check(); err != nil {
 		t.Fatal(err)
 	}
 	state := filepath.Join(t.TempDir(), "exports.json")
@@ -99,7 +99,7 @@ func TestSchedulerRunsMissedOnceThenOnTime(t *testing.T) {
 // A failed run is recorded with its reason.
 func TestSchedulerRecordsFailures(t *testing.T) {
 	e := Export{Name: "daily", Report: "funnel", Dir: "out", Schedule: "0 6 * * *", Timezone: "UTC"}
-	if err := e.check(); err != nil {
+	if err := e.Check(); err != nil {
 		t.Fatal(err)
 	}
 	clock := &fakeClock{now: at("2026-11-23T05:00:00Z")}
