@@ -12,12 +12,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/parser"
 	"github.com/robfig/cron/v3"
 
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/reports"
+
+	"github.com/handoff-dev/handoff/internal/yamldoc"
 )
 
 // Formats are the file formats an export writes.
@@ -62,26 +62,17 @@ func LoadConfig(path string) (Config, error) {
 
 // ParseConfig parses the exports section; every error names the line.
 func ParseConfig(name string, raw []byte) (Config, error) {
-	file, err := parser.ParseBytes(raw, 0)
-	if err != nil {
-		return Config{}, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, true))
-	}
-	path, err := yaml.PathString("$.exports")
+	doc, err := yamldoc.Parse(name, raw)
 	if err != nil {
 		return Config{}, err
 	}
-	node, err := path.FilterFile(file)
-	if err != nil || node == nil {
-		return Config{}, nil
-	}
 	var c Config
-	if err := yaml.NodeToValue(node, &c.Exports, yaml.Strict()); err != nil {
-		return Config{}, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, true))
+	if _, err := doc.Decode("$.exports", &c.Exports); err != nil {
+		return Config{}, err
 	}
 	line := func(i int) string {
-		p, _ := yaml.PathString(fmt.Sprintf("$.exports[%d]", i))
-		if n, err := p.FilterFile(file); err == nil && n != nil && n.GetToken() != nil {
-			return fmt.Sprintf("line %d: ", n.GetToken().Position.Line)
+		if n := doc.Line(fmt.Sprintf("$.exports[%d]", i)); n > 0 {
+			return fmt.Sprintf("line %d: ", n)
 		}
 		return ""
 	}

@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/parser"
+
+	"github.com/handoff-dev/handoff/internal/yamldoc"
 )
 
 // The vendor mappings are data, not code: one YAML file per vendor, embedded
@@ -144,21 +145,14 @@ func LoadConfig(path string) (Config, error) {
 // settings live under the top-level key `ingest:`; other sections belong to
 // other parts of handoff and are not read here.
 func ParseConfig(name string, raw []byte) (Config, error) {
-	file, err := parser.ParseBytes(raw, 0)
-	if err != nil {
-		return Config{}, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, true))
-	}
-	path, err := yaml.PathString("$.ingest")
+	doc, err := yamldoc.Parse(name, raw)
 	if err != nil {
 		return Config{}, err
 	}
-	node, err := path.FilterFile(file)
-	if err != nil || node == nil {
-		return Config{}, nil // no ingest section: defaults
-	}
 	var c Config
-	if err := yaml.NodeToValue(node, &c, yaml.Strict()); err != nil {
-		return Config{}, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, true))
+	found, err := doc.Decode("$.ingest", &c)
+	if err != nil || !found {
+		return Config{}, err // no ingest section: defaults
 	}
 	return c, c.validate(name)
 }

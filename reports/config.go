@@ -8,8 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/parser"
+	"github.com/handoff-dev/handoff/internal/yamldoc"
 )
 
 // Config is the reports part of handoff.yaml (top-level key `reports:`):
@@ -77,21 +76,14 @@ func LoadConfig(path string) (Config, error) {
 // ParseConfig is LoadConfig on content; name is used in errors.
 func ParseConfig(name string, raw []byte) (Config, error) {
 	c := DefaultConfig()
-	file, err := parser.ParseBytes(raw, 0)
-	if err != nil {
-		return c, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, true))
-	}
-	path, err := yaml.PathString("$.reports")
+	doc, err := yamldoc.Parse(name, raw)
 	if err != nil {
 		return c, err
 	}
-	node, err := path.FilterFile(file)
-	if err != nil || node == nil {
-		return c, nil
-	}
 	var over Config
-	if err := yaml.NodeToValue(node, &over, yaml.Strict()); err != nil {
-		return c, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, true))
+	found, err := doc.Decode("$.reports", &over)
+	if err != nil || !found {
+		return c, err
 	}
 	if over.SLAs != nil {
 		c.SLAs = over.SLAs

@@ -14,10 +14,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
 
+	"github.com/handoff-dev/handoff/internal/yamldoc"
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/models"
 )
@@ -119,17 +118,16 @@ func ParseRules(name string, raw []byte, known []string) (Rules, error) {
 // File is a parsed rules file: each section is decoded by the package
 // that owns it, and errors name the line.
 type File struct {
-	name string
-	file *ast.File
+	doc *yamldoc.Doc
 }
 
 // ParseFile parses a rules file and checks its top-level sections.
 func ParseFile(name string, raw []byte) (*File, error) {
-	file, err := parser.ParseBytes(raw, 0)
+	doc, err := yamldoc.Parse(name, raw)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %s", ErrBadRules, name, yaml.FormatError(err, false, true))
+		return nil, fmt.Errorf("%w: %w", ErrBadRules, err)
 	}
-	d := &File{name: name, file: file}
+	d := &File{doc: doc}
 	return d, d.checkSections()
 }
 
@@ -145,58 +143,35 @@ func ReadFile(path string) (*File, error) {
 // Decode decodes the YAML at path strictly into v (an unknown field is an
 // error naming its line); found is false when the path is absent.
 func (d *File) Decode(path string, v any) (found bool, err error) {
-	node, err := d.node(path)
-	if err != nil || node == nil {
-		return false, nil
-	}
-	if err := yaml.NodeToValue(node, v, yaml.Strict()); err != nil {
-		return true, fmt.Errorf("%w: %s: %s", ErrBadRules, d.name, yaml.FormatError(err, false, true))
-	}
-	return true, nil
-}
-
-func (d *File) node(path string) (ast.Node, error) {
-	p, err := yaml.PathString(path)
+	found, err = d.doc.Decode(path, v)
 	if err != nil {
-		return nil, err
+		return found, fmt.Errorf("%w: %w", ErrBadRules, err)
 	}
-	return p.FilterFile(d.file)
+	return found, nil
 }
 
 // Errorf is a rules error at the line of the YAML path ($.routing.rules[2]),
 // or of the nearest enclosing path that exists.
 func (d *File) Errorf(path, format string, a ...any) error {
 	msg := fmt.Sprintf(format, a...)
-	for p := path; p != ""; p = parentPath(p) {
-		if n, err := d.node(p); err == nil && n != nil {
-			if tk := n.GetToken(); tk != nil && tk.Position != nil {
-				return fmt.Errorf("%w: %s: line %d: %s", ErrBadRules, d.name, tk.Position.Line, msg)
-			}
-		}
+	if line := d.doc.Line(path); line > 0 {
+		return fmt.Errorf("%w: %s: line %d: %s", ErrBadRules, d.doc.Name, line, msg)
 	}
-	return fmt.Errorf("%w: %s: %s", ErrBadRules, d.name, msg)
-}
-
-func parentPath(p string) string {
-	i := strings.LastIndexAny(p, ".[")
-	if i <= 0 {
-		return ""
-	}
-	return p[:i]
+	return fmt.Errorf("%w: %s: %s", ErrBadRules, d.doc.Name, msg)
 }
 
 func (d *File) checkSections() error {
-	if len(d.file.Docs) == 0 || d.file.Docs[0].Body == nil {
+	if len(d.doc.File.Docs) == 0 || d.doc.File.Docs[0].Body == nil {
 		return nil
 	}
-	m, ok := d.file.Docs[0].Body.(*ast.MappingNode)
+	m, ok := d.doc.File.Docs[0].Body.(*ast.MappingNode)
 	if !ok {
-		return fmt.Errorf("%w: %s: want a mapping with %s at the top", ErrBadRules, d.name, strings.Join(Sections, ", "))
+		return fmt.Errorf("%w: %s: want a mapping with %s at the top", ErrBadRules, d.doc.Name, strings.Join(Sections, ", "))
 	}
 	for _, kv := range m.Values {
 		key := kv.Key.String()
 		if !slices.Contains(Sections, key) {
-			return fmt.Errorf("%w: %s: line %d: unknown section %q%s (known: %s)", ErrBadRules, d.name,
+			return fmt.Errorf("%w: %s: line %d: unknown section %q%s (known: %s)", ErrBadRules, d.doc.Name,
 				kv.Key.GetToken().Position.Line, key, suggest(key, Sections), strings.Join(Sections, ", "))
 		}
 	}
