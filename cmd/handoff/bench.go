@@ -190,3 +190,24 @@ func copyBaseline(ctx context.Context, data, out string) error {
 	}
 	return nil
 }
+
+// openBenchLake is the lake of n generated leads in dir (a temporary one
+// when dir is ""), built on first use and reused after, opened. done closes
+// it and removes a temporary dir.
+func openBenchLake(ctx context.Context, e *env, dir string, n int) (*lake.Lake, string, func(), error) {
+	dir, cleanup, err := benchDir(dir)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	lakeDir, err := benchLake(ctx, e, dir, n)
+	if err != nil {
+		cleanup()
+		return nil, "", nil, err
+	}
+	l, err := lake.Open(ctx, lakeDir)
+	if err != nil {
+		cleanup()
+		return nil, "", nil, err
+	}
+	return l, dir, func() { l.Close(); cleanup() }, nil
+}

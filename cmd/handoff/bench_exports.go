@@ -40,20 +40,12 @@ rows are measured against DuckDB's Parquet COPY.`,
 		Args:    args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			dir, cleanup, err := benchDir(dir)
+			l, dir, done, err := openBenchLake(ctx, e, dir, leads)
 			if err != nil {
 				return err
 			}
-			defer cleanup()
-			lakeDir, err := benchLake(ctx, e, dir, leads)
-			if err != nil {
-				return err
-			}
-			l, err := lake.Open(ctx, lakeDir)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
+			defer done()
+			lakeDir := l.Dir
 			out, err := os.MkdirTemp(dir, "exports-")
 			if err != nil {
 				return err

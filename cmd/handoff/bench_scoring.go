@@ -10,7 +10,6 @@ import (
 
 	"github.com/handoff-dev/handoff/bench"
 	"github.com/handoff-dev/handoff/examples"
-	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/models"
 	"github.com/handoff-dev/handoff/scoring"
 )
@@ -43,20 +42,12 @@ are reported with their ratio to the baseline.`,
 			if leads < 100 || runs < 1 {
 				return usagef("want --leads ≥ 100 and --runs ≥ 1")
 			}
-			dir, cleanup, err := benchDir(dir)
+			l, _, done, err := openBenchLake(ctx, e, dir, leads)
 			if err != nil {
 				return err
 			}
-			defer cleanup()
-			lakeDir, err := benchLake(ctx, e, dir, leads)
-			if err != nil {
-				return err
-			}
-			l, err := lake.Open(ctx, lakeDir)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
+			defer done()
+			lakeDir := l.Dir
 			kinds, err := scoring.LakeKinds(ctx, l)
 			if err != nil {
 				return err
