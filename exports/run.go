@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -97,48 +99,29 @@ func Run(ctx context.Context, l *lake.Lake, e Export, cfg reports.Config, schedu
 // whole canonical table.
 func (e Export) table(ctx context.Context, l *lake.Lake, cfg reports.Config, scheduledFor time.Time) (reports.Table, error) {
 	spec, _ := reports.Lookup(e.Report)
-	q := reports.Query{}
 	loc, _ := time.LoadLocation(e.Timezone)
 	day := scheduledFor.In(loc)
-	var only string
-	for k, v := range e.Params {
-		switch k {
-		case "from", "to":
-			d, err := relativeDate(v, day)
+	// The API's parameters, so an export reads them exactly as the API
+	// does; from and to may also be relative to the run's day, and a filter
+	// or a dimension may list values separated by commas.
+	v := url.Values{}
+	for k, x := range e.Params {
+		switch {
+		case k == "from" || k == "to":
+			d, err := relativeDate(x, day)
 			if err != nil {
 				return reports.Table{}, fmt.Errorf("params.%s: %w", k, err)
 			}
-			if k == "from" {
-				q.From = d
-			} else {
-				q.To = d
-			}
-		case "as_of":
-			q.AsOf = v
-		case "tz":
-			q.TZ = v
-		case "grain":
-			q.Grain = v
-		case "window":
-			q.Window = v
-		case "by":
-			q.By = v
-		case "clock":
-			q.Clock = v
-		case "what":
-			q.What = v
-		case "sla":
-			only = v
-		case "filter":
-			q.Filters = append(q.Filters, strings.Split(v, ",")...)
+			v.Set(k, d)
+		case k == "filter" || slices.Contains(reports.Dimensions, k):
+			v[k] = strings.Split(x, ",")
 		default:
-			if !contains(strings.Join(reports.Dimensions, " "), k) {
-				return reports.Table{}, fmt.Errorf("unknown parameter %q", k)
-			}
-			for _, x := range strings.Split(v, ",") {
-				q.Filters = append(q.Filters, k+"="+x)
-			}
+			v.Set(k, x)
 		}
+	}
+	q, only, err := reports.QueryFromValues(v)
+	if err != nil {
+		return reports.Table{}, err
 	}
 	p, err := q.Params()
 	if err != nil {
@@ -249,13 +232,4 @@ func kindName(k reflect.Kind) string {
 		return "timestamp"
 	}
 	return "string"
-}
-
-func contains(list, word string) bool {
-	for _, w := range strings.Fields(list) {
-		if w == word {
-			return true
-		}
-	}
-	return false
 }

@@ -2,6 +2,8 @@ package reports
 
 import (
 	"fmt"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -104,4 +106,34 @@ func parseFilters(name string, fs []string) (map[string][]string, error) {
 		out[dim] = append(out[dim], value)
 	}
 	return out, nil
+}
+
+// URLParams are a report's parameters by their URL names, besides the
+// dimensions, each of which filters directly (source=webinar).
+var URLParams = []string{"from", "to", "as_of", "tz", "grain", "window", "by", "clock", "filter", "sla", "what"}
+
+// QueryFromValues reads a report request from URL-style values, as the API
+// and the scheduled exports take them: the URLParams, and a dimension as a
+// filter (an empty value is no filter). also are keys the caller reads
+// itself (format, limit); any other key is an error. only is the sla
+// parameter (sla-breaches' one SLA).
+func QueryFromValues(v url.Values, also ...string) (q Query, only string, err error) {
+	for key := range v {
+		if !slices.Contains(URLParams, key) && !slices.Contains(Dimensions, key) && !slices.Contains(also, key) {
+			return q, "", fmt.Errorf("%w: unknown parameter %q: want %s, or a dimension (%s) to filter on", ErrBadParam, key,
+				strings.Join(append(slices.Clone(URLParams), also...), ", "), strings.Join(Dimensions, ", "))
+		}
+	}
+	q = Query{
+		From: v.Get("from"), To: v.Get("to"), AsOf: v.Get("as_of"), TZ: v.Get("tz"), Grain: v.Get("grain"),
+		Window: v.Get("window"), By: v.Get("by"), Clock: v.Get("clock"), What: v.Get("what"), Filters: v["filter"],
+	}
+	for _, dim := range Dimensions {
+		for _, x := range v[dim] {
+			if x != "" {
+				q.Filters = append(q.Filters, dim+"="+x)
+			}
+		}
+	}
+	return q, v.Get("sla"), nil
 }

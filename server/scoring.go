@@ -23,13 +23,9 @@ func (s *Server) scoringPage(c *gin.Context) {
 }
 
 func (s *Server) buildScoringPage(ctx context.Context, h *lakeHandle, q url.Values) (dashboards.Page, error) {
-	rq := reports.Query{From: q.Get("from"), To: q.Get("to"), AsOf: q.Get("as_of"), Window: q.Get("window")}
-	for _, dim := range reports.Dimensions {
-		for _, v := range q[dim] {
-			if v != "" {
-				rq.Filters = append(rq.Filters, dim+"="+v)
-			}
-		}
+	rq, _, err := reports.QueryFromValues(q, "capacity", "outcome", "thresholds")
+	if err != nil {
+		return dashboards.Page{}, err
 	}
 	p, err := rq.Params()
 	if err != nil {

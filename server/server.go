@@ -16,7 +16,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -286,9 +285,9 @@ func (s *Server) listReports(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"reports": out})
 }
 
-// queryParams are the URL parameters of a report, besides the dimension
-// names, each of which filters directly (?source=webinar&source=event).
-var queryParams = []string{"from", "to", "as_of", "tz", "grain", "window", "by", "clock", "filter", "sla", "what", "format", "limit", "offset"}
+// serverParams are the URL parameters the server reads itself, besides a
+// report's (reports.URLParams).
+var serverParams = []string{"format", "limit", "offset"}
 
 func (s *Server) report(c *gin.Context) {
 	name := c.Param("name")
@@ -350,28 +349,14 @@ func (s *Server) report(c *gin.Context) {
 // table computes (or takes from the cache) the report spec for the URL
 // parameters q on the lake state h.
 func (s *Server) table(ctx context.Context, h *lakeHandle, spec reports.Spec, q url.Values) (reports.Table, bool, error) {
-	for key := range q {
-		if !isKnownParam(key) {
-			return reports.Table{}, false, fmt.Errorf("%w: unknown parameter %q: want %s, or a dimension (%s) to filter on", reports.ErrBadParam, key,
-				strings.Join(queryParams, ", "), strings.Join(reports.Dimensions, ", "))
-		}
-	}
-	rq := reports.Query{
-		From: q.Get("from"), To: q.Get("to"), AsOf: q.Get("as_of"), TZ: q.Get("tz"), Grain: q.Get("grain"),
-		Window: q.Get("window"), By: q.Get("by"), Clock: q.Get("clock"), What: q.Get("what"), Filters: q["filter"],
-	}
-	for _, dim := range reports.Dimensions {
-		for _, v := range q[dim] {
-			if v != "" { // an empty form field is no filter
-				rq.Filters = append(rq.Filters, dim+"="+v)
-			}
-		}
+	rq, only, err := reports.QueryFromValues(q, serverParams...)
+	if err != nil {
+		return reports.Table{}, false, err
 	}
 	p, err := rq.Params()
 	if err != nil {
 		return reports.Table{}, false, err
 	}
-	only := q.Get("sla")
 	key, _ := json.Marshal(struct {
 		Generation int64
 		Report     string
@@ -413,10 +398,6 @@ func (s *Server) writeParquet(c *gin.Context, h *lakeHandle, tb reports.Table, n
 		return
 	}
 	c.FileAttachment(path, name+".parquet")
-}
-
-func isKnownParam(key string) bool {
-	return slices.Contains(queryParams, key) || slices.Contains(reports.Dimensions, key)
 }
 
 // paging reads offset and limit; limit 0 means every row.
