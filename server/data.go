@@ -39,7 +39,7 @@ func (s *Server) dataPage(c *gin.Context) {
 
 func (s *Server) dataInfo(c *gin.Context) (dashboards.DataInfo, int) {
 	info := dashboards.DataInfo{Lake: s.opts.Lake, Upload: dashboards.Upload{Action: "/data/upload", Sources: ingest.Sources}}
-	h, err := s.lakes.acquire(c.Request.Context())
+	h, err := s.lakes.Acquire(c.Request.Context())
 	if errors.Is(err, lake.ErrNoLake) {
 		return info, http.StatusOK
 	}
@@ -47,11 +47,11 @@ func (s *Server) dataInfo(c *gin.Context) (dashboards.DataInfo, int) {
 		info.Result, info.Failed = []string{"The lake could not be read: " + err.Error()}, true
 		return info, http.StatusInternalServerError
 	}
-	defer s.lakes.release(h)
-	m := h.lake.Manifest
+	defer s.lakes.Release(h)
+	m := h.Lake.Manifest
 	info.Manifest = &m
 	info.Exports = s.exportStatuses()
-	if info.Tables, err = h.lake.Summary(c.Request.Context()); err != nil {
+	if info.Tables, err = h.Lake.Summary(c.Request.Context()); err != nil {
 		info.Result, info.Failed = []string{"The tables could not be summarised: " + err.Error()}, true
 		return info, http.StatusInternalServerError
 	}

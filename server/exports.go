@@ -13,12 +13,12 @@ func exportStateFile(lakeDir string) string { return filepath.Join(lakeDir, "acc
 
 // runExport is one scheduled export on the lake state of the moment.
 func (s *Server) runExport(ctx context.Context, e exports.Export, at time.Time) (exports.Manifest, error) {
-	h, err := s.lakes.acquire(ctx)
+	h, err := s.lakes.Acquire(ctx)
 	if err != nil {
 		return exports.Manifest{}, err
 	}
-	defer s.lakes.release(h)
-	return exports.Run(ctx, h.lake, e, s.opts.Config, at)
+	defer s.lakes.Release(h)
+	return exports.Run(ctx, h.Lake, e, s.opts.Config, at)
 }
 
 // exportStatuses are the scheduled exports for the data page: what the

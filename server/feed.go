@@ -60,10 +60,10 @@ type scored struct {
 // scoresAt scores every lead as of at (zero: the latest event) on the lake
 // state h, through the cache: the feed's pages and explanations read the
 // same scores until the lake changes.
-func (s *Server) scoresAt(ctx context.Context, h *lakeHandle, at time.Time) (scored, error) {
-	key := fmt.Sprintf("%d.%d scores %s", h.generation, s.currentRules().Version, at.UTC().Format(time.RFC3339Nano))
+func (s *Server) scoresAt(ctx context.Context, h *lake.Handle, at time.Time) (scored, error) {
+	key := fmt.Sprintf("%d.%d scores %s", h.Generation, s.currentRules().Version, at.UTC().Format(time.RFC3339Nano))
 	v, _, err := s.scoreCache.get(key, func() (scored, error) {
-		rows, asOf, err := scoring.Score(context.WithoutCancel(ctx), h.lake, *s.currentRules().Scoring, scoring.Params{AsOf: at})
+		rows, asOf, err := scoring.Score(context.WithoutCancel(ctx), h.Lake, *s.currentRules().Scoring, scoring.Params{AsOf: at})
 		return scored{rows: rows, asOf: asOf}, err
 	})
 	return v, err
@@ -72,13 +72,13 @@ func (s *Server) scoresAt(ctx context.Context, h *lakeHandle, at time.Time) (sco
 // feedRequest reads a feed page's parameters and takes the lake state it
 // answers from; ok is false when it has already answered with the error.
 // The caller releases h.
-func (s *Server) feedRequest(c *gin.Context) (h *lakeHandle, cursor, limit int, from time.Time, ok bool) {
+func (s *Server) feedRequest(c *gin.Context) (h *lake.Handle, cursor, limit int, from time.Time, ok bool) {
 	cursor, limit, err := feedPaging(c)
 	if err == nil {
 		from, err = since(c)
 	}
 	if err == nil {
-		h, err = s.lakes.acquire(c.Request.Context())
+		h, err = s.lakes.Acquire(c.Request.Context())
 	}
 	if err != nil {
 		s.fail(c, err)
@@ -112,7 +112,7 @@ func (s *Server) scores(c *gin.Context) {
 	if !ok {
 		return
 	}
-	defer s.lakes.release(h)
+	defer s.lakes.Release(h)
 	now, err := s.scoresAt(ctx, h, time.Time{})
 	if err != nil {
 		s.fail(c, err)
@@ -149,12 +149,12 @@ func (s *Server) explain(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	h, err := s.lakes.acquire(ctx)
+	h, err := s.lakes.Acquire(ctx)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	defer s.lakes.release(h)
+	defer s.lakes.Release(h)
 	lead := c.Param("lead")
 	now, err := s.scoresAt(ctx, h, time.Time{})
 	if err != nil {
@@ -166,7 +166,7 @@ func (s *Server) explain(c *gin.Context) {
 			continue
 		}
 		rules := *s.currentRules().Scoring
-		parts, err := scoring.Explain(ctx, h.lake, rules, scoring.Params{AsOf: r.ScoredAt}, []string{lead})
+		parts, err := scoring.Explain(ctx, h.Lake, rules, scoring.Params{AsOf: r.ScoredAt}, []string{lead})
 		if err != nil {
 			s.fail(c, err)
 			return
@@ -190,8 +190,8 @@ func (s *Server) decisions(c *gin.Context) {
 	if !ok {
 		return
 	}
-	defer s.lakes.release(h)
-	users, err := routing.Users(ctx, h.lake)
+	defer s.lakes.Release(h)
+	users, err := routing.Users(ctx, h.Lake)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -201,7 +201,7 @@ func (s *Server) decisions(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	asOf, err := models.LatestEvent(ctx, h.lake)
+	asOf, err := models.LatestEvent(ctx, h.Lake)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -209,7 +209,7 @@ func (s *Server) decisions(c *gin.Context) {
 	if from.IsZero() {
 		from = asOf.Add(-24 * time.Hour)
 	}
-	r, err := routing.RunReplay(ctx, h.lake, cfg, routing.ReplayParams{Since: from, AsOf: asOf, Scoring: s.currentRules().Scoring})
+	r, err := routing.RunReplay(ctx, h.Lake, cfg, routing.ReplayParams{Since: from, AsOf: asOf, Scoring: s.currentRules().Scoring})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -284,12 +284,12 @@ func (s *Server) feedOnce(ctx context.Context, box *routing.Outbox) error {
 	if err != nil {
 		return err
 	}
-	h, err := s.lakes.acquire(ctx)
+	h, err := s.lakes.Acquire(ctx)
 	if err != nil {
 		return err
 	}
-	defer s.lakes.release(h)
-	latest, err := models.LatestEvent(ctx, h.lake)
+	defer s.lakes.Release(h)
+	latest, err := models.LatestEvent(ctx, h.Lake)
 	if err != nil {
 		return err
 	}
@@ -307,7 +307,7 @@ func (s *Server) feedOnce(ctx context.Context, box *routing.Outbox) error {
 	if !latest.After(st.AsOf) {
 		return nil
 	}
-	users, err := routing.Users(ctx, h.lake)
+	users, err := routing.Users(ctx, h.Lake)
 	if err != nil {
 		return err
 	}
@@ -316,7 +316,7 @@ func (s *Server) feedOnce(ctx context.Context, box *routing.Outbox) error {
 	if err == nil {
 		cfgp = &cfg
 	}
-	events, err := routing.FeedEvents(ctx, h.lake, routing.FeedParams{Since: st.AsOf, AsOf: latest, Scoring: rs.Scoring, Routing: cfgp, Timers: timers})
+	events, err := routing.FeedEvents(ctx, h.Lake, routing.FeedParams{Since: st.AsOf, AsOf: latest, Scoring: rs.Scoring, Routing: cfgp, Timers: timers})
 	if err != nil {
 		return err
 	}

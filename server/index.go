@@ -37,12 +37,12 @@ code{font-size:.9em}
 
 func (s *Server) index(c *gin.Context) {
 	status := "No lake yet: ingest exports with handoff ingest --lake " + s.opts.Lake + " PATH..."
-	if h, err := s.lakes.acquire(c.Request.Context()); err == nil {
-		status = "Lake " + s.opts.Lake + ", generation " + itoa(h.generation)
-		if asOf, err := reports.LatestEvent(c.Request.Context(), h.lake); err == nil {
+	if h, err := s.lakes.Acquire(c.Request.Context()); err == nil {
+		status = "Lake " + s.opts.Lake + ", generation " + itoa(h.Generation)
+		if asOf, err := reports.LatestEvent(c.Request.Context(), h.Lake); err == nil {
 			status += ", latest event " + asOf.Format("2006-01-02 15:04 MST")
 		}
-		s.lakes.release(h)
+		s.lakes.Release(h)
 	}
 	c.Status(http.StatusOK)
 	c.Header("Content-Type", "text/html; charset=utf-8")

@@ -21,7 +21,7 @@ type pageBuilder func(q url.Values, status string, run dashboards.Runner) (dashb
 // the API, so the page and its download links show the same numbers.
 func (s *Server) page(path, title string, build pageBuilder) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		s.cachedPage(c, path, title, dashboards.Form{}, func(ctx context.Context, h *lakeHandle, q url.Values) (dashboards.Page, error) {
+		s.cachedPage(c, path, title, dashboards.Form{}, func(ctx context.Context, h *lake.Handle, q url.Values) (dashboards.Page, error) {
 			return s.buildPage(ctx, h, q, build)
 		})
 	}
@@ -31,17 +31,17 @@ func (s *Server) page(path, title string, build pageBuilder) gin.HandlerFunc {
 // page is a function of the lake state and its URL. A page that fails
 // shows the error in the page's frame, with its own filter fields when the
 // builder got far enough to say them (form otherwise).
-func (s *Server) cachedPage(c *gin.Context, path, title string, form dashboards.Form, build func(context.Context, *lakeHandle, url.Values) (dashboards.Page, error)) {
+func (s *Server) cachedPage(c *gin.Context, path, title string, form dashboards.Form, build func(context.Context, *lake.Handle, url.Values) (dashboards.Page, error)) {
 	ctx := c.Request.Context()
 	q := c.Request.URL.Query()
-	h, err := s.lakes.acquire(ctx)
+	h, err := s.lakes.Acquire(ctx)
 	if err != nil {
 		s.errorPage(c, path, title, q, form, err)
 		return
 	}
-	defer s.lakes.release(h)
+	defer s.lakes.Release(h)
 	// Pages built on older rules are not served either.
-	key := fmt.Sprintf("%d.%d %s?%s", h.generation, s.currentRules().Version, path, q.Encode())
+	key := fmt.Sprintf("%d.%d %s?%s", h.Generation, s.currentRules().Version, path, q.Encode())
 	html, hit, err := s.pages.get(key, func() ([]byte, error) {
 		// Others may be waiting on this page: it outlives this request.
 		p, err := build(context.WithoutCancel(ctx), h, q)
@@ -69,11 +69,11 @@ func (s *Server) noRules(c *gin.Context, path, title, what string) {
 
 // buildPage computes a page's reports (through the report cache, so the
 // page and its download links show the same numbers) and lays it out.
-func (s *Server) buildPage(ctx context.Context, h *lakeHandle, q url.Values, build pageBuilder) (dashboards.Page, error) {
-	status := fmt.Sprintf("Lake generation %d", h.generation)
+func (s *Server) buildPage(ctx context.Context, h *lake.Handle, q url.Values, build pageBuilder) (dashboards.Page, error) {
+	status := fmt.Sprintf("Lake generation %d", h.Generation)
 	if asOf := q.Get("as_of"); asOf != "" {
 		status += " · as of " + asOf
-	} else if latest, err := reports.LatestEvent(ctx, h.lake); err == nil {
+	} else if latest, err := reports.LatestEvent(ctx, h.Lake); err == nil {
 		status += " · as of the latest event, " + latest.Format("2 Jan 2006 15:04 MST")
 	}
 	run := func(report string, q url.Values) (reports.Table, error) {
@@ -89,7 +89,7 @@ func (s *Server) buildPage(ctx context.Context, h *lakeHandle, q url.Values, bui
 		return p, err
 	}
 	// Suggestions only: a page without them still works.
-	if p.Choices, err = reports.DimensionValues(ctx, h.lake); err != nil {
+	if p.Choices, err = reports.DimensionValues(ctx, h.Lake); err != nil {
 		s.log.Warn("filter choices", "error", err)
 	}
 	return p, nil

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/handoff-dev/handoff/dashboards"
+	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/models"
 	"github.com/handoff-dev/handoff/reports"
 	"github.com/handoff-dev/handoff/routing"
@@ -23,8 +24,8 @@ func (s *Server) routingPage(c *gin.Context) {
 	s.cachedPage(c, "/routing", "Routing", dashboards.Form{Since: true}, s.buildRoutingPage)
 }
 
-func (s *Server) buildRoutingPage(ctx context.Context, h *lakeHandle, q url.Values) (dashboards.Page, error) {
-	users, err := routing.Users(ctx, h.lake)
+func (s *Server) buildRoutingPage(ctx context.Context, h *lake.Handle, q url.Values) (dashboards.Page, error) {
+	users, err := routing.Users(ctx, h.Lake)
 	if err != nil {
 		return dashboards.Page{}, err
 	}
@@ -38,7 +39,7 @@ func (s *Server) buildRoutingPage(ctx context.Context, h *lakeHandle, q url.Valu
 	}
 	asOf := rq.AsOf
 	if asOf.IsZero() {
-		if asOf, err = models.LatestEvent(ctx, h.lake); err != nil {
+		if asOf, err = models.LatestEvent(ctx, h.Lake); err != nil {
 			return dashboards.Page{}, err
 		}
 	}
@@ -52,11 +53,11 @@ func (s *Server) buildRoutingPage(ctx context.Context, h *lakeHandle, q url.Valu
 	if err != nil {
 		return dashboards.Page{}, err
 	}
-	r, err := routing.RunReplay(ctx, h.lake, cfg, routing.ReplayParams{Since: since, AsOf: asOf, Scoring: s.currentRules().Scoring,
+	r, err := routing.RunReplay(ctx, h.Lake, cfg, routing.ReplayParams{Since: since, AsOf: asOf, Scoring: s.currentRules().Scoring,
 		FirstTouchClock: ft.Clock, FirstTouchLimit: limit})
 	if err != nil {
 		return dashboards.Page{}, err
 	}
-	status := fmt.Sprintf("Lake generation %d · as of %s", h.generation, asOf.Format("2 Jan 2006 15:04 MST"))
+	status := fmt.Sprintf("Lake generation %d · as of %s", h.Generation, asOf.Format("2 Jan 2006 15:04 MST"))
 	return dashboards.RoutingPage(q, status, r, since.Format(time.DateOnly)), nil
 }

@@ -76,12 +76,12 @@ func (s *Server) checkRules(c *gin.Context, name string, raw []byte) (*ruleSet, 
 	}
 	var kinds []string
 	var users []routing.Rep
-	if h, err := s.lakes.acquire(ctx); err == nil {
-		defer s.lakes.release(h)
-		if kinds, err = scoring.LakeKinds(ctx, h.lake); err != nil {
+	if h, err := s.lakes.Acquire(ctx); err == nil {
+		defer s.lakes.Release(h)
+		if kinds, err = scoring.LakeKinds(ctx, h.Lake); err != nil {
 			return nil, err
 		}
-		if users, err = routing.Users(ctx, h.lake); err != nil {
+		if users, err = routing.Users(ctx, h.Lake); err != nil {
 			return nil, err
 		}
 	}

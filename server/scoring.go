@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/handoff-dev/handoff/dashboards"
+	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/reports"
 	"github.com/handoff-dev/handoff/scoring"
 )
@@ -22,7 +23,7 @@ func (s *Server) scoringPage(c *gin.Context) {
 	s.cachedPage(c, "/scoring", "Scoring", dashboards.Form{Window: true, Filters: reports.Dimensions, Capacity: true, Outcomes: scoring.Outcomes}, s.buildScoringPage)
 }
 
-func (s *Server) buildScoringPage(ctx context.Context, h *lakeHandle, q url.Values) (dashboards.Page, error) {
+func (s *Server) buildScoringPage(ctx context.Context, h *lake.Handle, q url.Values) (dashboards.Page, error) {
 	rq, _, err := reports.QueryFromValues(q, "capacity", "outcome", "thresholds")
 	if err != nil {
 		return dashboards.Page{}, err
@@ -48,7 +49,7 @@ func (s *Server) buildScoringPage(ctx context.Context, h *lakeHandle, q url.Valu
 		return dashboards.Page{}, err
 	}
 	bp.FirstTouchClock = ft.Clock
-	b, err := scoring.RunBacktest(ctx, h.lake, *s.currentRules().Scoring, bp)
+	b, err := scoring.RunBacktest(ctx, h.Lake, *s.currentRules().Scoring, bp)
 	if err != nil {
 		return dashboards.Page{}, err
 	}
@@ -59,9 +60,9 @@ func (s *Server) buildScoringPage(ctx context.Context, h *lakeHandle, q url.Valu
 	if window == "" {
 		window = "90d"
 	}
-	status := fmt.Sprintf("Lake generation %d · as of %s", h.generation, b.AsOf.Format("2 Jan 2006 15:04 MST"))
+	status := fmt.Sprintf("Lake generation %d · as of %s", h.Generation, b.AsOf.Format("2 Jan 2006 15:04 MST"))
 	page := dashboards.ScoringPage(q, status, b, outcome, window)
-	if page.Choices, err = reports.DimensionValues(ctx, h.lake); err != nil {
+	if page.Choices, err = reports.DimensionValues(ctx, h.Lake); err != nil {
 		s.log.Warn("filter choices", "error", err)
 	}
 	return page, nil

@@ -83,7 +83,7 @@ type Options struct {
 type Server struct {
 	opts  Options
 	log   *slog.Logger
-	lakes *lakes
+	lakes *lake.Latest
 	cache *cache[reports.Table]
 	// pages keeps rendered dashboard pages, keyed like cache; scoreCache
 	// the feed's scores.
@@ -114,7 +114,7 @@ func New(opts Options) *Server {
 	s := &Server{
 		opts:  opts,
 		log:   opts.Logger,
-		lakes: &lakes{dir: opts.Lake},
+		lakes: lake.Follow(opts.Lake, nil),
 		cache: newCache[reports.Table](opts.CacheEntries),
 		pages: newCache[[]byte](opts.CacheEntries),
 		// Every lead's score is large: a few lake states are enough.
@@ -212,7 +212,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	err = <-done
-	s.lakes.close()
+	s.lakes.Close()
 	return err
 }
 
@@ -240,7 +240,7 @@ func (s *Server) health(c *gin.Context) {
 
 // ready is 200 once the lake holds events to report on.
 func (s *Server) ready(c *gin.Context) {
-	h, err := s.lakes.acquire(c.Request.Context())
+	h, err := s.lakes.Acquire(c.Request.Context())
 	if err != nil {
 		reason := err.Error()
 		if errors.Is(err, lake.ErrNoLake) {
@@ -249,16 +249,16 @@ func (s *Server) ready(c *gin.Context) {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": reason})
 		return
 	}
-	defer s.lakes.release(h)
-	asOf, err := reports.LatestEvent(c.Request.Context(), h.lake)
+	defer s.lakes.Release(h)
+	asOf, err := reports.LatestEvent(c.Request.Context(), h.Lake)
 	if err != nil {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": err.Error()})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{
 		"status":       "ready",
-		"generation":   h.generation,
-		"leads":        h.lake.Manifest.Tables["leads"].Rows,
+		"generation":   h.Generation,
+		"leads":        h.Lake.Manifest.Tables["leads"].Rows,
 		"latest_event": asOf.Format(time.RFC3339),
 	})
 }
@@ -311,19 +311,19 @@ func (s *Server) report(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	h, err := s.lakes.acquire(ctx)
+	h, err := s.lakes.Acquire(ctx)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	defer s.lakes.release(h)
+	defer s.lakes.Release(h)
 	tb, hit, err := s.table(ctx, h, spec, q)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.Header("X-Cache", map[bool]string{true: "hit", false: "miss"}[hit])
-	c.Header("X-Lake-Generation", itoa(h.generation))
+	c.Header("X-Lake-Generation", itoa(h.Generation))
 	c.Header("X-Total-Rows", strconv.Itoa(len(tb.Rows)))
 	tb = page(tb, offset, limit)
 
@@ -348,7 +348,7 @@ func (s *Server) report(c *gin.Context) {
 
 // table computes (or takes from the cache) the report spec for the URL
 // parameters q on the lake state h.
-func (s *Server) table(ctx context.Context, h *lakeHandle, spec reports.Spec, q url.Values) (reports.Table, bool, error) {
+func (s *Server) table(ctx context.Context, h *lake.Handle, spec reports.Spec, q url.Values) (reports.Table, bool, error) {
 	rq, only, err := reports.QueryFromValues(q, serverParams...)
 	if err != nil {
 		return reports.Table{}, false, err
@@ -362,11 +362,11 @@ func (s *Server) table(ctx context.Context, h *lakeHandle, spec reports.Spec, q 
 		Report     string
 		Params     map[string]any
 		Only       string
-	}{h.generation, spec.Name, p.Describe(), only})
+	}{h.Generation, spec.Name, p.Describe(), only})
 	return s.cache.get(string(key), func() (reports.Table, error) {
 		// A report outlives the request that asked for it first: others
 		// may be waiting on the same computation.
-		return spec.Run(context.WithoutCancel(ctx), h.lake, p, s.opts.Config, only)
+		return spec.Run(context.WithoutCancel(ctx), h.Lake, p, s.opts.Config, only)
 	})
 }
 
@@ -385,7 +385,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 	}
 }
 
-func (s *Server) writeParquet(c *gin.Context, h *lakeHandle, tb reports.Table, name string) {
+func (s *Server) writeParquet(c *gin.Context, h *lake.Handle, tb reports.Table, name string) {
 	dir, err := os.MkdirTemp("", "handoff-download-")
 	if err != nil {
 		problem(c, http.StatusInternalServerError, err.Error())
@@ -393,7 +393,7 @@ func (s *Server) writeParquet(c *gin.Context, h *lakeHandle, tb reports.Table, n
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, name+".parquet")
-	if err := reports.WriteParquet(c.Request.Context(), h.lake.DB, tb, path); err != nil {
+	if err := reports.WriteParquet(c.Request.Context(), h.Lake.DB, tb, path); err != nil {
 		problem(c, http.StatusInternalServerError, fmt.Sprintf("write parquet: %v", err))
 		return
 	}
