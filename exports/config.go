@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
+	cron "github.com/netresearch/go-cron"
 
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/reports"

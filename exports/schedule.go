@@ -3,7 +3,7 @@ package exports
 import (
 	"time"
 
-	"github.com/robfig/cron/v3"
+	cron "github.com/netresearch/go-cron"
 )
 
 // Next is the first time after after that the export's schedule fires, in

@@ -197,3 +197,55 @@ func TestMemoComputesOnceAndForgetsErrors(t *testing.T) {
 		}
 	}
 }
+
+// LockDown is the second guard behind the query endpoint's own checks:
+// even statements that endpoint refuses cannot, once run here, read or
+// write any file but the lake's, attach a database file or install
+// anything, and cannot turn access back on. The views still read. (The
+// lake's own files stay writable to DuckDB, which has no read-only
+// allowance: the endpoint's statement check is what refuses a COPY onto
+// them, tested in exports.)
+func TestLockDownClosesTheFileSystem(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	stageAndCommit(t, dir,
+		"INSERT INTO incoming_leads ("+leadCols+") VALUES ('a', '2026-05-03 10:00:00+00', 'web', NULL, 1)")
+	outside := filepath.Join(t.TempDir(), "outside.csv")
+	if err := os.WriteFile(outside, []byte("a,b\n1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if err := l.LockDown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := l.DB.QueryRowContext(ctx, "SELECT count(*) FROM leads").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("leads after LockDown: %d, %v; want 1", n, err)
+	}
+	written := filepath.Join(t.TempDir(), "written.csv")
+	for _, q := range []string{
+		"SELECT * FROM read_csv(" + Literal(outside) + ")",
+		"SELECT * FROM " + Literal(outside),
+		"SELECT * FROM read_text('/etc/hostname')",
+		"COPY leads TO " + Literal(written),
+		"ATTACH " + Literal(filepath.Join(t.TempDir(), "x.db")) + " AS x",
+		"INSTALL httpfs",
+		"LOAD httpfs",
+		"SET enable_external_access = true",
+		"SET allowed_directories = ['/']",
+	} {
+		if _, err := l.DB.ExecContext(ctx, q); err == nil {
+			t.Errorf("%s: ran after LockDown", q)
+		}
+	}
+	if _, err := os.Stat(written); err == nil {
+		t.Errorf("%s was written", written)
+	}
+	if err := Verify(dir); err != nil {
+		t.Errorf("the lake changed: %v", err)
+	}
+}

@@ -35,7 +35,13 @@ func Open(ctx context.Context, dir string) (*Lake, error) {
 	if err != nil {
 		return nil, err
 	}
-	root := filepath.Join(dir, m.Root)
+	// Absolute, so that LockDown can name the same files DuckDB reads.
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open lake %s: %w", dir, err)
+	}
+	root := filepath.Join(abs, m.Root)
 	for _, t := range Tables {
 		if _, err := db.ExecContext(ctx, "CREATE VIEW "+Ident(t.Name)+" AS "+tableSelect(t, root, m.Tables[t.Name])); err != nil {
 			db.Close()
@@ -64,6 +70,43 @@ func (l *Lake) Memo(key string, fn func() (any, error)) (any, error) {
 	}
 	l.memo[key] = v
 	return v, nil
+}
+
+// LockDown leaves the lake's DuckDB able to reach the manifest's files and
+// nothing else on disk: no other file, directory, extension or database can
+// be read, written, installed or attached, and DuckDB will not allow that
+// to be undone while the database runs. Whatever runs on it later, even a
+// statement that slipped past a caller's own checks, cannot reach outside
+// this state of the lake. DuckDB's allowance does not tell reading from
+// writing, so keeping statements from writing the manifest's own files
+// stays the caller's part. Views, macros and in-memory tables can still be
+// created by whoever holds the lake, which is how callers add their own.
+func (l *Lake) LockDown(ctx context.Context) error {
+	root, err := filepath.Abs(filepath.Join(l.Dir, l.Manifest.Root))
+	if err != nil {
+		return err
+	}
+	var paths []string
+	for _, t := range Tables {
+		for _, f := range l.Manifest.Tables[t.Name].Files {
+			paths = append(paths, Literal(filepath.Join(root, f.Path)))
+		}
+	}
+	for _, stmt := range []string{
+		"SET allowed_paths = [" + strings.Join(paths, ", ") + "]",
+		"SET autoinstall_known_extensions = false",
+		"SET autoload_known_extensions = false",
+		// DuckDB refuses to turn external access back on, or to widen
+		// allowed_paths, while the database runs. (lock_configuration
+		// would also stop each new pooled connection from setting its
+		// time zone.)
+		"SET enable_external_access = false",
+	} {
+		if _, err := l.DB.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("lock down lake %s: %w", l.Dir, err)
+		}
+	}
+	return nil
 }
 
 // Close releases DuckDB.

@@ -34,8 +34,12 @@ import (
 )
 
 // DefaultAddr is where the server listens unless told otherwise: loopback
-// only, so nothing is exposed by accident.
-const DefaultAddr = "127.0.0.1:8080"
+// only, so nothing is exposed by accident. DefaultFlightAddr is where its
+// Arrow Flight SQL endpoint listens.
+const (
+	DefaultAddr       = "127.0.0.1:8080"
+	DefaultFlightAddr = "127.0.0.1:8815"
+)
 
 // Options configure a Server.
 type Options struct {
@@ -214,6 +218,22 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	err = <-done
 	s.lakes.Close()
 	return err
+}
+
+// ServeFlight answers Arrow Flight SQL on ln until ctx ends: the lake's
+// tables and one table per report, read-only, for tokens with the
+// lake:read scope (the API's tokens, from the same file).
+func (s *Server) ServeFlight(ctx context.Context, ln net.Listener) error {
+	f := exports.NewFlight(exports.FlightOptions{
+		Lake:   s.opts.Lake,
+		Config: s.opts.Config,
+		Log:    s.log,
+		Authorize: func(token string) error {
+			_, err := s.tokens.check(token, ScopeLake)
+			return err
+		},
+	})
+	return f.Serve(ctx, ln)
 }
 
 func (s *Server) logRequests(c *gin.Context) {

@@ -22,10 +22,11 @@ const (
 	ScopeReports = "reports:read" // the reports API and its downloads
 	ScopeFeed    = "feed:read"    // scores, routing decisions, explanations
 	ScopeRules   = "rules:manage" // changing the rules the server uses
+	ScopeLake    = "lake:read"    // SQL over the lake's tables and reports (Flight SQL)
 )
 
 // Scopes are every scope, for help text and checks.
-var Scopes = []string{ScopeReports, ScopeFeed, ScopeRules}
+var Scopes = []string{ScopeReports, ScopeFeed, ScopeRules, ScopeLake}
 
 // Token is one API token as stored: its secret only as a SHA-256 hash.
 type Token struct {

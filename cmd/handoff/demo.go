@@ -17,10 +17,10 @@ import (
 
 func demoCommand(e *env) *cobra.Command {
 	var g generateFlags
-	var dir, addr string
+	var dir, addr, flightAddr string
 	var noServe bool
 	cmd := &cobra.Command{
-		Use:   "demo [--dir DIR] [--leads N] [--seed S] [--addr HOST:PORT] [--no-serve]",
+		Use:   "demo [--dir DIR] [--leads N] [--seed S] [--addr HOST:PORT] [--flight-addr HOST:PORT|off] [--no-serve]",
 		Short: "Generate a sample company, ingest its exports, and show what landed",
 		Long: `The whole job on built-in sample data: generates a year of one company's
 Salesforce (North America), HubSpot (EMEA) and Marketo (APAC) exports,
@@ -72,12 +72,13 @@ would. --no-serve stops after ingesting.`,
 			if err := withRules(cmd.Context(), &opts, "examples/rules.yaml", examples.Rules); err != nil {
 				return err
 			}
-			return serveLake(cmd.Context(), e, opts, addr)
+			return serveLake(cmd.Context(), e, opts, addr, flightAddr, cmd.Flags().Changed("flight-addr"))
 		},
 	}
 	g.register(cmd, 5000, false)
 	cmd.Flags().StringVar(&dir, "dir", "handoff-demo", "working directory for the exports and the lake")
 	cmd.Flags().StringVar(&addr, "addr", server.DefaultAddr, "where to serve the reports")
+	cmd.Flags().StringVar(&flightAddr, "flight-addr", server.DefaultFlightAddr, `where to serve Arrow Flight SQL, or "off"`)
 	cmd.Flags().BoolVar(&noServe, "no-serve", false, "stop after ingesting")
 	return cmd
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/handoff-dev/handoff/exports"
 	"github.com/handoff-dev/handoff/ingest"
@@ -17,10 +18,10 @@ import (
 )
 
 func serveCommand(e *env) *cobra.Command {
-	var lakeDir, configPath, addr, rulesPath string
+	var lakeDir, configPath, addr, flightAddr, rulesPath string
 	var requireToken bool
 	cmd := &cobra.Command{
-		Use:   "serve --lake DIR [--config FILE] [--rules rules.yaml] [--addr HOST:PORT]",
+		Use:   "serve --lake DIR [--config FILE] [--rules rules.yaml] [--addr HOST:PORT] [--flight-addr HOST:PORT|off]",
 		Short: "Serve the dashboards and the reports' JSON API",
 		Long: `Serves the dashboards (/overview, /funnel, /speed, /aging, /sources, /sla,
 /quality, /scoring and /routing with --rules, /leads, /data; filters live in the URL) and
@@ -33,6 +34,11 @@ by, clock, filter=DIM=VALUE or DIM=VALUE directly, sla) plus format
 The API needs a token (handoff token create --lake DIR --scope reports:read):
 curl -H "Authorization: Bearer hnd_…". The dashboards and their downloads
 are open on 127.0.0.1 and ask for a token on any other address.
+
+SQL clients connect to the Arrow Flight SQL endpoint on --flight-addr
+(127.0.0.1:8815): the canonical tables, and in the schema reports one table
+per report at its default parameters, read-only, with a token of scope
+lake:read (docs/exports.md shows Go and JDBC).
 
 Results are cached per lake state: an ingest that commits while the server
 runs shows its numbers on the next request, never stale ones. The server
@@ -75,12 +81,13 @@ Each request is logged on stderr (--log-format json for machines).`,
 				// PUT /api/v1/rules saves replacements here.
 				opts.RulesPath = rulesPath
 			}
-			return serveLake(cmd.Context(), e, opts, addr)
+			return serveLake(cmd.Context(), e, opts, addr, flightAddr, cmd.Flags().Changed("flight-addr"))
 		},
 	}
 	cmd.Flags().StringVar(&lakeDir, "lake", "", "lake directory (it may be empty until a first ingest)")
 	cmd.Flags().StringVar(&configPath, "config", "", "handoff.yaml: its reports: (SLAs, stuck limits, MQL commitments), ingest: (for uploads) and exports: (run on schedule) sections")
 	cmd.Flags().StringVar(&addr, "addr", server.DefaultAddr, "address to listen on")
+	cmd.Flags().StringVar(&flightAddr, "flight-addr", server.DefaultFlightAddr, `address of the Arrow Flight SQL endpoint, or "off"`)
 	cmd.Flags().BoolVar(&requireToken, "require-token", false, "ask for a token at the dashboards even on 127.0.0.1 (behind a reverse proxy)")
 	cmd.Flags().StringVar(&rulesPath, "rules", "", "rules.yaml: its scoring rules for the /scoring page, its routing rules for /routing")
 	return cmd
@@ -107,16 +114,40 @@ func withRules(ctx context.Context, opts *server.Options, name string, raw []byt
 	return nil
 }
 
-// serveLake serves opts.Lake on addr until ctx ends.
-func serveLake(ctx context.Context, e *env, opts server.Options, addr string) error {
+// serveLake serves opts.Lake on addr, and Flight SQL on flightAddr unless
+// it is "off", until ctx ends. A Flight SQL address that was not asked for
+// (the default) and is taken only costs a warning: the dashboards still
+// start.
+func serveLake(ctx context.Context, e *env, opts server.Options, addr, flightAddr string, flightAsked bool) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (another handoff running? pick another port with --addr)", addr, err)
 	}
+	var flightLn net.Listener
+	if flightAddr != "off" {
+		flightLn, err = net.Listen("tcp", flightAddr)
+		switch {
+		case err != nil && flightAsked:
+			ln.Close()
+			return fmt.Errorf("listen on %s for Flight SQL: %w (pick another port with --flight-addr, or --flight-addr off)", flightAddr, err)
+		case err != nil:
+			fmt.Fprintf(e.stderr, "warning: no Flight SQL endpoint: %v (pick a free port with --flight-addr)\n", err)
+			flightLn = nil
+		}
+	}
 	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(e.stdout, "\nServing %s on %s\n  dashboards: %s/overview (also /funnel, /speed, /aging, /sources, /sla, /quality, /scoring, /routing, /data)\n  API:        %s/api/v1/reports (described at /api/v1/openapi.json)\nCtrl-C stops.\n", opts.Lake, url, url, url)
-	err = server.New(opts).Serve(ctx, ln)
-	if err != nil {
+	fmt.Fprintf(e.stdout, "\nServing %s on %s\n  dashboards: %s/overview (also /funnel, /speed, /aging, /sources, /sla, /quality, /scoring, /routing, /data)\n  API:        %s/api/v1/reports (described at /api/v1/openapi.json)\n", opts.Lake, url, url, url)
+	if flightLn != nil {
+		fmt.Fprintf(e.stdout, "  SQL:        flightsql://%s (Arrow Flight SQL, read-only; token: handoff token create --lake %s --scope lake:read)\n", flightLn.Addr(), opts.Lake)
+	}
+	fmt.Fprintln(e.stdout, "Ctrl-C stops.")
+	srv := server.New(opts)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return srv.Serve(gctx, ln) })
+	if flightLn != nil {
+		g.Go(func() error { return srv.ServeFlight(gctx, flightLn) })
+	}
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	fmt.Fprintln(e.stdout, "Stopped.")

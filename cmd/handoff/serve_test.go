@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	_ "github.com/apache/arrow-go/v18/arrow/flight/flightsql/driver"
 )
 
 // lockedBuffer is written by the serving goroutine and read by the test.
@@ -42,23 +45,26 @@ func TestServeAnswersAndStopsOnSignal(t *testing.T) {
 	if !strings.HasPrefix(token, "hnd_") || !strings.Contains(tokenErr.String(), "shown only now") {
 		t.Fatalf("token create printed %q\n%s", token, tokenErr.String())
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// And one for SQL clients.
+	tokenOut.Reset()
+	if code := run(context.Background(), []string{"token", "create", "--lake", lakeDir, "--scope", "lake:read", "--name", "bi"},
+		strings.NewReader(""), &tokenOut, &tokenErr); code != exitOK {
+		t.Fatalf("token create: exit %d\n%s", code, tokenErr.String())
 	}
-	addr := ln.Addr().String()
-	ln.Close()
+	sqlToken := strings.TrimSpace(tokenOut.String())
+	addr, flightAddr := freeAddr(t), freeAddr(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out, errOut lockedBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--lake", lakeDir, "--addr", addr, "--log-format", "json"}, strings.NewReader(""), &out, &errOut)
+		done <- run(ctx, []string{"serve", "--lake", lakeDir, "--addr", addr, "--flight-addr", flightAddr, "--log-format", "json"}, strings.NewReader(""), &out, &errOut)
 	}()
 
 	client := &http.Client{Timeout: 30 * time.Second}
 	var resp *http.Response
+	var err error
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/api/v1/reports/funnel?as_of=2026-04-01T00:00:00Z&format=csv", nil)
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -74,6 +80,31 @@ func TestServeAnswersAndStopsOnSignal(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("funnel: %d", resp.StatusCode)
+	}
+
+	// A SQL client through the Flight SQL endpoint, with the token of
+	// scope lake:read: the fixture's 13 leads. The reports token lacks
+	// the scope and is refused.
+	for _, c := range []struct {
+		token string
+		ok    bool
+	}{{sqlToken, true}, {token, false}} {
+		db, err := sql.Open("flightsql", "flightsql://"+flightAddr+"?timeout=20s&token="+c.token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		err = db.QueryRow("SELECT count(*) FROM leads").Scan(&n)
+		db.Close()
+		switch {
+		case c.ok && (err != nil || n != 13):
+			t.Errorf("Flight SQL count of leads: %d, %v; want 13", n, err)
+		case !c.ok && (err == nil || !strings.Contains(err.Error(), "lake:read")):
+			t.Errorf("Flight SQL with a reports:read token: %v; want a refusal naming lake:read", err)
+		}
+	}
+	if !strings.Contains(out.String(), "flightsql://"+flightAddr) {
+		t.Errorf("serve did not say where SQL clients connect:\n%s", out.String())
 	}
 
 	cancel() // what Ctrl-C does through main's signal context
@@ -99,6 +130,17 @@ func TestServeAnswersAndStopsOnSignal(t *testing.T) {
 	if !logged {
 		t.Errorf("no JSON request log for the funnel request:\n%s", errOut.String())
 	}
+}
+
+// freeAddr is a 127.0.0.1 address nothing listens on just now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
 func TestServeNeedsALake(t *testing.T) {
