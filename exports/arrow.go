@@ -166,37 +166,63 @@ func writeTable(ctx context.Context, l *lake.Lake, name, format, path string) (i
 		}
 		return n, os.Rename(tmp, path)
 	}
-	return n, writeFileAtomic(path, func(w io.Writer) error {
-		rows, err := l.DB.QueryContext(ctx, sel)
+	return n, writeFileAtomic(path, func(w io.Writer) error { return copyArrow(ctx, l, sel, w) })
+}
+
+// copyArrow writes a query's rows to w as an Arrow IPC file, a record batch
+// at a time, straight from DuckDB's rows (the Flight SQL endpoint's path).
+func copyArrow(ctx context.Context, l *lake.Lake, query string, w io.Writer) error {
+	conn, err := l.DB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		stmt, err := prepareSelect(ctx, dc, query)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		schema, err := rowSchema(stmt)
+		if err != nil {
+			return err
+		}
+		rows, err := stmt.QueryContext(ctx, nil)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
-		cols := tableColumns(t)
-		rw, err := newRowWriter(w, cols)
+		iw, err := ipc.NewFileWriter(w, ipc.WithSchema(schema))
 		if err != nil {
 			return err
 		}
-		vals := make([]any, len(cols))
-		dest := make([]any, len(cols))
-		for i := range vals {
-			dest[i] = &vals[i]
-		}
-		for rows.Next() {
-			if err := rows.Scan(dest...); err != nil {
-				rw.close()
-				return err
+		// Rows become batches on this goroutine while another writes the
+		// previous batch: the two halves take about as long as each other.
+		batches := make(chan arrow.RecordBatch, 2)
+		written := make(chan error, 1)
+		go func() {
+			var werr error
+			for rec := range batches {
+				if werr == nil {
+					werr = iw.Write(rec)
+				}
+				rec.Release()
 			}
-			if err := rw.add(vals); err != nil {
-				rw.close()
-				return err
-			}
+			written <- werr
+		}()
+		err = streamRows(rows, schema, memory.DefaultAllocator, func(rec arrow.RecordBatch) error {
+			batches <- rec
+			return nil
+		})
+		close(batches)
+		if werr := <-written; err == nil {
+			err = werr
 		}
-		if err := rows.Err(); err != nil {
-			rw.close()
+		if err != nil {
+			iw.Close()
 			return err
 		}
-		return rw.close()
+		return iw.Close()
 	})
 }
 

@@ -372,6 +372,29 @@ func TestFlightBasicLoginAndCatalog(t *testing.T) {
 			}
 		}
 	}
+
+	// What a JDBC driver asks on connecting: the server's name, and that
+	// it is read-only.
+	info, err = cl.GetSqlInfo(ctx, []flightsql.SqlInfo{flightsql.SqlInfoFlightSqlServerName, flightsql.SqlInfoFlightSqlServerReadOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	infoRdr, err := cl.DoGet(ctx, info.Endpoint[0].Ticket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer infoRdr.Release()
+	got := map[uint32]string{}
+	for infoRdr.Next() {
+		rec := infoRdr.RecordBatch()
+		for i := 0; i < int(rec.NumRows()); i++ {
+			got[rec.Column(0).(*array.Uint32).Value(i)] = rec.Column(1).ValueStr(i)
+		}
+	}
+	if !strings.Contains(got[uint32(flightsql.SqlInfoFlightSqlServerName)], "handoff") || !strings.Contains(got[uint32(flightsql.SqlInfoFlightSqlServerReadOnly)], "true") {
+		t.Errorf("sql info: %v, want the name handoff and read-only true", got)
+	}
+
 	var want []string
 	for _, tb := range lake.Tables {
 		want = append(want, "main."+tb.Name)

@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	_ "github.com/duckdb/duckdb-go/v2"
@@ -93,6 +95,55 @@ func TestExportsHoldTheReportsNumbers(t *testing.T) {
 	n, _, _ := duck(t, "SELECT count(*), 0, 0 FROM read_parquet('"+filepath.Join(out, "leads", "2026-04-02.parquet")+"')")
 	if n != 13 || m.Rows != 13 {
 		t.Errorf("leads export: %v rows (manifest %d), want 13", n, m.Rows)
+	}
+
+	// The same table as Arrow IPC, straight from DuckDB's rows: 13 leads,
+	// times as UTC timestamps, company sizes adding up to leads.csv's.
+	e = Export{Name: "leads_arrow", Table: "leads", Dir: out, Format: "arrow"}
+	if err := e.Check(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), l, e, reports.DefaultConfig(), run); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(out, "leads_arrow", "2026-04-02.arrow"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := ipc.NewFileReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var rows, sizes int64
+	for i := 0; i < r.NumRecords(); i++ {
+		rec, err := r.RecordBatch(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows += rec.NumRows()
+		for c, field := range rec.Schema().Fields() {
+			switch field.Name {
+			case "created_at":
+				if ts, ok := field.Type.(*arrow.TimestampType); !ok || ts.TimeZone != "UTC" {
+					t.Errorf("created_at is %s, want a UTC timestamp", field.Type)
+				}
+			case "company_size":
+				col := rec.Column(c).(*array.Int64)
+				for k := 0; k < col.Len(); k++ {
+					sizes += col.Value(k)
+				}
+			}
+		}
+	}
+	var wantSizes int64
+	for _, v := range csvColumn(t, "leads.csv", "company_size") {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		wantSizes += n
+	}
+	if rows != 13 || sizes != wantSizes {
+		t.Errorf("leads as Arrow: %d rows, company sizes %d; want 13 and %d (leads.csv)", rows, sizes, wantSizes)
 	}
 }
 

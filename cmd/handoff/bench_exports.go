@@ -1,14 +1,21 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/handoff-dev/handoff/exports"
 	"github.com/handoff-dev/handoff/lake"
@@ -35,7 +42,11 @@ format (Parquet, CSV, Arrow IPC), in this one process:
 each against DuckDB's own COPY (...) TO of the same rows: the report's
 statement (captured as it runs) or SELECT * FROM activities. DuckDB has no
 Arrow IPC writer without an extension handoff cannot download, so the Arrow
-rows are measured against DuckDB's Parquet COPY.`,
+rows are measured against DuckDB's Parquet COPY.
+
+Last, a Flight SQL client on 127.0.0.1 reads the whole activities table
+through handoff's endpoint (record batches counted, not kept), against the
+same Parquet COPY.`,
 		Example: `  handoff bench exports --leads 1000000 --dir /tmp/bench`,
 		Args:    args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -99,6 +110,20 @@ rows are measured against DuckDB's Parquet COPY.`,
 					os.Remove(base)
 				}
 			}
+			// A Flight SQL client on 127.0.0.1 reading all of activities,
+			// against DuckDB's Parquet COPY of the same rows.
+			rows, took, err := benchFlightScan(ctx, lakeDir, "SELECT * FROM activities")
+			if err != nil {
+				return fmt.Errorf("flight sql scan: %w", err)
+			}
+			base := filepath.Join(out, "flight.baseline")
+			start := time.Now()
+			if _, err := l.DB.ExecContext(ctx, "COPY (SELECT * FROM activities) TO "+lake.Literal(base)+" (FORMAT parquet, COMPRESSION zstd)"); err != nil {
+				return fmt.Errorf("baseline flight: %w", err)
+			}
+			baseline := time.Since(start)
+			os.Remove(base)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f\t%.2f\t%.2f×\t\n", "table", "Flight SQL scan", rows, took.Seconds(), baseline.Seconds(), took.Seconds()/baseline.Seconds())
 			return tw.Flush()
 		},
 	}
@@ -106,4 +131,59 @@ rows are measured against DuckDB's Parquet COPY.`,
 	f.IntVar(&leads, "leads", 1_000_000, "leads in the generated lake")
 	f.StringVar(&dir, "dir", "", "keep the generated data and lake here and reuse them (default: a temporary directory)")
 	return cmd
+}
+
+// benchFlightScan serves the lake's Flight SQL on a free 127.0.0.1 port,
+// runs query through arrow-go's client, and reads every record batch; it
+// returns the rows read and the time from the query to the last batch.
+// The server stops before it returns.
+func benchFlightScan(ctx context.Context, lakeDir, query string) (int64, time.Duration, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, 0, err
+	}
+	const token = "bench-flight"
+	f := exports.NewFlight(exports.FlightOptions{Lake: lakeDir, Config: reports.DefaultConfig(), Authorize: func(t string) error {
+		if t != token {
+			return errors.New("not the bench token")
+		}
+		return nil
+	}})
+	srvCtx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- f.Serve(srvCtx, ln) }()
+	defer func() { stop(); <-served }()
+
+	cl, err := flightsql.NewClient(ln.Addr().String(), nil, nil, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return 0, 0, err
+	}
+	defer cl.Close()
+	callCtx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
+	// A first query opens the lake state (and locks it down), as the
+	// server's first client would; the scan is timed on a warm server.
+	if _, err := cl.Execute(callCtx, "SELECT 1"); err != nil {
+		return 0, 0, err
+	}
+	start := time.Now()
+	info, err := cl.Execute(callCtx, query)
+	if err != nil {
+		return 0, 0, err
+	}
+	var rows int64
+	for _, ep := range info.Endpoint {
+		rdr, err := cl.DoGet(callCtx, ep.Ticket)
+		if err != nil {
+			return 0, 0, err
+		}
+		for rdr.Next() {
+			rows += rdr.RecordBatch().NumRows()
+		}
+		err = rdr.Err()
+		rdr.Release()
+		if err != nil {
+			return 0, 0, err
+		}
+	}
+	return rows, time.Since(start), nil
 }
