@@ -34,6 +34,8 @@ type DataInfo struct {
 	Failed bool
 	// Exports are the scheduled exports and how their last runs went.
 	Exports []ExportStatus
+	// SQLAddr is where the Flight SQL endpoint listens; "" when it does not.
+	SQLAddr string
 }
 
 // ExportStatus is one scheduled export as the data page shows it.
@@ -67,7 +69,18 @@ func DataPage(d DataInfo) Page {
 	}
 	if d.Manifest == nil {
 		p.Status = "No lake yet at " + d.Lake
-		p.Sections = append(p.Sections, Section{Title: "Add an export",
+		if d.SQLAddr != "" {
+		p.Sections = append(p.Sections, Section{Title: "Query with SQL",
+			Note: "BI tools and programs can query this lake live over Arrow Flight SQL, read-only: the tables above in the schema main, each report at its default parameters in the schema reports (reports.funnel, reports.sla_breaches, …).",
+			Lines: []string{
+				"Address: " + d.SQLAddr + " (plain gRPC: keep it on this machine, or behind a TLS proxy).",
+				"Token: handoff token create --lake " + d.Lake + " --scope lake:read",
+				"Go (arrow-go's database/sql driver): flightsql://" + d.SQLAddr + "?token=hnd_…",
+				"JDBC (Arrow Flight SQL driver): jdbc:arrow-flight-sql://" + d.SQLAddr + "/?useEncryption=false&token=hnd_…",
+				"Writes, COPY, ATTACH, INSTALL and reading files are refused. More in docs/exports.md.",
+			}})
+	}
+	p.Sections = append(p.Sections, Section{Title: "Add an export",
 			Note:   "The lake is empty. Upload a HubSpot, Salesforce or Marketo export (CSV, NDJSON) or handoff's canonical files, and the dashboards fill in.",
 			Upload: &d.Upload})
 		return p
@@ -159,6 +172,17 @@ func DataPage(d DataInfo) Page {
 			sec.Lines, sec.Alert = []string{fmt.Sprintf("The last run of %s failed: the previous files stay; the reason is in the table and the server's log.", strings.Join(failing, ", "))}, true
 		}
 		p.Sections = append(p.Sections, sec)
+	}
+	if d.SQLAddr != "" {
+		p.Sections = append(p.Sections, Section{Title: "Query with SQL",
+			Note: "BI tools and programs can query this lake live over Arrow Flight SQL, read-only: the tables above in the schema main, each report at its default parameters in the schema reports (reports.funnel, reports.sla_breaches, …).",
+			Lines: []string{
+				"Address: " + d.SQLAddr + " (plain gRPC: keep it on this machine, or behind a TLS proxy).",
+				"Token: handoff token create --lake " + d.Lake + " --scope lake:read",
+				"Go (arrow-go's database/sql driver): flightsql://" + d.SQLAddr + "?token=hnd_…",
+				"JDBC (Arrow Flight SQL driver): jdbc:arrow-flight-sql://" + d.SQLAddr + "/?useEncryption=false&token=hnd_…",
+				"Writes, COPY, ATTACH, INSTALL and reading files are refused. More in docs/exports.md.",
+			}})
 	}
 	p.Sections = append(p.Sections, Section{Title: "Add an export",
 		Note:   "Ingest another export into this lake. Rows already there are updated, not doubled; bad rows go to the quarantine and the good ones are kept. The dashboards show the new data on their next load.",

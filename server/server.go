@@ -104,6 +104,8 @@ type Server struct {
 	// loopback is set by Serve when the listener answers only this
 	// machine: the dashboards are then open without a token.
 	loopback atomic.Bool
+	// flightAddr is where ServeFlight listens, for the data page.
+	flightAddr atomic.Value
 }
 
 // New builds a server; it opens nothing until the first request.
@@ -233,6 +235,7 @@ func (s *Server) ServeFlight(ctx context.Context, ln net.Listener) error {
 			return err
 		},
 	})
+	s.flightAddr.Store(ln.Addr().String())
 	return f.Serve(ctx, ln)
 }
 
