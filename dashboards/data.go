@@ -70,17 +70,17 @@ func DataPage(d DataInfo) Page {
 	if d.Manifest == nil {
 		p.Status = "No lake yet at " + d.Lake
 		if d.SQLAddr != "" {
-		p.Sections = append(p.Sections, Section{Title: "Query with SQL",
-			Note: "BI tools and programs can query this lake live over Arrow Flight SQL, read-only: the tables above in the schema main, each report at its default parameters in the schema reports (reports.funnel, reports.sla_breaches, …).",
-			Lines: []string{
-				"Address: " + d.SQLAddr + " (plain gRPC: keep it on this machine, or behind a TLS proxy).",
-				"Token: handoff token create --lake " + d.Lake + " --scope lake:read",
-				"Go (arrow-go's database/sql driver): flightsql://" + d.SQLAddr + "?token=hnd_…",
-				"JDBC (Arrow Flight SQL driver): jdbc:arrow-flight-sql://" + d.SQLAddr + "/?useEncryption=false&token=hnd_…",
-				"Writes, COPY, ATTACH, INSTALL and reading files are refused. More in docs/exports.md.",
-			}})
-	}
-	p.Sections = append(p.Sections, Section{Title: "Add an export",
+			p.Sections = append(p.Sections, Section{Title: "Query with SQL",
+				Note: "BI tools and programs can query this lake live over Arrow Flight SQL, read-only: the tables above in the schema main, each report at its default parameters in the schema reports (reports.funnel, reports.sla_breaches, …).",
+				Lines: []string{
+					"Address: " + d.SQLAddr + " (plain gRPC: keep it on this machine, or behind a TLS proxy).",
+					"Token: handoff token create --lake " + d.Lake + " --scope lake:read",
+					"Go (arrow-go's database/sql driver): flightsql://" + d.SQLAddr + "?token=hnd_…",
+					"JDBC (Arrow Flight SQL driver): jdbc:arrow-flight-sql://" + d.SQLAddr + "/?useEncryption=false&token=hnd_…",
+					"Writes, COPY, ATTACH, INSTALL and reading files are refused. More in docs/exports.md.",
+				}})
+		}
+		p.Sections = append(p.Sections, Section{Title: "Add an export",
 			Note:   "The lake is empty. Upload a HubSpot, Salesforce or Marketo export (CSV, NDJSON) or handoff's canonical files, and the dashboards fill in.",
 			Upload: &d.Upload})
 		return p

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -105,6 +106,15 @@ func TestServeAnswersAndStopsOnSignal(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "flightsql://"+flightAddr) {
 		t.Errorf("serve did not say where SQL clients connect:\n%s", out.String())
+	}
+	if resp, err := client.Get("http://" + addr + "/data"); err != nil {
+		t.Error(err)
+	} else {
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(page), "flightsql://"+flightAddr) {
+			t.Errorf("the data page does not say where SQL clients connect")
+		}
 	}
 
 	cancel() // what Ctrl-C does through main's signal context
