@@ -53,6 +53,14 @@ var catalog = []Spec{
 		func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Result[LeadRow], error) {
 			return Leads(ctx, l, p, cfg)
 		}),
+	entry("leaks", "MQLs lost in the handoff per crack and period, with the revenue at risk", Dimensions,
+		func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Result[LeakRow], error) {
+			return Leaks(ctx, l, p, cfg)
+		}),
+	entry("leaked", "the leads that fell through a crack, with the evidence (--what CRACK for one)", nil,
+		func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Result[LeakedRow], error) {
+			return Leaked(ctx, l, p, cfg)
+		}),
 	entry("marketing-sla", "MQLs delivered per month and segment against the commitment", nil,
 		func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Result[MarketingSLARow], error) {
 			return MarketingSLA(ctx, l, p, cfg)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duckdb/duckdb-go/v2"
+
 	"github.com/handoff-dev/handoff/internal/yamldoc"
 )
 
@@ -23,6 +25,74 @@ type Config struct {
 	// MQLCommitments is, per segment (smb, mid_market, enterprise), the MQLs
 	// marketing commits to deliver each month.
 	MQLCommitments map[string]float64 `yaml:"mql_commitments"`
+	// Leaks are the limits past which an MQL has fallen through a crack.
+	Leaks LeakLimits `yaml:"leaks"`
+}
+
+// LeakLimits say how long each step of the handoff may take before the
+// lead counts as leaked (the leaks report). Durations as 24h, 3d; the
+// disposition limit is in working days of the owner's calendar.
+type LeakLimits struct {
+	// HandoffWithin: from the MQL to an assignment to a sales owner.
+	HandoffWithin string `yaml:"handoff_within"`
+	// TouchWithin: from the handoff to the first sales touch.
+	TouchWithin string `yaml:"touch_within"`
+	// DispositionWithin: from the handoff to accepted, rejected or
+	// unreachable, in working days (5d).
+	DispositionWithin string `yaml:"disposition_within"`
+	// RecycleTouchWithin: from a recycle to marketing's next touch.
+	RecycleTouchWithin string `yaml:"recycle_touch_within"`
+	// DuplicateWithin: two handoffs of one domain and company to two
+	// owners within this make the later a duplicate.
+	DuplicateWithin string `yaml:"duplicate_within"`
+}
+
+// DefaultLeakLimits are the limits a RevOps team starts from.
+func DefaultLeakLimits() LeakLimits {
+	return LeakLimits{HandoffWithin: "24h", TouchWithin: "3d", DispositionWithin: "5d", RecycleTouchWithin: "30d", DuplicateWithin: "14d"}
+}
+
+// leakArgs are the leak models' limit parameters.
+func (c Config) leakArgs() (map[string]any, error) {
+	lim := c.Leaks
+	def := DefaultLeakLimits()
+	pick := func(v, d string) string {
+		if strings.TrimSpace(v) == "" {
+			return d
+		}
+		return v
+	}
+	args := map[string]any{}
+	for _, x := range []struct{ key, name, v string }{
+		{"handoff_seconds", "handoff_within", pick(lim.HandoffWithin, def.HandoffWithin)},
+		{"touch_seconds", "touch_within", pick(lim.TouchWithin, def.TouchWithin)},
+		{"disposition_workdays", "disposition_within", pick(lim.DispositionWithin, def.DispositionWithin)},
+		{"recycle_seconds", "recycle_touch_within", pick(lim.RecycleTouchWithin, def.RecycleTouchWithin)},
+		{"duplicate_seconds", "duplicate_within", pick(lim.DuplicateWithin, def.DuplicateWithin)},
+	} {
+		d, err := ParseDuration(x.v)
+		if err != nil {
+			return nil, fmt.Errorf("reports.leaks.%s: %w", x.name, err)
+		}
+		if d <= 0 {
+			return nil, fmt.Errorf("reports.leaks.%s: %s is not a positive duration", x.name, x.v)
+		}
+		if x.key == "disposition_workdays" {
+			args[x.key] = d.Hours() / 24
+		} else {
+			args[x.key] = d.Seconds()
+		}
+	}
+	hours, err := c.stuckHours()
+	if err != nil {
+		return nil, err
+	}
+	limits := duckdb.Map{}
+	for k, v := range hours {
+		limits[k] = v
+	}
+	args["stuck_limits"] = limits
+	return args, nil
 }
 
 // SLA is one named rule: a clock that starts at one event and stops at
@@ -59,6 +129,7 @@ func DefaultConfig() Config {
 		// No limit on "lead": unqualified leads rest there by design; a team
 		// that works raw leads sets one.
 		StuckAfter: map[string]string{"mql": "3d", "sql": "14d", "opportunity": "90d"},
+		Leaks:      DefaultLeakLimits(),
 	}
 }
 
@@ -90,6 +161,15 @@ func ParseConfig(name string, raw []byte) (Config, error) {
 	}
 	for k, v := range over.StuckAfter {
 		c.StuckAfter[k] = v
+	}
+	for _, f := range []struct{ over, into *string }{
+		{&over.Leaks.HandoffWithin, &c.Leaks.HandoffWithin}, {&over.Leaks.TouchWithin, &c.Leaks.TouchWithin},
+		{&over.Leaks.DispositionWithin, &c.Leaks.DispositionWithin}, {&over.Leaks.RecycleTouchWithin, &c.Leaks.RecycleTouchWithin},
+		{&over.Leaks.DuplicateWithin, &c.Leaks.DuplicateWithin},
+	} {
+		if *f.over != "" {
+			*f.into = *f.over
+		}
 	}
 	if over.MQLCommitments != nil {
 		c.MQLCommitments = map[string]float64{}
@@ -129,6 +209,9 @@ func (c Config) Validate(name string) error {
 		if _, err := ParseDuration(limit); err != nil {
 			return fmt.Errorf("%s: reports.stuck_after.%s: %w", name, stage, err)
 		}
+	}
+	if _, err := c.leakArgs(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	for seg, n := range c.MQLCommitments {
 		if n < 0 {

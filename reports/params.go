@@ -113,8 +113,11 @@ func (p Params) check(report string, by []string) error {
 	if report == "leads" && !slices.Contains(DrillLists, p.What) {
 		return fmt.Errorf("%w: report leads: what must be one of %s", ErrBadParam, strings.Join(DrillLists, ", "))
 	}
-	if report != "leads" && p.What != "" {
-		return fmt.Errorf("%w: only report leads takes what", ErrBadParam)
+	if report == "leaked" && p.What != "" && !slices.Contains(Cracks, p.What) {
+		return fmt.Errorf("%w: report leaked: what must be a crack: %s", ErrBadParam, strings.Join(Cracks, ", "))
+	}
+	if report != "leads" && report != "leaked" && p.What != "" {
+		return fmt.Errorf("%w: only reports leads and leaked take what", ErrBadParam)
 	}
 	if !p.From.IsZero() && !p.To.IsZero() && p.To.Before(p.From) {
 		return fmt.Errorf("%w: --to %s is before --from %s", ErrBadParam, p.To.Format(time.DateOnly), p.From.Format(time.DateOnly))

@@ -387,3 +387,204 @@ CREATE OR REPLACE MACRO score_totals(as_of, at_mode, at_days,
     )
     SELECT s.lead_id, s.scored_at, coalesce(x.fit, 0) AS fit, coalesce(x.engagement, 0) AS engagement
     FROM score_at(as_of, at_mode, at_days) s LEFT JOIN sums x USING (lead_id);
+
+-- work_instant: the inverse of work_clock: the local wall-clock time at
+-- which the working-minute clock of the calendar (d1, d2, ws, we) reads m
+-- (m > 0). A reading on a day's boundary is the end of the earlier working
+-- day: a limit of five working days ends at closing time, not at the next
+-- opening.
+CREATE OR REPLACE MACRO work_instant(m, d1, d2, ws, we) AS
+    make_timestamp(epoch_us(TIMESTAMP '1900-01-01') + CAST(60000000 * (
+        (ceil(m / ((d2 - d1 + 1) * (we - ws))) - 1) * 7 * 1440
+      + (d1 - 1) * 1440
+      + (ceil((m - (ceil(m / ((d2 - d1 + 1) * (we - ws))) - 1) * (d2 - d1 + 1) * (we - ws)) / (we - ws)) - 1) * 1440
+      + ws
+      + (m - (ceil(m / ((d2 - d1 + 1) * (we - ws))) - 1) * (d2 - d1 + 1) * (we - ws))
+      - (ceil((m - (ceil(m / ((d2 - d1 + 1) * (we - ws))) - 1) * (d2 - d1 + 1) * (we - ws)) / (we - ws)) - 1) * (we - ws)
+    ) AS BIGINT));
+
+-- fmt_utc: an instant as evidence text reads it.
+CREATE OR REPLACE MACRO fmt_utc(t) AS strftime(t AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M');
+
+-- leak_cases: every MQL as of as_of, with the first crack it fell into
+-- (METRICS.md has no leak section; docs/reports.md, "leaks", is the
+-- definition). One row per lead that reached mql (a skipped mql counts).
+--
+-- The handoff: the sales owner the lead had when it became an MQL (its
+-- latest assignment at or before entered_at(mql); handed off at the MQL
+-- time), else its first assignment after. Only assignments to a sales user
+-- (sdr, ae, manager) or to an owner users does not know count.
+--
+-- Each crack has the instant the lead fell into it; the lead is counted in
+-- the earliest one at or before as_of (ties: in the order below), so every
+-- lead is in at most one crack and the cracks add up:
+--   never_handed_off         no handoff within handoff_s seconds of the MQL
+--   inactive_owner           handed to an owner users marks inactive, or
+--                            does not know, and nobody touched the lead
+--                            in time (at the handoff: a rep who worked
+--                            the lead and left later dropped nothing)
+--   never_touched            no sales touch within touch_s of the handoff
+--   never_dispositioned      no accepted / rejected / unreachable decision
+--                            within dispo_days working days of the owner's
+--                            calendar after the handoff
+--   rejected_without_reason  a rejection after the MQL with a blank reason
+--   stuck                    now in sql or opportunity past that stage's
+--                            limit (stuck_limits, hours); an MQL that sits
+--                            is explained by the cracks above
+--   recycled_forgotten       recycled after the MQL, no marketing touch
+--                            (an activity by marketing) within recycle_s
+--   duplicate                handed off within dup_s after another lead
+--                            with the same e-mail domain and company was
+--                            handed to a different owner
+-- recovered_at: when what was missing came late (the handoff, the touch,
+-- the decision, the marketing touch, an active owner): still a leak.
+-- value: the lead's source's MQL -> customer rate times its average won
+-- amount, both as of as_of; NULL (unknown) when the source has no won deal.
+CREATE OR REPLACE MACRO leak_cases(as_of, handoff_s, touch_s, dispo_days, recycle_s, dup_s, stuck_limits) AS TABLE
+    WITH mqls AS (
+        SELECT s.lead_id, s.e_mql AS mql_at, s.current_stage, s.current_since, s.e_customer
+        FROM lead_stages(as_of) s WHERE s.e_mql IS NOT NULL
+    ), sales_asg AS (
+        SELECT a.lead_id, a.owner_id, a.assigned_at, m.mql_at,
+               u.user_id IS NOT NULL AS known, coalesce(u.active, true) AS active
+        FROM assignments a JOIN mqls m USING (lead_id)
+        LEFT JOIN users u ON u.user_id = a.owner_id
+        WHERE a.assigned_at <= as_of AND (u.user_id IS NULL OR u.role IN ('sdr', 'ae', 'manager'))
+    ), handoff AS (
+        SELECT lead_id,
+               CASE WHEN bool_or(assigned_at <= mql_at) THEN any_value(mql_at) ELSE min(assigned_at) END AS handoff_at,
+               CASE WHEN bool_or(assigned_at <= mql_at)
+                    THEN arg_max(owner_id, assigned_at) FILTER (WHERE assigned_at <= mql_at)
+                    ELSE arg_min(owner_id, assigned_at) END AS owner_id,
+               CASE WHEN bool_or(assigned_at <= mql_at)
+                    THEN arg_max(known AND active, assigned_at) FILTER (WHERE assigned_at <= mql_at)
+                    ELSE arg_min(known AND active, assigned_at) END AS owner_ok,
+               CASE WHEN bool_or(assigned_at <= mql_at)
+                    THEN arg_max(known, assigned_at) FILTER (WHERE assigned_at <= mql_at)
+                    ELSE arg_min(known, assigned_at) END AS owner_known
+        FROM sales_asg GROUP BY lead_id
+    ), handed AS (
+        SELECT m.*, h.handoff_at, h.owner_id, h.owner_ok, h.owner_known,
+               (SELECT min(x.assigned_at) FROM sales_asg x
+                 WHERE x.lead_id = m.lead_id AND x.assigned_at > h.handoff_at AND x.known AND x.active) AS good_owner_at
+        FROM mqls m LEFT JOIN handoff h USING (lead_id)
+    ), touch AS (
+        SELECT h.lead_id, min(t.occurred_at) AS touched_at
+        FROM handed h JOIN sales_touches(as_of) t ON t.lead_id = h.lead_id AND t.occurred_at >= h.handoff_at
+        GROUP BY h.lead_id
+    ), decision AS (
+        SELECT h.lead_id, min(x.decided_at) AS decided_at
+        FROM handed h JOIN dispositions x ON x.lead_id = h.lead_id AND x.decided_at >= h.handoff_at
+        WHERE x.decided_at <= as_of AND x.outcome IN ('accepted', 'rejected', 'unreachable')
+        GROUP BY h.lead_id
+    ), unexplained AS (
+        SELECT m.lead_id, min(x.decided_at) AS rejected_at, arg_min(x.owner_id, x.decided_at) AS rejected_by
+        FROM mqls m JOIN dispositions x ON x.lead_id = m.lead_id AND x.decided_at >= m.mql_at
+        WHERE x.decided_at <= as_of AND x.outcome = 'rejected' AND nullif(trim(x.reason), '') IS NULL
+        GROUP BY m.lead_id
+    ), recycled AS (
+        SELECT m.lead_id, min(c.changed_at) AS recycled_at
+        FROM mqls m JOIN stage_changes c ON c.lead_id = m.lead_id AND c.changed_at >= m.mql_at
+        WHERE c.stage = 'recycled' AND c.changed_at <= as_of
+        GROUP BY m.lead_id
+    ), nurtured AS (
+        SELECT r.lead_id, min(a.occurred_at) AS touched_at
+        FROM recycled r JOIN activities a ON a.lead_id = r.lead_id AND a.occurred_at > r.recycled_at
+        LEFT JOIN users u ON u.user_id = a.actor_id
+        WHERE a.occurred_at <= as_of AND (a.actor_role = 'marketing' OR (a.actor_role IS NULL AND u.role = 'marketing'))
+        GROUP BY r.lead_id
+    ), keyed AS (
+        SELECT h.lead_id, h.handoff_at, h.owner_id, lower(trim(l.email_domain)) AS domain, lower(trim(l.company)) AS company
+        FROM handed h JOIN leads l USING (lead_id)
+        WHERE h.handoff_at IS NOT NULL AND nullif(trim(l.email_domain), '') IS NOT NULL AND nullif(trim(l.company), '') IS NOT NULL
+    ), dup AS (
+        SELECT k.lead_id, arg_max(o.lead_id, o.handoff_at) AS other_lead, arg_max(o.owner_id, o.handoff_at) AS other_owner,
+               max(o.handoff_at) AS other_at
+        FROM keyed k JOIN keyed o ON o.domain = k.domain AND o.company = k.company AND o.lead_id <> k.lead_id
+        WHERE o.owner_id IS DISTINCT FROM k.owner_id
+          AND (o.handoff_at < k.handoff_at OR (o.handoff_at = k.handoff_at AND o.lead_id < k.lead_id))
+          AND seconds_between(o.handoff_at, k.handoff_at) <= dup_s
+        GROUP BY k.lead_id
+    ), deadlines AS (
+        SELECT h.*, t.touched_at, d.decided_at, un.rejected_at, un.rejected_by, r.recycled_at, n.touched_at AS nurtured_at,
+               dp.other_lead, dp.other_owner, dp.other_at,
+               CASE WHEN h.handoff_at IS NOT NULL THEN timezone(coalesce(uh.tz, 'UTC'), work_instant(
+                   work_clock(h.handoff_at AT TIME ZONE coalesce(uh.tz, 'UTC'), coalesce(uh.d1, 1), coalesce(uh.d2, 5), coalesce(uh.ws, 540), coalesce(uh.we, 1020))
+                     + dispo_days * (coalesce(uh.we, 1020) - coalesce(uh.ws, 540)),
+                   coalesce(uh.d1, 1), coalesce(uh.d2, 5), coalesce(uh.ws, 540), coalesce(uh.we, 1020))) END AS dispo_deadline,
+               CAST(stuck_limits[h.current_stage] AS DOUBLE) AS stuck_hours
+        FROM handed h
+        LEFT JOIN touch t USING (lead_id) LEFT JOIN decision d USING (lead_id)
+        LEFT JOIN unexplained un USING (lead_id) LEFT JOIN recycled r USING (lead_id)
+        LEFT JOIN nurtured n USING (lead_id) LEFT JOIN dup dp USING (lead_id)
+        LEFT JOIN user_hours() uh ON uh.user_id = h.owner_id
+    ), candidates AS (
+        SELECT lead_id, 'never_handed_off' AS crack, 1 AS rank, mql_at + to_seconds(handoff_s) AS crack_at,
+               CASE WHEN handoff_at IS NOT NULL THEN handoff_at END AS recovered_at,
+               'MQL ' || fmt_utc(mql_at) || '; no assignment to sales by ' || fmt_utc(mql_at + to_seconds(handoff_s))
+                 || coalesce('; assigned ' || fmt_utc(handoff_at) || ' (late)', '') AS evidence
+        FROM deadlines WHERE handoff_at IS NULL OR seconds_between(mql_at, handoff_at) > handoff_s
+        UNION ALL
+        SELECT lead_id, 'inactive_owner', 2, handoff_at, good_owner_at,
+               'handed off ' || fmt_utc(handoff_at) || ' to ' || owner_id
+                 || CASE WHEN owner_known THEN ', who is inactive' ELSE ', who is not in users' END
+                 || coalesce('; reassigned to an active owner ' || fmt_utc(good_owner_at), '')
+        FROM deadlines WHERE handoff_at IS NOT NULL AND NOT owner_ok
+          AND (touched_at IS NULL OR seconds_between(handoff_at, touched_at) > touch_s)
+        UNION ALL
+        SELECT lead_id, 'never_touched', 3, handoff_at + to_seconds(touch_s), touched_at,
+               'handed off ' || fmt_utc(handoff_at) || '; no sales touch by ' || fmt_utc(handoff_at + to_seconds(touch_s))
+                 || coalesce('; first touch ' || fmt_utc(touched_at) || ' (late)', '')
+        FROM deadlines WHERE handoff_at IS NOT NULL AND (touched_at IS NULL OR seconds_between(handoff_at, touched_at) > touch_s)
+        UNION ALL
+        SELECT lead_id, 'never_dispositioned', 4, dispo_deadline, decided_at,
+               'handed off ' || fmt_utc(handoff_at) || coalesce(', first touch ' || fmt_utc(touched_at), '')
+                 || '; no decision by ' || fmt_utc(dispo_deadline) || coalesce('; decided ' || fmt_utc(decided_at) || ' (late)', '')
+        FROM deadlines WHERE handoff_at IS NOT NULL AND (decided_at IS NULL OR decided_at > dispo_deadline)
+        UNION ALL
+        SELECT lead_id, 'rejected_without_reason', 5, rejected_at, NULL,
+               'rejected ' || fmt_utc(rejected_at) || coalesce(' by ' || rejected_by, '') || ' with no reason'
+        FROM deadlines WHERE rejected_at IS NOT NULL
+        UNION ALL
+        SELECT lead_id, 'stuck', 6, current_since + to_microseconds(CAST(stuck_hours * 3600e6 AS BIGINT)), NULL,
+               'in ' || current_stage || ' since ' || fmt_utc(current_since) || '; its limit of '
+                 || CAST(round(stuck_hours / 24, 1) AS VARCHAR) || ' days passed ' || fmt_utc(current_since + to_microseconds(CAST(stuck_hours * 3600e6 AS BIGINT)))
+        FROM deadlines WHERE current_stage IN ('sql', 'opportunity') AND stuck_hours IS NOT NULL
+        UNION ALL
+        SELECT lead_id, 'recycled_forgotten', 7, recycled_at + to_seconds(recycle_s), nurtured_at,
+               'recycled ' || fmt_utc(recycled_at) || '; no marketing touch by ' || fmt_utc(recycled_at + to_seconds(recycle_s))
+                 || coalesce('; touched ' || fmt_utc(nurtured_at) || ' (late)', '')
+        FROM deadlines WHERE recycled_at IS NOT NULL AND (nurtured_at IS NULL OR seconds_between(recycled_at, nurtured_at) > recycle_s)
+        UNION ALL
+        SELECT lead_id, 'duplicate', 8, handoff_at, NULL,
+               'handed off ' || fmt_utc(handoff_at) || coalesce(' to ' || owner_id, '') || '; ' || other_lead
+                 || ' (same e-mail domain and company) went to ' || coalesce(other_owner, 'nobody') || ' ' || fmt_utc(other_at)
+        FROM deadlines WHERE other_lead IS NOT NULL
+    ), first_crack AS (
+        SELECT lead_id,
+               arg_min(crack, epoch_us(crack_at) * 16 + rank) AS crack,
+               min(crack_at) AS crack_at,
+               arg_min(recovered_at, epoch_us(crack_at) * 16 + rank) AS recovered_at,
+               arg_min(evidence, epoch_us(crack_at) * 16 + rank) AS evidence
+        FROM candidates WHERE crack_at <= as_of
+        GROUP BY lead_id
+    ), source_value AS (
+        SELECT blank(l.source) AS source,
+               count(*) FILTER (WHERE m.e_customer IS NOT NULL) / count(*) AS mql_to_customer
+        FROM mqls m JOIN leads l USING (lead_id)
+        GROUP BY ALL
+    ), source_won AS (
+        SELECT blank(l.source) AS source, avg(o.amount) AS avg_won
+        FROM opportunities o JOIN leads l USING (lead_id)
+        WHERE o.won AND o.closed_at <= as_of AND o.amount IS NOT NULL
+        GROUP BY ALL
+    )
+    SELECT d.lead_id, d.mql_at, d.handoff_at, d.owner_id AS handoff_owner_id,
+           f.crack, f.crack_at,
+           CASE WHEN f.recovered_at <= as_of THEN f.recovered_at END AS recovered_at,
+           f.evidence,
+           sv.mql_to_customer * sw.avg_won AS value
+    FROM deadlines d JOIN leads l USING (lead_id)
+    LEFT JOIN first_crack f USING (lead_id)
+    LEFT JOIN source_value sv ON sv.source = blank(l.source)
+    LEFT JOIN source_won sw ON sw.source = blank(l.source);
