@@ -404,7 +404,8 @@ CREATE OR REPLACE MACRO work_instant(m, d1, d2, ws, we) AS
     ) AS BIGINT));
 
 -- fmt_utc: an instant as evidence text reads it.
-CREATE OR REPLACE MACRO fmt_utc(t) AS strftime(t AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M');
+-- make_timestamp of the epoch reads the instant in UTC without ICU.
+CREATE OR REPLACE MACRO fmt_utc(t) AS strftime(make_timestamp(epoch_us(t)), '%Y-%m-%d %H:%M');
 
 -- leak_cases: every MQL as of as_of, with the first crack it fell into
 -- (METRICS.md has no leak section; docs/reports.md, "leaks", is the
@@ -441,16 +442,18 @@ CREATE OR REPLACE MACRO fmt_utc(t) AS strftime(t AT TIME ZONE 'UTC', '%Y-%m-%d %
 -- value: the lead's source's MQL -> customer rate times its average won
 -- amount, both as of as_of; NULL (unknown) when the source has no won deal.
 CREATE OR REPLACE MACRO leak_cases(as_of, handoff_s, touch_s, dispo_days, recycle_s, dup_s, stuck_limits) AS TABLE
-    WITH mqls AS (
+    -- The steps read more than once are MATERIALIZED (as in PostgreSQL):
+    -- inlined, lead_stages alone would run five times.
+    WITH mqls AS MATERIALIZED (
         SELECT s.lead_id, s.e_mql AS mql_at, s.current_stage, s.current_since, s.e_customer
         FROM lead_stages(as_of) s WHERE s.e_mql IS NOT NULL
-    ), sales_asg AS (
+    ), sales_asg AS MATERIALIZED (
         SELECT a.lead_id, a.owner_id, a.assigned_at, m.mql_at,
                u.user_id IS NOT NULL AS known, coalesce(u.active, true) AS active
         FROM assignments a JOIN mqls m USING (lead_id)
         LEFT JOIN users u ON u.user_id = a.owner_id
         WHERE a.assigned_at <= as_of AND (u.user_id IS NULL OR u.role IN ('sdr', 'ae', 'manager'))
-    ), handoff AS (
+    ), handoff AS MATERIALIZED (
         SELECT lead_id,
                CASE WHEN bool_or(assigned_at <= mql_at) THEN any_value(mql_at) ELSE min(assigned_at) END AS handoff_at,
                CASE WHEN bool_or(assigned_at <= mql_at)
@@ -463,37 +466,39 @@ CREATE OR REPLACE MACRO leak_cases(as_of, handoff_s, touch_s, dispo_days, recycl
                     THEN arg_max(known, assigned_at) FILTER (WHERE assigned_at <= mql_at)
                     ELSE arg_min(known, assigned_at) END AS owner_known
         FROM sales_asg GROUP BY lead_id
-    ), handed AS (
-        SELECT m.*, h.handoff_at, h.owner_id, h.owner_ok, h.owner_known,
-               (SELECT min(x.assigned_at) FROM sales_asg x
-                 WHERE x.lead_id = m.lead_id AND x.assigned_at > h.handoff_at AND x.known AND x.active) AS good_owner_at
-        FROM mqls m LEFT JOIN handoff h USING (lead_id)
-    ), touch AS (
-        SELECT h.lead_id, min(t.occurred_at) AS touched_at
-        FROM handed h JOIN sales_touches(as_of) t ON t.lead_id = h.lead_id AND t.occurred_at >= h.handoff_at
+    ), rescued AS (
+        SELECT h.lead_id, min(x.assigned_at) AS good_owner_at
+        FROM handoff h JOIN sales_asg x ON x.lead_id = h.lead_id AND x.assigned_at > h.handoff_at
+        WHERE NOT h.owner_ok AND x.known AND x.active
         GROUP BY h.lead_id
-    ), decision AS (
-        SELECT h.lead_id, min(x.decided_at) AS decided_at
-        FROM handed h JOIN dispositions x ON x.lead_id = h.lead_id AND x.decided_at >= h.handoff_at
-        WHERE x.decided_at <= as_of AND x.outcome IN ('accepted', 'rejected', 'unreachable')
-        GROUP BY h.lead_id
-    ), unexplained AS (
-        SELECT m.lead_id, min(x.decided_at) AS rejected_at, arg_min(x.owner_id, x.decided_at) AS rejected_by
-        FROM mqls m JOIN dispositions x ON x.lead_id = m.lead_id AND x.decided_at >= m.mql_at
-        WHERE x.decided_at <= as_of AND x.outcome = 'rejected' AND nullif(trim(x.reason), '') IS NULL
-        GROUP BY m.lead_id
     ), recycled AS (
         SELECT m.lead_id, min(c.changed_at) AS recycled_at
         FROM mqls m JOIN stage_changes c ON c.lead_id = m.lead_id AND c.changed_at >= m.mql_at
         WHERE c.stage = 'recycled' AND c.changed_at <= as_of
         GROUP BY m.lead_id
+    ), handed AS MATERIALIZED (
+        SELECT m.*, h.handoff_at, h.owner_id, h.owner_ok, h.owner_known, r.good_owner_at, rc.recycled_at
+        FROM mqls m LEFT JOIN handoff h USING (lead_id) LEFT JOIN rescued r USING (lead_id)
+        LEFT JOIN recycled rc USING (lead_id)
+    ), touches AS (
+        SELECT h.lead_id, min(t.occurred_at) AS touched_at
+        FROM handed h JOIN sales_touches(as_of) t ON t.lead_id = h.lead_id AND t.occurred_at >= h.handoff_at
+        GROUP BY h.lead_id
     ), nurtured AS (
-        SELECT r.lead_id, min(a.occurred_at) AS touched_at
-        FROM recycled r JOIN activities a ON a.lead_id = r.lead_id AND a.occurred_at > r.recycled_at
+        SELECT h.lead_id, min(a.occurred_at) AS nurtured_at
+        FROM handed h JOIN activities a ON a.lead_id = h.lead_id AND a.occurred_at > h.recycled_at
         LEFT JOIN users u ON u.user_id = a.actor_id
         WHERE a.occurred_at <= as_of AND (a.actor_role = 'marketing' OR (a.actor_role IS NULL AND u.role = 'marketing'))
-        GROUP BY r.lead_id
-    ), keyed AS (
+        GROUP BY h.lead_id
+    ), decisions AS (
+        SELECT h.lead_id,
+               min(x.decided_at) FILTER (WHERE x.decided_at >= h.handoff_at AND x.outcome IN ('accepted', 'rejected', 'unreachable')) AS decided_at,
+               min(x.decided_at) FILTER (WHERE x.outcome = 'rejected' AND nullif(trim(x.reason), '') IS NULL) AS rejected_at,
+               arg_min(x.owner_id, x.decided_at) FILTER (WHERE x.outcome = 'rejected' AND nullif(trim(x.reason), '') IS NULL) AS rejected_by
+        FROM handed h JOIN dispositions x ON x.lead_id = h.lead_id AND x.decided_at >= h.mql_at
+        WHERE x.decided_at <= as_of
+        GROUP BY h.lead_id
+    ), keyed AS MATERIALIZED (
         SELECT h.lead_id, h.handoff_at, h.owner_id, lower(trim(l.email_domain)) AS domain, lower(trim(l.company)) AS company
         FROM handed h JOIN leads l USING (lead_id)
         WHERE h.handoff_at IS NOT NULL AND nullif(trim(l.email_domain), '') IS NOT NULL AND nullif(trim(l.company), '') IS NOT NULL
@@ -505,67 +510,68 @@ CREATE OR REPLACE MACRO leak_cases(as_of, handoff_s, touch_s, dispo_days, recycl
           AND (o.handoff_at < k.handoff_at OR (o.handoff_at = k.handoff_at AND o.lead_id < k.lead_id))
           AND seconds_between(o.handoff_at, k.handoff_at) <= dup_s
         GROUP BY k.lead_id
-    ), deadlines AS (
-        SELECT h.*, t.touched_at, d.decided_at, un.rejected_at, un.rejected_by, r.recycled_at, n.touched_at AS nurtured_at,
+    ), joined AS (
+        SELECT h.*, t.touched_at, n.nurtured_at, d.decided_at, d.rejected_at, d.rejected_by,
                dp.other_lead, dp.other_owner, dp.other_at,
-               CASE WHEN h.handoff_at IS NOT NULL THEN timezone(coalesce(uh.tz, 'UTC'), work_instant(
-                   work_clock(h.handoff_at AT TIME ZONE coalesce(uh.tz, 'UTC'), coalesce(uh.d1, 1), coalesce(uh.d2, 5), coalesce(uh.ws, 540), coalesce(uh.we, 1020))
-                     + dispo_days * (coalesce(uh.we, 1020) - coalesce(uh.ws, 540)),
-                   coalesce(uh.d1, 1), coalesce(uh.d2, 5), coalesce(uh.ws, 540), coalesce(uh.we, 1020))) END AS dispo_deadline,
-               CAST(stuck_limits[h.current_stage] AS DOUBLE) AS stuck_hours
+               CAST(stuck_limits[h.current_stage] AS DOUBLE) AS stuck_hours,
+               coalesce(uh.tz, 'UTC') AS tz, coalesce(uh.d1, 1) AS d1, coalesce(uh.d2, 5) AS d2,
+               coalesce(uh.ws, 540) AS ws, coalesce(uh.we, 1020) AS we
         FROM handed h
-        LEFT JOIN touch t USING (lead_id) LEFT JOIN decision d USING (lead_id)
-        LEFT JOIN unexplained un USING (lead_id) LEFT JOIN recycled r USING (lead_id)
-        LEFT JOIN nurtured n USING (lead_id) LEFT JOIN dup dp USING (lead_id)
+        LEFT JOIN touches t USING (lead_id) LEFT JOIN nurtured n USING (lead_id)
+        LEFT JOIN decisions d USING (lead_id)
+        LEFT JOIN dup dp USING (lead_id)
         LEFT JOIN user_hours() uh ON uh.user_id = h.owner_id
+    -- The disposition deadline, one step at a time: each instant crosses a
+    -- time zone once (a per-row zone is the expensive part, and a macro
+    -- repeats its argument wherever it names it).
+    -- Only where it can matter: n working days never end before n - 1
+    -- calendar days have passed, so a decision made by then is in time.
+    ), local_handoff AS (
+        SELECT *, CASE WHEN handoff_at IS NOT NULL
+                        AND (decided_at IS NULL OR decided_at > handoff_at + to_seconds((dispo_days - 1) * 86400))
+                       THEN handoff_at AT TIME ZONE tz END AS handoff_local
+        FROM joined
+    ), clock_target AS (
+        SELECT *, work_clock(handoff_local, d1, d2, ws, we) + dispo_days * (we - ws) AS dispo_clock FROM local_handoff
+    ), local_deadline AS (
+        SELECT *, work_instant(dispo_clock, d1, d2, ws, we) AS dispo_local FROM clock_target
+    ), deadlines AS MATERIALIZED (
+        SELECT *, CASE WHEN dispo_local IS NOT NULL THEN timezone(tz, dispo_local) END AS dispo_deadline,
+               mql_at + to_seconds(handoff_s) AS handoff_deadline,
+               handoff_at + to_seconds(touch_s) AS touch_deadline,
+               current_since + to_microseconds(CAST(stuck_hours * 3600e6 AS BIGINT)) AS stuck_deadline,
+               recycled_at + to_seconds(recycle_s) AS recycle_deadline
+        FROM local_deadline
     ), candidates AS (
-        SELECT lead_id, 'never_handed_off' AS crack, 1 AS rank, mql_at + to_seconds(handoff_s) AS crack_at,
-               CASE WHEN handoff_at IS NOT NULL THEN handoff_at END AS recovered_at,
-               'MQL ' || fmt_utc(mql_at) || '; no assignment to sales by ' || fmt_utc(mql_at + to_seconds(handoff_s))
-                 || coalesce('; assigned ' || fmt_utc(handoff_at) || ' (late)', '') AS evidence
-        FROM deadlines WHERE handoff_at IS NULL OR seconds_between(mql_at, handoff_at) > handoff_s
+        SELECT lead_id, 'never_handed_off' AS crack, 1 AS rank, handoff_deadline AS crack_at, handoff_at AS recovered_at
+        FROM deadlines WHERE handoff_at IS NULL OR handoff_at > handoff_deadline
         UNION ALL
-        SELECT lead_id, 'inactive_owner', 2, handoff_at, good_owner_at,
-               'handed off ' || fmt_utc(handoff_at) || ' to ' || owner_id
-                 || CASE WHEN owner_known THEN ', who is inactive' ELSE ', who is not in users' END
-                 || coalesce('; reassigned to an active owner ' || fmt_utc(good_owner_at), '')
+        SELECT lead_id, 'inactive_owner', 2, handoff_at, good_owner_at
         FROM deadlines WHERE handoff_at IS NOT NULL AND NOT owner_ok
-          AND (touched_at IS NULL OR seconds_between(handoff_at, touched_at) > touch_s)
+          AND (touched_at IS NULL OR touched_at > touch_deadline)
         UNION ALL
-        SELECT lead_id, 'never_touched', 3, handoff_at + to_seconds(touch_s), touched_at,
-               'handed off ' || fmt_utc(handoff_at) || '; no sales touch by ' || fmt_utc(handoff_at + to_seconds(touch_s))
-                 || coalesce('; first touch ' || fmt_utc(touched_at) || ' (late)', '')
-        FROM deadlines WHERE handoff_at IS NOT NULL AND (touched_at IS NULL OR seconds_between(handoff_at, touched_at) > touch_s)
+        SELECT lead_id, 'never_touched', 3, touch_deadline, touched_at
+        FROM deadlines WHERE handoff_at IS NOT NULL AND (touched_at IS NULL OR touched_at > touch_deadline)
         UNION ALL
-        SELECT lead_id, 'never_dispositioned', 4, dispo_deadline, decided_at,
-               'handed off ' || fmt_utc(handoff_at) || coalesce(', first touch ' || fmt_utc(touched_at), '')
-                 || '; no decision by ' || fmt_utc(dispo_deadline) || coalesce('; decided ' || fmt_utc(decided_at) || ' (late)', '')
-        FROM deadlines WHERE handoff_at IS NOT NULL AND (decided_at IS NULL OR decided_at > dispo_deadline)
+        SELECT lead_id, 'never_dispositioned', 4, dispo_deadline, decided_at
+        FROM deadlines WHERE dispo_deadline IS NOT NULL AND (decided_at IS NULL OR decided_at > dispo_deadline)
         UNION ALL
-        SELECT lead_id, 'rejected_without_reason', 5, rejected_at, NULL,
-               'rejected ' || fmt_utc(rejected_at) || coalesce(' by ' || rejected_by, '') || ' with no reason'
+        SELECT lead_id, 'rejected_without_reason', 5, rejected_at, NULL
         FROM deadlines WHERE rejected_at IS NOT NULL
         UNION ALL
-        SELECT lead_id, 'stuck', 6, current_since + to_microseconds(CAST(stuck_hours * 3600e6 AS BIGINT)), NULL,
-               'in ' || current_stage || ' since ' || fmt_utc(current_since) || '; its limit of '
-                 || CAST(round(stuck_hours / 24, 1) AS VARCHAR) || ' days passed ' || fmt_utc(current_since + to_microseconds(CAST(stuck_hours * 3600e6 AS BIGINT)))
+        SELECT lead_id, 'stuck', 6, stuck_deadline, NULL
         FROM deadlines WHERE current_stage IN ('sql', 'opportunity') AND stuck_hours IS NOT NULL
         UNION ALL
-        SELECT lead_id, 'recycled_forgotten', 7, recycled_at + to_seconds(recycle_s), nurtured_at,
-               'recycled ' || fmt_utc(recycled_at) || '; no marketing touch by ' || fmt_utc(recycled_at + to_seconds(recycle_s))
-                 || coalesce('; touched ' || fmt_utc(nurtured_at) || ' (late)', '')
-        FROM deadlines WHERE recycled_at IS NOT NULL AND (nurtured_at IS NULL OR seconds_between(recycled_at, nurtured_at) > recycle_s)
+        SELECT lead_id, 'recycled_forgotten', 7, recycle_deadline, nurtured_at
+        FROM deadlines WHERE recycled_at IS NOT NULL AND (nurtured_at IS NULL OR nurtured_at > recycle_deadline)
         UNION ALL
-        SELECT lead_id, 'duplicate', 8, handoff_at, NULL,
-               'handed off ' || fmt_utc(handoff_at) || coalesce(' to ' || owner_id, '') || '; ' || other_lead
-                 || ' (same e-mail domain and company) went to ' || coalesce(other_owner, 'nobody') || ' ' || fmt_utc(other_at)
+        SELECT lead_id, 'duplicate', 8, handoff_at, NULL
         FROM deadlines WHERE other_lead IS NOT NULL
     ), first_crack AS (
         SELECT lead_id,
                arg_min(crack, epoch_us(crack_at) * 16 + rank) AS crack,
                min(crack_at) AS crack_at,
-               arg_min(recovered_at, epoch_us(crack_at) * 16 + rank) AS recovered_at,
-               arg_min(evidence, epoch_us(crack_at) * 16 + rank) AS evidence
+               arg_min(recovered_at, epoch_us(crack_at) * 16 + rank) AS recovered_at
         FROM candidates WHERE crack_at <= as_of
         GROUP BY lead_id
     ), source_value AS (
@@ -579,10 +585,29 @@ CREATE OR REPLACE MACRO leak_cases(as_of, handoff_s, touch_s, dispo_days, recycl
         WHERE o.won AND o.closed_at <= as_of AND o.amount IS NOT NULL
         GROUP BY ALL
     )
+    -- evidence is built for the crack each lead is counted in, and only
+    -- when a caller reads it.
     SELECT d.lead_id, d.mql_at, d.handoff_at, d.owner_id AS handoff_owner_id,
            f.crack, f.crack_at,
            CASE WHEN f.recovered_at <= as_of THEN f.recovered_at END AS recovered_at,
-           f.evidence,
+           CASE f.crack
+             WHEN 'never_handed_off' THEN 'MQL ' || fmt_utc(d.mql_at) || '; no assignment to sales by ' || fmt_utc(d.handoff_deadline)
+                 || coalesce('; assigned ' || fmt_utc(d.handoff_at) || ' (late)', '')
+             WHEN 'inactive_owner' THEN 'handed off ' || fmt_utc(d.handoff_at) || ' to ' || d.owner_id
+                 || CASE WHEN d.owner_known THEN ', who is inactive' ELSE ', who is not in users' END
+                 || coalesce('; reassigned to an active owner ' || fmt_utc(d.good_owner_at), '')
+             WHEN 'never_touched' THEN 'handed off ' || fmt_utc(d.handoff_at) || '; no sales touch by ' || fmt_utc(d.touch_deadline)
+                 || coalesce('; first touch ' || fmt_utc(d.touched_at) || ' (late)', '')
+             WHEN 'never_dispositioned' THEN 'handed off ' || fmt_utc(d.handoff_at) || coalesce(', first touch ' || fmt_utc(d.touched_at), '')
+                 || '; no decision by ' || fmt_utc(d.dispo_deadline) || coalesce('; decided ' || fmt_utc(d.decided_at) || ' (late)', '')
+             WHEN 'rejected_without_reason' THEN 'rejected ' || fmt_utc(d.rejected_at) || coalesce(' by ' || d.rejected_by, '') || ' with no reason'
+             WHEN 'stuck' THEN 'in ' || d.current_stage || ' since ' || fmt_utc(d.current_since) || '; its limit of '
+                 || CAST(round(d.stuck_hours / 24, 1) AS VARCHAR) || ' days passed ' || fmt_utc(d.stuck_deadline)
+             WHEN 'recycled_forgotten' THEN 'recycled ' || fmt_utc(d.recycled_at) || '; no marketing touch by ' || fmt_utc(d.recycle_deadline)
+                 || coalesce('; touched ' || fmt_utc(d.nurtured_at) || ' (late)', '')
+             WHEN 'duplicate' THEN 'handed off ' || fmt_utc(d.handoff_at) || coalesce(' to ' || d.owner_id, '') || '; ' || d.other_lead
+                 || ' (same e-mail domain and company) went to ' || coalesce(d.other_owner, 'nobody') || ' ' || fmt_utc(d.other_at)
+           END AS evidence,
            sv.mql_to_customer * sw.avg_won AS value
     FROM deadlines d JOIN leads l USING (lead_id)
     LEFT JOIN first_crack f USING (lead_id)
