@@ -33,6 +33,9 @@ type Options struct {
 	Truth  Truth     // default DefaultTruth
 	// Progress, when set, is called with leads done so far.
 	Progress func(done, total int)
+	// Observe, when set, sees each simulated lead after it is written:
+	// the generator's own record, for tests that check what it injected.
+	Observe func(*Lead)
 }
 
 // BadRow is a row the generator spoiled on purpose; ingest must quarantine
@@ -98,9 +101,13 @@ func Generate(ctx context.Context, dir string, opts Options) (Result, error) {
 				opts.Progress(i, opts.Leads)
 			}
 		}
-		if err := w.lead(sim.lead(i)); err != nil {
+		l := sim.lead(i)
+		if err := w.lead(l); err != nil {
 			out.closeAll()
 			return Result{}, err
+		}
+		if opts.Observe != nil {
+			opts.Observe(l)
 		}
 	}
 	if err := w.spend(sim.spend()); err != nil {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -104,12 +105,23 @@ type simulator struct {
 	span  time.Duration
 	teams map[string][]*User // region → SDRs
 	rr    map[string]int
-	// Erin leaves after this; a few leads still get routed to her.
+	// Erin leaves after this; a few leads still get routed to her, and
+	// nobody touches them until the SLA reassigns them.
 	leftAt time.Time
+	// lastHandoff is each region's latest handoff, which an injected
+	// duplicate copies the company of.
+	lastHandoff map[string]handoffMark
+}
+
+// handoffMark is one handoff as a later duplicate sees it.
+type handoffMark struct {
+	company, domain string
+	owner           *User
+	at              time.Time
 }
 
 func newSimulator(opts Options) *simulator {
-	s := &simulator{opts: opts, truth: opts.Truth, users: Users(), rr: map[string]int{}, teams: map[string][]*User{}}
+	s := &simulator{opts: opts, truth: opts.Truth, users: Users(), rr: map[string]int{}, teams: map[string][]*User{}, lastHandoff: map[string]handoffMark{}}
 	s.start = opts.End.AddDate(-1, 0, 0)
 	s.span = opts.End.Sub(s.start)
 	s.leftAt = s.start.AddDate(0, 8, 0)
@@ -140,7 +152,9 @@ func (s *simulator) lead(i int) *Lead {
 	l.Campaign = src.Campaigns[r.IntN(len(src.Campaigns))]
 	l.FirstName = firstNames[r.IntN(len(firstNames))]
 	l.LastName = lastNames[r.IntN(len(lastNames))]
-	name := syllables[r.IntN(len(syllables))] + syllables[r.IntN(len(syllables))]
+	// The index, in base 36, makes each company its own: two leads share a
+	// company only where a duplicate is injected (handoff).
+	name := syllables[r.IntN(len(syllables))] + syllables[r.IntN(len(syllables))] + strconv.FormatInt(int64(i), 36)
 	l.Company = strings.ToUpper(name[:1]) + name[1:] + " " + suffixes[r.IntN(len(suffixes))]
 	l.Company = strings.ReplaceAll(l.Company, " , ", ", ")
 	l.Domain = name + []string{".com", ".io", ".co", ".de", ".net"}[r.IntN(5)]
@@ -243,9 +257,17 @@ func (s *simulator) handoff(r *rand.Rand, l *Lead, src SourceTruth, qualifiedAt 
 	owner := s.next(r, l.Region, assignedAt, nil)
 	l.Assignments = append(l.Assignments, Assignment{Owner: owner, At: assignedAt, Rule: "round_robin", Reason: "territory " + l.Region})
 	l.Owner = owner
+	// An injected duplicate: the same company as the region's last
+	// handoff, handed to another rep within the fortnight.
+	if prev, ok := s.lastHandoff[l.Region]; ok && r.Float64() < s.truth.Duplicate &&
+		prev.owner != owner && prev.at.Before(assignedAt) && assignedAt.Sub(prev.at) <= 14*24*time.Hour {
+		l.Company, l.Domain = prev.company, prev.domain
+	}
+	s.lastHandoff[l.Region] = handoffMark{company: l.Company, domain: l.Domain, owner: owner, at: assignedAt}
 	first := assignedAt
 	var touchAt time.Time
-	touched := r.Float64() >= s.truth.NeverTouched
+	// The rep who left touches nothing routed to her after she went.
+	touched := r.Float64() >= s.truth.NeverTouched && (owner.Active || assignedAt.Before(s.leftAt))
 	if touched {
 		touchAt = owner.addWorking(assignedAt, logNormal(r, owner.MedianResponse, 1.0)).Truncate(time.Second)
 	}
@@ -255,7 +277,7 @@ func (s *simulator) handoff(r *rand.Rand, l *Lead, src SourceTruth, qualifiedAt 
 			owner = s.next(r, l.Region, reAt, owner)
 			l.Assignments = append(l.Assignments, Assignment{Owner: owner, At: reAt, Rule: "sla_reassign", Reason: "no first touch within 24h"})
 			l.Owner = owner
-			touched = r.Float64() >= s.truth.NeverTouched
+			touched = r.Float64() >= s.truth.NeverTouched && (owner.Active || reAt.Before(s.leftAt))
 			if touched {
 				touchAt = owner.addWorking(reAt, logNormal(r, owner.MedianResponse, 1.0)).Truncate(time.Second)
 			}

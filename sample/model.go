@@ -44,6 +44,7 @@ type Truth struct {
 	NoDisposition                          float64 // P(no disposition | touched, not sql)
 	RejectShare                            float64 // of non-SQL dispositions: rejected vs unreachable
 	RecycleToMQL                           float64 // P(back to mql | recycled)
+	Duplicate                              float64 // P(same company as the region's last handoff | handed off)
 	RejectReasons                          []Weighted
 }
 
@@ -73,6 +74,7 @@ var DefaultTruth = Truth{
 	NoDisposition:  0.05,
 	RejectShare:    0.60,
 	RecycleToMQL:   0.15,
+	Duplicate:      0.01,
 	RejectReasons: []Weighted{
 		{"No budget", 0.30}, {"Not a decision maker", 0.25}, {"Bad fit: company too small", 0.20},
 		{"Student or job seeker", 0.10}, {"Competitor", 0.05}, {"", 0.10},
