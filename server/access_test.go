@@ -54,7 +54,7 @@ func TestAPIRefusesBadTokens(t *testing.T) {
 	need := map[string]string{
 		"/api/v1/openapi.json": "", "/api/v1/reports": ScopeReports, "/api/v1/reports/:name": ScopeReports,
 		"/api/v1/scores": ScopeFeed, "/api/v1/scores/:lead": ScopeFeed, "/api/v1/routing": ScopeFeed,
-		"/api/v1/routing/:lead": ScopeFeed, "/api/v1/rules": ScopeRules,
+		"/api/v1/routing/:lead": ScopeFeed, "/api/v1/rules": ScopeRules, "/api/v1/leads/:lead/context": ScopeFeed,
 	}
 	checked := 0
 	for _, route := range New(Options{}).engine.Routes() {

@@ -156,6 +156,15 @@ func openAPIDocument() map[string]any {
 			"404": errorResponse("no decision for this lead"),
 		},
 	}}
+	paths["/api/v1/leads/{lead}/context"] = map[string]any{"get": map[string]any{
+		"summary":    "the context packet sales gets at the handoff: the lead, its source and campaign, stage, the last engagement events, sales touches, owner history, dispositions, SLA clocks (running ones with minutes left) and, with scoring rules, the score with its explanation",
+		"parameters": []any{map[string]any{"name": "lead", "in": "path", "required": true, "schema": str()}},
+		"security":   []any{map[string]any{"token": []string{"feed:read"}}},
+		"responses": map[string]any{
+			"200": map[string]any{"description": "as_of, lead, engagement, sales_touches, owner_history, stages, dispositions, sla_clocks, score, score_explanation"},
+			"404": errorResponse("the lake has no such lead"),
+		},
+	}}
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{

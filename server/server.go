@@ -168,6 +168,7 @@ func New(opts Options) *Server {
 	api.GET("/scores/:lead", s.requireScope(ScopeFeed), s.explain)
 	api.GET("/routing", s.requireScope(ScopeFeed), s.decisions)
 	api.GET("/routing/:lead", s.requireScope(ScopeFeed), s.leadAudit)
+	api.GET("/leads/:lead/context", s.requireScope(ScopeFeed), s.leadContext)
 	api.GET("/rules", s.requireScope(ScopeRules), s.getRules)
 	api.PUT("/rules", s.requireScope(ScopeRules), s.putRules)
 	e.NoRoute(func(c *gin.Context) {

@@ -1,0 +1,73 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/handoff-dev/handoff/lake"
+	"github.com/handoff-dev/handoff/reports"
+	"github.com/handoff-dev/handoff/scoring"
+)
+
+// contextPacket is the context sales gets at the handoff: the lead's
+// packet from the lake and, when the server has scoring rules, its score
+// as of the latest event with the rules that made it.
+type contextPacket struct {
+	reports.LeadContext
+	Score            *scoring.ScoreRow `json:"score,omitempty"`
+	ScoreExplanation []string          `json:"score_explanation,omitempty"`
+}
+
+// packetFor builds one lead's context packet on the lake state h.
+func (s *Server) packetFor(ctx context.Context, h *lake.Handle, lead string) (contextPacket, error) {
+	lc, err := reports.ContextOf(ctx, h.Lake, lead, time.Time{}, s.opts.Config)
+	if err != nil {
+		return contextPacket{}, err
+	}
+	out := contextPacket{LeadContext: lc}
+	rules := s.currentRules().Scoring
+	if rules == nil {
+		return out, nil
+	}
+	now, err := s.scoresAt(ctx, h, lc.AsOf)
+	if err != nil {
+		return contextPacket{}, err
+	}
+	for i := range now.rows {
+		if r := now.rows[i]; r.LeadID == lead {
+			parts, err := scoring.Explain(ctx, h.Lake, *rules, scoring.Params{AsOf: r.ScoredAt}, []string{lead})
+			if err != nil {
+				return contextPacket{}, err
+			}
+			out.Score, out.ScoreExplanation = &r, scoring.Explanation(r, parts, *rules)
+			break
+		}
+	}
+	return out, nil
+}
+
+// leadContext is GET /api/v1/leads/:lead/context.
+func (s *Server) leadContext(c *gin.Context) {
+	ctx := c.Request.Context()
+	h, err := s.lakes.Acquire(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	defer s.lakes.Release(h)
+	p, err := s.packetFor(ctx, h, c.Param("lead"))
+	if errors.Is(err, reports.ErrNoLead) {
+		problem(c, http.StatusNotFound, fmt.Sprintf("the lake has no lead %q", c.Param("lead")))
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, p)
+}
