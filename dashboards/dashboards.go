@@ -138,6 +138,14 @@ var layout = template.Must(template.New("layout").Funcs(template.FuncMap{
 		if f := sec.Links[name]; f != nil {
 			return f(row)
 		}
+		// A lead id anywhere opens the lead's page.
+		if name == "lead_id" {
+			for i, c := range sec.Table.Columns {
+				if id, ok := row[i].(string); ok && c.Name == "lead_id" && id != "" {
+					return "/leads/" + url.PathEscape(id)
+				}
+			}
+		}
 		return ""
 	},
 }).Parse(layoutHTML))

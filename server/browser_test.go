@@ -135,11 +135,11 @@ func TestPagesInChromium(t *testing.T) {
 	b := newBrowser(t)
 	shots := screenshotDir(t)
 	// The leads and data pages are tables and forms: no chart to draw.
-	noCharts := map[string]bool{"/leads": true, "/data": true}
+	noCharts := map[string]bool{"/leads": true, "/data": true, "/leads/L1": true}
 	// The scoring page judges leads whose window closed by the as-of time:
 	// 30 days lets January's and February's in.
 	extra := map[string]string{"/scoring": "&window=30d", "/routing": "&since=2026-01-01"}
-	for _, page := range []string{"/overview", "/funnel", "/speed", "/aging", "/sources", "/sla", "/quality", "/scoring", "/routing", "/leads", "/data"} {
+	for _, page := range []string{"/overview", "/funnel", "/speed", "/aging", "/sources", "/sla", "/quality", "/scoring", "/routing", "/leads", "/data", "/leads/L1"} {
 		t.Run(page, func(t *testing.T) {
 			err := chromedp.Do(b.ctx,
 				chromedp.Navigate(base+page+"?as_of="+fixtureAsOf+extra[page]),
@@ -157,7 +157,7 @@ func TestPagesInChromium(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			file := filepath.Join(shots, strings.Trim(page, "/")+".png")
+			file := filepath.Join(shots, strings.ReplaceAll(strings.Trim(page, "/"), "/", "-")+".png")
 			if err := os.WriteFile(file, shot, 0o644); err != nil {
 				t.Fatal(err)
 			}

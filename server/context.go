@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/handoff-dev/handoff/dashboards"
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/reports"
 	"github.com/handoff-dev/handoff/scoring"
@@ -70,4 +72,21 @@ func (s *Server) leadContext(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, p)
+}
+
+// leadPage is the lead's context packet as a page, /leads/:lead.
+func (s *Server) leadPage(c *gin.Context) {
+	lead := c.Param("lead")
+	s.cachedPage(c, "/leads/"+lead, "Lead "+lead, dashboards.Form{}, func(ctx context.Context, h *lake.Handle, _ url.Values) (dashboards.Page, error) {
+		p, err := s.packetFor(ctx, h, lead)
+		if err != nil {
+			return dashboards.Page{}, err
+		}
+		var score *dashboards.LeadScore
+		if p.Score != nil {
+			score = &dashboards.LeadScore{Total: p.Score.Total, Fit: p.Score.Fit, Engagement: p.Score.Engagement,
+				Quadrant: p.Score.Quadrant, MQL: p.Score.MQL, Explanation: p.ScoreExplanation}
+		}
+		return dashboards.LeadPage(p.LeadContext, score), nil
+	})
 }

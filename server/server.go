@@ -154,6 +154,7 @@ func New(opts Options) *Server {
 	pages.GET("/scoring", s.scoringPage)
 	pages.GET("/routing", s.routingPage)
 	pages.GET("/leads", s.page("/leads", "Leads behind the numbers", dashboards.LeadsPage))
+	pages.GET("/leads/:lead", s.leadPage)
 	pages.GET("/data", s.dataPage)
 	pages.GET("/data/quarantine", s.quarantineFile)
 	pages.POST("/data/upload", s.upload)
