@@ -9,6 +9,7 @@ import (
 
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/models"
+	"github.com/handoff-dev/handoff/reports"
 	"github.com/handoff-dev/handoff/scoring"
 )
 
@@ -55,6 +56,10 @@ type FeedParams struct {
 	Scoring     *scoring.Rules
 	Routing     *Config
 	Timers      []Timer
+	// Context, when set, adds each routed or reassigned lead's context
+	// packet (reports.ContextOf) as of the event to its payload, under
+	// "context": what the rep needs to make the first call.
+	Context *reports.Config
 }
 
 // FeedEvents are the events of a stretch of the lake's history:
@@ -224,6 +229,13 @@ func FeedEvents(ctx context.Context, l *lake.Lake, p FeedParams) ([]Event, error
 				j.data["new_owner_id"], j.data["new_owner"] = dec.Rep.ID, dec.Rep.Name
 			}
 			j.data["audit"] = dec.Audit()
+			if p.Context != nil {
+				lc, err := reports.ContextOf(ctx, l, j.lead.ID, j.at, *p.Context)
+				if err != nil {
+					return nil, fmt.Errorf("context of %s: %w", j.lead.ID, err)
+				}
+				j.data["context"] = lc
+			}
 			ev, err := NewEvent(j.typ, j.key, j.at, j.data)
 			if err != nil {
 				return nil, err

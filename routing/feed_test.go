@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/handoff-dev/handoff/reports"
 	"github.com/handoff-dev/handoff/scoring"
 )
 
@@ -97,6 +98,39 @@ func TestFeedEventsOfJanuary(t *testing.T) {
 	}
 	if got := strings.Join(routed, ", "); got != "L1 Ana, L2 Ben, L3 Ben, L4 Ana, L5 Ben, L6 Ben" {
 		t.Errorf("routed: %s", got)
+	}
+	// With a config, each routed lead carries its context packet as of
+	// the routing: L1 at its MQL (01-06 10:00), the stages lead and mql,
+	// no owner yet (Ana is assigned at 15:05).
+	withContext := p
+	cfgReports := reports.DefaultConfig()
+	withContext.Context = &cfgReports
+	evs, err := FeedEvents(ctx, l, withContext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, ev := range evs {
+		var d struct {
+			LeadID  string              `json:"lead_id"`
+			Context reports.LeadContext `json:"context"`
+		}
+		json.Unmarshal(ev.Data, &d)
+		if ev.Type != "lead.routed" || d.LeadID != "L1" {
+			continue
+		}
+		found = true
+		var stages []string
+		for _, e := range d.Context.Stages {
+			stages = append(stages, e.What)
+		}
+		if d.Context.Lead.LeadID != "L1" || strings.Join(stages, " ") != "mql lead" || len(d.Context.Owners) != 0 ||
+			!d.Context.AsOf.Equal(time.Date(2026, 1, 6, 10, 0, 0, 0, time.UTC)) {
+			t.Errorf("L1's routed context: as of %v, stages %v, owners %v", d.Context.AsOf, stages, d.Context.Owners)
+		}
+	}
+	if !found {
+		t.Error("no lead.routed event for L1 with a context")
 	}
 	// The same stretch again makes the same ids.
 	again, err := FeedEvents(ctx, l, p)

@@ -316,7 +316,7 @@ func (s *Server) feedOnce(ctx context.Context, box *routing.Outbox) error {
 	if err == nil {
 		cfgp = &cfg
 	}
-	events, err := routing.FeedEvents(ctx, h.Lake, routing.FeedParams{Since: st.AsOf, AsOf: latest, Scoring: rs.Scoring, Routing: cfgp, Timers: timers})
+	events, err := routing.FeedEvents(ctx, h.Lake, routing.FeedParams{Since: st.AsOf, AsOf: latest, Scoring: rs.Scoring, Routing: cfgp, Timers: timers, Context: &s.opts.Config})
 	if err != nil {
 		return err
 	}
