@@ -109,8 +109,10 @@ var nav = []struct{ Path, Title string }{
 	{"/sources", "Sources & ROI"},
 	{"/sla", "SLA"},
 	{"/quality", "Lead quality"},
+	{"/leaks", "Leaks"},
 	{"/scoring", "Scoring"},
 	{"/routing", "Routing"},
+	{"/review", "Weekly review"},
 	{"/data", "Data"},
 	{"/reports", "All reports"},
 }

@@ -20,8 +20,11 @@ import (
 	"github.com/handoff-dev/handoff/internal/yamldoc"
 )
 
-// Formats are the file formats an export writes.
-var Formats = []string{"parquet", "csv", "arrow"}
+// Formats are the file formats an export writes; ReviewFormats a review's.
+var (
+	Formats       = []string{"parquet", "csv", "arrow"}
+	ReviewFormats = []string{"html", "md"}
+)
 
 // Export is one scheduled export.
 type Export struct {
@@ -30,6 +33,9 @@ type Export struct {
 	// table; exactly one.
 	Report string `yaml:"report"`
 	Table  string `yaml:"table"`
+	// Review writes the weekly handoff review (handoff review) as html or
+	// md: the last full week before the run's day, or params.week.
+	Review bool `yaml:"review"`
 	// Params are the report's parameters as the API takes them (by, grain,
 	// window, tz, filter, a dimension...). from and to may be relative to
 	// the run's day in Timezone: today, yesterday, -30d.
@@ -98,8 +104,10 @@ func (e *Export) Check() error {
 		return fmt.Errorf("needs a name (it names its folder and its files)")
 	case strings.ContainsAny(e.Name, `/\`):
 		return fmt.Errorf("a name cannot hold a slash")
-	case (e.Report == "") == (e.Table == ""):
-		return fmt.Errorf("give a report (%s) or a table (%s), not both", strings.Join(reports.Names(), ", "), strings.Join(lake.TableNames(), ", "))
+	case e.Review && (e.Report != "" || e.Table != ""):
+		return fmt.Errorf("a review export takes no report or table: it writes the weekly review")
+	case !e.Review && (e.Report == "") == (e.Table == ""):
+		return fmt.Errorf("give a report (%s), a table (%s) or review: true, one of them", strings.Join(reports.Names(), ", "), strings.Join(lake.TableNames(), ", "))
 	case e.Dir == "":
 		return fmt.Errorf("needs a dir to write into")
 	case e.Keep < 0:
@@ -118,10 +126,23 @@ func (e *Export) Check() error {
 			return fmt.Errorf("a table export takes no params: it writes the whole table")
 		}
 	}
+	if e.Review {
+		if e.Format == "" {
+			e.Format = "html"
+		}
+		if !slices.Contains(ReviewFormats, e.Format) {
+			return fmt.Errorf("format %q: a review is written as %s", e.Format, strings.Join(ReviewFormats, " or "))
+		}
+		for k := range e.Params {
+			if k != "week" && k != "tz" {
+				return fmt.Errorf("params.%s: a review takes week and tz", k)
+			}
+		}
+	}
 	if e.Format == "" {
 		e.Format = "parquet"
 	}
-	if !slices.Contains(Formats, e.Format) {
+	if !e.Review && !slices.Contains(Formats, e.Format) {
 		return fmt.Errorf("format %q: want %s", e.Format, strings.Join(Formats, ", "))
 	}
 	if e.File == "" {

@@ -57,7 +57,11 @@ func Run(ctx context.Context, l *lake.Lake, e Export, cfg reports.Config, schedu
 	}
 	var cols []reports.Column
 	var rows int
-	if e.Table != "" {
+	if e.Review {
+		if err := e.writeReview(ctx, l, cfg, scheduledFor, path); err != nil {
+			return Manifest{}, fmt.Errorf("export %s: %w", e.Name, err)
+		}
+	} else if e.Table != "" {
 		t, _ := lake.TableNamed(e.Table)
 		cols = tableColumns(t)
 		n, err := writeTable(ctx, l, e.Table, e.Format, path)
@@ -79,7 +83,11 @@ func Run(ctx context.Context, l *lake.Lake, e Export, cfg reports.Config, schedu
 	if err != nil {
 		return Manifest{}, fmt.Errorf("export %s: %w", e.Name, err)
 	}
-	m := Manifest{Export: e.Name, File: filepath.Base(path), Format: e.Format, Rows: rows, Report: e.Report, Table: e.Table,
+	report := e.Report
+	if e.Review {
+		report = "review"
+	}
+	m := Manifest{Export: e.Name, File: filepath.Base(path), Format: e.Format, Rows: rows, Report: report, Table: e.Table,
 		Params: e.Params, LakeGeneration: l.Manifest.Generation, ScheduledFor: scheduledFor.UTC(), WrittenAt: time.Now().UTC(),
 		Bytes: size, SHA256: sum}
 	for _, c := range cols {
@@ -232,4 +240,30 @@ func kindName(k reflect.Kind) string {
 		return "timestamp"
 	}
 	return "string"
+}
+
+// writeReview writes the weekly review: params.week, or the last full week
+// before the run's day in the export's zone.
+func (e Export) writeReview(ctx context.Context, l *lake.Lake, cfg reports.Config, scheduledFor time.Time, path string) error {
+	loc, _ := time.LoadLocation(e.Timezone)
+	week := e.Params["week"]
+	if week == "" {
+		week = reports.WeekOf(scheduledFor.In(loc).AddDate(0, 0, -7))
+	}
+	tz := e.Params["tz"]
+	if tz == "" {
+		tz = e.Timezone
+	}
+	r, err := reports.BuildReview(ctx, l, week, tz, cfg)
+	if err != nil {
+		return err
+	}
+	if e.Format == "md" {
+		return writeAtomic(path, []byte(reports.ReviewMarkdown(r)))
+	}
+	html, err := reports.ReviewHTML(r, nil)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(path, html)
 }

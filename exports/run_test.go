@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -235,5 +236,37 @@ func TestRetentionAndFailedRuns(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(out, "sla", ".*")); len(left) != 0 {
 		t.Errorf("a failed run left %v behind", left)
+	}
+}
+
+// A review export writes the weekly review of the week before its run:
+// run on Monday 2026-01-12, the review of 2026-W02, whole, with its
+// manifest; and the example config's exports all parse.
+func TestReviewExport(t *testing.T) {
+	l := fixtureLake(t)
+	out := t.TempDir()
+	for _, format := range ReviewFormats {
+		e := Export{Name: "review_" + format, Review: true, Format: format, Dir: out}
+		if err := e.Check(); err != nil {
+			t.Fatal(err)
+		}
+		m, err := Run(context.Background(), l, e, reports.DefaultConfig(), time.Date(2026, 1, 12, 7, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := os.ReadFile(filepath.Join(out, "review_"+format, "2026-01-12."+format))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(raw), "Handoff review · 2026-W02") || m.Report != "review" {
+			t.Errorf("%s: manifest %+v, file starts %q", format, m, string(raw[:min(len(raw), 200)]))
+		}
+	}
+	bad := Export{Name: "r", Review: true, Report: "funnel", Dir: out}
+	if err := bad.Check(); err == nil {
+		t.Error("a review with a report: no error")
+	}
+	if _, err := LoadConfig("../examples/handoff.yaml"); err != nil {
+		t.Errorf("examples/handoff.yaml: %v", err)
 	}
 }

@@ -139,7 +139,7 @@ func TestPagesInChromium(t *testing.T) {
 	// The scoring page judges leads whose window closed by the as-of time:
 	// 30 days lets January's and February's in.
 	extra := map[string]string{"/scoring": "&window=30d", "/routing": "&since=2026-01-01"}
-	for _, page := range []string{"/overview", "/funnel", "/speed", "/aging", "/sources", "/sla", "/quality", "/scoring", "/routing", "/leads", "/data", "/leads/L1"} {
+	for _, page := range []string{"/overview", "/funnel", "/speed", "/aging", "/sources", "/sla", "/quality", "/leaks", "/scoring", "/routing", "/leads", "/data", "/leads/L1"} {
 		t.Run(page, func(t *testing.T) {
 			err := chromedp.Do(b.ctx,
 				chromedp.Navigate(base+page+"?as_of="+fixtureAsOf+extra[page]),

@@ -35,8 +35,11 @@ func (s *Server) exportStatuses() []dashboards.ExportStatus {
 	for _, e := range s.opts.Exports {
 		x := st[e.Name]
 		what := "report " + e.Report
-		if e.Table != "" {
+		switch {
+		case e.Table != "":
 			what = "table " + e.Table
+		case e.Review:
+			what = "weekly review"
 		}
 		from := x.LastScheduled
 		if from.IsZero() {

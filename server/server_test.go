@@ -666,7 +666,7 @@ func TestLeadsPage(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Leads that became MQL, and whether they reached SQL, 2026-01-01 to 2026-01-31: 6",
-		"<td>L4</td>", "<td>not yet</td>", "<td>L1</td>", `<td class="num">5760.0</td>`,
+		`<td><a href="/leads/L4">L4</a></td>`, "<td>not yet</td>", `<td><a href="/leads/L1">L1</a></td>`, `<td class="num">5760.0</td>`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("leads page lacks %q", want)

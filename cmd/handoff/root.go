@@ -89,7 +89,7 @@ and shows what landed.`,
 	root.PersistentFlags().StringVar(&e.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&e.logFormat, "log-format", "text", "log format: text or json")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(ingestCommand(e), generateCommand(e), demoCommand(e), reportCommand(e), scoreCommand(e), backtestCommand(e), routeCommand(e), tokenCommand(e), webhookCommand(e), crmExportCommand(e), exportCommand(e), serveCommand(e), benchCommand(e))
+	root.AddCommand(ingestCommand(e), generateCommand(e), demoCommand(e), reportCommand(e), scoreCommand(e), backtestCommand(e), routeCommand(e), tokenCommand(e), webhookCommand(e), crmExportCommand(e), exportCommand(e), reviewCommand(e), serveCommand(e), benchCommand(e))
 
 	err := root.ExecuteContext(ctx)
 	if err == nil {

@@ -1,0 +1,48 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/handoff-dev/handoff/dashboards"
+	"github.com/handoff-dev/handoff/reports"
+)
+
+// reviewPage is /review?week=2026-W47[&tz=…]: the weekly review as handoff
+// review writes it, with each number linked to its rows on the dashboards.
+// Without week it shows the last full week before the latest event.
+func (s *Server) reviewPage(c *gin.Context) {
+	ctx := c.Request.Context()
+	h, err := s.lakes.Acquire(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	defer s.lakes.Release(h)
+	week, tz := c.Query("week"), c.DefaultQuery("tz", "UTC")
+	if week == "" {
+		latest, err := reports.LatestEvent(ctx, h.Lake)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		week = reports.WeekOf(latest.AddDate(0, 0, -7))
+	}
+	r, err := reports.BuildReview(ctx, h.Lake, week, tz, s.opts.Config)
+	if errors.Is(err, reports.ErrBadParam) {
+		problem(c, http.StatusBadRequest, err.Error())
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	html, err := reports.ReviewHTML(r, dashboards.ServedReviewLinks)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "text/html; charset=utf-8", html)
+}
