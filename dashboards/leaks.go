@@ -69,7 +69,7 @@ func LeaksPage(q url.Values, status string, run Runner) (Page, error) {
 	}})
 
 	sec := Section{Title: "Leaks by crack",
-		Note: "Each MQL in the first crack it fell into, by the period it became an MQL: the cracks add up. A count opens those leads below.",
+		Note:  "Each MQL in the first crack it fell into, by the period it became an MQL: the cracks add up. A count opens those leads below.",
 		Chart: leaksChart(tb), Table: &tb, Report: "leaks", Query: base}
 	sec.Links = map[string]func([]any) string{"leads": func(row []any) string {
 		v := cloneValues(q)
