@@ -33,7 +33,7 @@ the figures with the command that produced them.`,
 		Example: `  handoff bench ingest --leads 1000000 --dir /tmp/bench
   handoff bench reports --leads 1000000 --dir /tmp/bench`,
 	}
-	cmd.AddCommand(benchIngestCommand(e), benchReportsCommand(e), benchServeCommand(e), benchScoringCommand(e), benchExportsCommand(e), benchChildCommand(e), benchChildReportCommand(e))
+	cmd.AddCommand(benchIngestCommand(e), benchReportsCommand(e), benchServeCommand(e), benchScoringCommand(e), benchExportsCommand(e), benchLeaksCommand(e), benchChildCommand(e), benchChildReportCommand(e))
 	return cmd
 }
 

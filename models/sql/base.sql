@@ -480,15 +480,22 @@ CREATE OR REPLACE MACRO leak_cases(as_of, handoff_s, touch_s, dispo_days, recycl
         SELECT m.*, h.handoff_at, h.owner_id, h.owner_ok, h.owner_known, r.good_owner_at, rc.recycled_at
         FROM mqls m LEFT JOIN handoff h USING (lead_id) LEFT JOIN rescued r USING (lead_id)
         LEFT JOIN recycled rc USING (lead_id)
+    -- One pass over activities serves both clocks that read them (the
+    -- first sales touch after the handoff, the first marketing touch after
+    -- a recycle), for the leads that have either clock.
+    ), clocked AS (
+        SELECT lead_id, handoff_at, recycled_at FROM handed
+        WHERE handoff_at IS NOT NULL OR recycled_at IS NOT NULL
     ), touches AS (
-        SELECT h.lead_id, min(t.occurred_at) AS touched_at
-        FROM handed h JOIN sales_touches(as_of) t ON t.lead_id = h.lead_id AND t.occurred_at >= h.handoff_at
-        GROUP BY h.lead_id
-    ), nurtured AS (
-        SELECT h.lead_id, min(a.occurred_at) AS nurtured_at
-        FROM handed h JOIN activities a ON a.lead_id = h.lead_id AND a.occurred_at > h.recycled_at
+        SELECT h.lead_id,
+               min(a.occurred_at) FILTER (WHERE a.occurred_at >= h.handoff_at
+                   AND a.kind IN ('call', 'email_sent', 'meeting', 'sms', 'chat')
+                   AND (a.actor_role = 'sales' OR (a.actor_role IS NULL AND u.role IN ('sdr', 'ae', 'manager')))) AS touched_at,
+               min(a.occurred_at) FILTER (WHERE a.occurred_at > h.recycled_at
+                   AND (a.actor_role = 'marketing' OR (a.actor_role IS NULL AND u.role = 'marketing'))) AS nurtured_at
+        FROM clocked h JOIN activities a ON a.lead_id = h.lead_id
         LEFT JOIN users u ON u.user_id = a.actor_id
-        WHERE a.occurred_at <= as_of AND (a.actor_role = 'marketing' OR (a.actor_role IS NULL AND u.role = 'marketing'))
+        WHERE a.occurred_at <= as_of
         GROUP BY h.lead_id
     ), decisions AS (
         SELECT h.lead_id,
@@ -511,14 +518,13 @@ CREATE OR REPLACE MACRO leak_cases(as_of, handoff_s, touch_s, dispo_days, recycl
           AND seconds_between(o.handoff_at, k.handoff_at) <= dup_s
         GROUP BY k.lead_id
     ), joined AS (
-        SELECT h.*, t.touched_at, n.nurtured_at, d.decided_at, d.rejected_at, d.rejected_by,
+        SELECT h.*, t.touched_at, t.nurtured_at, d.decided_at, d.rejected_at, d.rejected_by,
                dp.other_lead, dp.other_owner, dp.other_at,
                CAST(stuck_limits[h.current_stage] AS DOUBLE) AS stuck_hours,
                coalesce(uh.tz, 'UTC') AS tz, coalesce(uh.d1, 1) AS d1, coalesce(uh.d2, 5) AS d2,
                coalesce(uh.ws, 540) AS ws, coalesce(uh.we, 1020) AS we
         FROM handed h
-        LEFT JOIN touches t USING (lead_id) LEFT JOIN nurtured n USING (lead_id)
-        LEFT JOIN decisions d USING (lead_id)
+        LEFT JOIN touches t USING (lead_id) LEFT JOIN decisions d USING (lead_id)
         LEFT JOIN dup dp USING (lead_id)
         LEFT JOIN user_hours() uh ON uh.user_id = h.owner_id
     -- The disposition deadline, one step at a time: each instant crosses a
