@@ -64,6 +64,7 @@ would. --no-serve stops after ingesting.`,
 				len(gen.BadRows), filepath.Join(exports, "bad_rows.json"))
 			fmt.Fprintf(e.stdout, "Query it with DuckDB: SELECT * FROM read_parquet('%s/current/leads/**/*.parquet')\n", lakeDir)
 			fmt.Fprintf(e.stdout, "See the numbers: handoff report funnel --lake %s   (also response, sla, sources, stuck, quality: docs/reports.md)\n", lakeDir)
+			fmt.Fprintf(e.stdout, "What fell through the cracks: handoff report leaks --lake %s; the weekly review: handoff review --lake %s --out review.html\n", lakeDir, lakeDir)
 			if noServe {
 				return nil
 			}
