@@ -70,15 +70,7 @@ func DataPage(d DataInfo) Page {
 	if d.Manifest == nil {
 		p.Status = "No lake yet at " + d.Lake
 		if d.SQLAddr != "" {
-			p.Sections = append(p.Sections, Section{Title: "Query with SQL",
-				Note: "BI tools and programs can query this lake live over Arrow Flight SQL, read-only: the tables above in the schema main, each report at its default parameters in the schema reports (reports.funnel, reports.sla_breaches, …).",
-				Lines: []string{
-					"Address: " + d.SQLAddr + " (plain gRPC: keep it on this machine, or behind a TLS proxy).",
-					"Token: handoff token create --lake " + d.Lake + " --scope lake:read",
-					"Go (arrow-go's database/sql driver): flightsql://" + d.SQLAddr + "?token=hnd_…",
-					"JDBC (Arrow Flight SQL driver): jdbc:arrow-flight-sql://" + d.SQLAddr + "/?useEncryption=false&token=hnd_…",
-					"Writes, COPY, ATTACH, INSTALL and reading files are refused. More in docs/exports.md.",
-				}})
+			p.Sections = append(p.Sections, sqlSection(d))
 		}
 		p.Sections = append(p.Sections, Section{Title: "Add an export",
 			Note:   "The lake is empty. Upload a HubSpot, Salesforce or Marketo export (CSV, NDJSON) or handoff's canonical files, and the dashboards fill in.",
@@ -174,15 +166,7 @@ func DataPage(d DataInfo) Page {
 		p.Sections = append(p.Sections, sec)
 	}
 	if d.SQLAddr != "" {
-		p.Sections = append(p.Sections, Section{Title: "Query with SQL",
-			Note: "BI tools and programs can query this lake live over Arrow Flight SQL, read-only: the tables above in the schema main, each report at its default parameters in the schema reports (reports.funnel, reports.sla_breaches, …).",
-			Lines: []string{
-				"Address: " + d.SQLAddr + " (plain gRPC: keep it on this machine, or behind a TLS proxy).",
-				"Token: handoff token create --lake " + d.Lake + " --scope lake:read",
-				"Go (arrow-go's database/sql driver): flightsql://" + d.SQLAddr + "?token=hnd_…",
-				"JDBC (Arrow Flight SQL driver): jdbc:arrow-flight-sql://" + d.SQLAddr + "/?useEncryption=false&token=hnd_…",
-				"Writes, COPY, ATTACH, INSTALL and reading files are refused. More in docs/exports.md.",
-			}})
+		p.Sections = append(p.Sections, sqlSection(d))
 	}
 	p.Sections = append(p.Sections, Section{Title: "Add an export",
 		Note:   "Ingest another export into this lake. Rows already there are updated, not doubled; bad rows go to the quarantine and the good ones are kept. The dashboards show the new data on their next load.",
@@ -196,4 +180,17 @@ func plural(n int64, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// sqlSection says how a SQL client connects to the Flight SQL endpoint.
+func sqlSection(d DataInfo) Section {
+	return Section{Title: "Query with SQL",
+		Note: "BI tools and programs can query this lake live over Arrow Flight SQL, read-only: the canonical tables in the schema main, each report at its default parameters in the schema reports (reports.funnel, reports.sla_breaches, …).",
+		Lines: []string{
+			"Address: " + d.SQLAddr + " (plain gRPC: keep it on this machine, or behind a TLS proxy).",
+			"Token: handoff token create --lake " + d.Lake + " --scope lake:read",
+			"Go (arrow-go's database/sql driver): flightsql://" + d.SQLAddr + "?token=hnd_…",
+			"JDBC (Arrow Flight SQL driver): jdbc:arrow-flight-sql://" + d.SQLAddr + "/?useEncryption=false&token=hnd_…",
+			"Writes, COPY, ATTACH, INSTALL and reading files are refused. More in docs/exports.md.",
+		}}
 }

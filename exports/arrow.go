@@ -178,20 +178,11 @@ func copyArrow(ctx context.Context, l *lake.Lake, query string, w io.Writer) err
 	}
 	defer conn.Close()
 	return conn.Raw(func(dc any) error {
-		stmt, err := prepareSelect(ctx, dc, query)
+		schema, rows, done, err := openSelect(ctx, dc, query, nil)
 		if err != nil {
 			return err
 		}
-		defer stmt.Close()
-		schema, err := rowSchema(stmt)
-		if err != nil {
-			return err
-		}
-		rows, err := stmt.QueryContext(ctx, nil)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
+		defer done()
 		iw, err := ipc.NewFileWriter(w, ipc.WithSchema(schema))
 		if err != nil {
 			return err

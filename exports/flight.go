@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -157,12 +156,7 @@ func (f *Flight) prepareLake(ctx context.Context, l *lake.Lake) error {
 		return fmt.Errorf("create schema %s: %w", ReportsSchema, err)
 	}
 	for _, spec := range reports.Catalog() {
-		var cols []string
-		for _, c := range spec.Columns {
-			cols = append(cols, lake.Ident(c.Name)+" "+sqlType(c.Kind))
-		}
-		ddl := fmt.Sprintf("CREATE TABLE %s.%s (%s)", ReportsSchema, lake.Ident(reportTable(spec.Name)), strings.Join(cols, ", "))
-		if _, err := l.DB.ExecContext(ctx, ddl); err != nil {
+		if _, err := l.DB.ExecContext(ctx, reports.CreateTableSQL(ReportsSchema, reportTable(spec.Name), spec.Columns)); err != nil {
 			return fmt.Errorf("create report table %s: %w", spec.Name, err)
 		}
 	}
@@ -171,20 +165,6 @@ func (f *Flight) prepareLake(ctx context.Context, l *lake.Lake) error {
 
 // reportTable is a report's table name: SQL names take no hyphen.
 func reportTable(report string) string { return strings.ReplaceAll(report, "-", "_") }
-
-func sqlType(k reflect.Kind) string {
-	switch k {
-	case reflect.Int64:
-		return "BIGINT"
-	case reflect.Float64:
-		return "DOUBLE"
-	case reflect.Bool:
-		return "BOOLEAN"
-	case reflect.Struct:
-		return "TIMESTAMPTZ"
-	}
-	return "VARCHAR"
-}
 
 // fillReports computes the report tables q names, once per lake state.
 func (f *Flight) fillReports(ctx context.Context, h *lake.Handle, q checkedQuery) error {
@@ -238,31 +218,14 @@ func (f *Flight) fillReports(ctx context.Context, h *lake.Handle, q checkedQuery
 	return nil
 }
 
-// appendTable loads a report's rows into its table through DuckDB's
-// appender.
+// appendTable loads a report's rows into its table.
 func appendTable(ctx context.Context, h *lake.Handle, table string, tb reports.Table) error {
 	conn, err := h.Lake.DB.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		app, err := duckdb.NewAppender(dc.(driver.Conn), "", ReportsSchema, table)
-		if err != nil {
-			return err
-		}
-		row := make([]driver.Value, len(tb.Columns))
-		for _, r := range tb.Rows {
-			for i, v := range r {
-				row[i] = v
-			}
-			if err := app.AppendRow(row...); err != nil {
-				app.Close()
-				return err
-			}
-		}
-		return app.Close()
-	})
+	return reports.AppendRows(conn, ReportsSchema, table, tb)
 }
 
 // --- authentication
@@ -368,6 +331,27 @@ func prepareSelect(ctx context.Context, dc any, query string) (*duckdb.Stmt, err
 		return nil, refusal{"only SELECT queries run here"}
 	}
 	return stmt, nil
+}
+
+// openSelect prepares query as a SELECT on a DuckDB connection and runs it
+// with args: the Arrow schema of its rows, the rows, and done to close
+// them.
+func openSelect(ctx context.Context, dc any, query string, args []driver.NamedValue) (*arrow.Schema, driver.Rows, func(), error) {
+	stmt, err := prepareSelect(ctx, dc, query)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	schema, err := rowSchema(stmt)
+	if err != nil {
+		stmt.Close()
+		return nil, nil, nil, err
+	}
+	rows, err := stmt.QueryContext(ctx, args)
+	if err != nil {
+		stmt.Close()
+		return nil, nil, nil, err
+	}
+	return schema, rows, func() { rows.Close(); stmt.Close() }, nil
 }
 
 // rowSchema is the Arrow schema of a prepared statement's rows.
@@ -484,20 +468,11 @@ func (f *Flight) run(ctx context.Context, query string, args []driver.NamedValue
 		started := false
 		var rowsSent int64
 		err := conn.Raw(func(dc any) error {
-			stmt, err := prepareSelect(ctx, dc, query)
+			schema, rows, done, err := openSelect(ctx, dc, query, args)
 			if err != nil {
 				return err
 			}
-			defer stmt.Close()
-			schema, err := rowSchema(stmt)
-			if err != nil {
-				return err
-			}
-			rows, err := stmt.QueryContext(ctx, args)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
+			defer done()
 			started = true
 			ready <- opened{schema: schema}
 			return streamRows(rows, schema, f.mem, func(rec arrow.RecordBatch) error {

@@ -179,19 +179,49 @@ func WriteParquet(ctx context.Context, db *sql.DB, tb Table, path string) error 
 		return err
 	}
 	defer conn.Close()
-	cols := make([]string, len(tb.Columns))
-	for i, c := range tb.Columns {
-		cols[i] = quoteIdent(c.Name) + " " + duckType(c.Kind)
-	}
 	// A plain table in the lake's in-memory catalog (the appender does not
 	// reach temp tables), named per call so concurrent writers do not meet.
 	table := fmt.Sprintf("_report_out_%d", time.Now().UnixNano())
-	if _, err := conn.ExecContext(ctx, "CREATE TABLE "+table+" ("+strings.Join(cols, ", ")+")"); err != nil {
+	if _, err := conn.ExecContext(ctx, CreateTableSQL("", table, tb.Columns)); err != nil {
 		return fmt.Errorf("parquet output: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+table) //nolint:errcheck // in memory; gone with the lake anyway
-	err = conn.Raw(func(dc any) error {
-		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", table)
+	err = AppendRows(conn, "", table, tb)
+	if err != nil {
+		return fmt.Errorf("parquet output: %w", err)
+	}
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	if _, err := conn.ExecContext(ctx, "COPY "+table+" TO "+lake.Literal(tmp)+" (FORMAT parquet, COMPRESSION zstd)"); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("parquet output %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("parquet output: %w", err)
+	}
+	return nil
+}
+
+// CreateTableSQL is the DDL of a DuckDB table for a report's columns, in
+// schema ("" for the default one).
+func CreateTableSQL(schema, name string, cols []Column) string {
+	defs := make([]string, len(cols))
+	for i, c := range cols {
+		defs[i] = quoteIdent(c.Name) + " " + duckType(c.Kind)
+	}
+	if schema != "" {
+		name = quoteIdent(schema) + "." + quoteIdent(name)
+	} else {
+		name = quoteIdent(name)
+	}
+	return "CREATE TABLE " + name + " (" + strings.Join(defs, ", ") + ")"
+}
+
+// AppendRows loads tb's rows into a table made by CreateTableSQL, through
+// DuckDB's appender on conn.
+func AppendRows(conn *sql.Conn, schema, table string, tb Table) error {
+	return conn.Raw(func(dc any) error {
+		app, err := duckdb.NewAppender(dc.(driver.Conn), "", schema, table)
 		if err != nil {
 			return err
 		}
@@ -207,19 +237,6 @@ func WriteParquet(ctx context.Context, db *sql.DB, tb Table, path string) error 
 		}
 		return app.Close()
 	})
-	if err != nil {
-		return fmt.Errorf("parquet output: %w", err)
-	}
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
-	if _, err := conn.ExecContext(ctx, "COPY "+table+" TO "+lake.Literal(tmp)+" (FORMAT parquet, COMPRESSION zstd)"); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("parquet output %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("parquet output: %w", err)
-	}
-	return nil
 }
 
 func duckType(k reflect.Kind) string {
