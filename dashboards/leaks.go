@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -71,10 +72,20 @@ func LeaksPage(q url.Values, status string, run Runner) (Page, error) {
 	sec := Section{Title: "Leaks by crack",
 		Note:  "Each MQL in the first crack it fell into, by the period it became an MQL: the cracks add up. A count opens those leads below.",
 		Chart: leaksChart(tb), Table: &tb, Report: "leaks", Query: base}
+	by := q.Get("by")
 	sec.Links = map[string]func([]any) string{"leads": func(row []any) string {
+		// The list of the row's own leads: its crack, its period, its
+		// breakdown value.
 		v := cloneValues(q)
 		v.Set("crack", fmt.Sprint(row[crackCol]))
-		return "/leaks?" + v.Encode() + "#leaked"
+		if from, err := time.Parse(time.DateOnly, fmt.Sprint(row[periodCol])); err == nil {
+			v.Set("from", from.Format(time.DateOnly))
+			v.Set("to", periodEnd(from, q.Get("grain")).Format(time.DateOnly))
+		}
+		if by != "" && dimCol >= 0 {
+			v.Set(by, fmt.Sprint(row[dimCol]))
+		}
+		return "/leaks?" + v.Encode()
 	}}
 	p.Sections = append(p.Sections, sec)
 
@@ -134,4 +145,18 @@ func leaksChart(tb reports.Table) *render.ChartSnippet {
 	}
 	s := bar.RenderSnippet()
 	return &s
+}
+
+// periodEnd is the last day of the period starting on from ("" is the
+// reports' default grain, month).
+func periodEnd(from time.Time, grain string) time.Time {
+	switch grain {
+	case "day":
+		return from
+	case "week":
+		return from.AddDate(0, 0, 6)
+	case "quarter":
+		return from.AddDate(0, 3, -1)
+	}
+	return from.AddDate(0, 1, -1)
 }
