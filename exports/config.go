@@ -1,8 +1,10 @@
-// Package exports owns the scheduled exports BI tools load: any report
-// with its parameters, or any canonical table, written on a cron schedule
-// as Parquet, CSV or Arrow IPC into a folder, each file appearing whole
+// Package exports owns what BI tools take from handoff. Scheduled exports:
+// any report with its parameters, any canonical table, or the weekly
+// review, written on a cron schedule as Parquet, CSV, Arrow IPC (or HTML
+// and Markdown for the review) into a folder, each file appearing whole
 // beside a manifest that tells a loader what it holds, with the oldest
-// files removed past a retention count.
+// files removed past a retention count. And live queries: a read-only
+// Arrow Flight SQL endpoint over the lake's tables and reports (Flight).
 package exports
 
 import (
