@@ -191,16 +191,6 @@ func (s *Server) decisions(c *gin.Context) {
 		return
 	}
 	defer s.lakes.Release(h)
-	users, err := routing.Users(ctx, h.Lake)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	cfg, err := routing.ParseConfig(s.currentRules().File, users)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	asOf, err := models.LatestEvent(ctx, h.Lake)
 	if err != nil {
 		s.fail(c, err)
@@ -209,12 +199,30 @@ func (s *Server) decisions(c *gin.Context) {
 	if from.IsZero() {
 		from = asOf.Add(-24 * time.Hour)
 	}
-	r, err := routing.RunReplay(ctx, h.Lake, cfg, routing.ReplayParams{Since: from, AsOf: asOf, Scoring: s.currentRules().Scoring})
+	// A replay is a function of the lake state, the rules and the start:
+	// the pages of one listing, and other callers, reuse it.
+	rules := s.currentRules()
+	key := fmt.Sprintf("%d.%d %s", h.Generation, rules.Version, from.UTC().Format(time.RFC3339Nano))
+	rows, _, err := s.replays.get(key, func() ([]routing.DecisionRow, error) {
+		ctx := context.WithoutCancel(ctx)
+		users, err := routing.Users(ctx, h.Lake)
+		if err != nil {
+			return nil, err
+		}
+		cfg, err := routing.ParseConfig(rules.File, users)
+		if err != nil {
+			return nil, err
+		}
+		r, err := routing.RunReplay(ctx, h.Lake, cfg, routing.ReplayParams{Since: from, AsOf: asOf, Scoring: rules.Scoring})
+		if err != nil {
+			return nil, err
+		}
+		return routing.DecisionRows(r.Decisions), nil
+	})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	rows := routing.DecisionRows(r.Decisions)
 	page, next := pageOf(rows, cursor, limit)
 	c.JSON(http.StatusOK, gin.H{"as_of": asOf.UTC().Format(time.RFC3339), "since": from.UTC().Format(time.RFC3339), "total": len(rows), "next_cursor": next, "rows": page})
 }

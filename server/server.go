@@ -93,6 +93,9 @@ type Server struct {
 	// the feed's scores.
 	pages      *cache[[]byte]
 	scoreCache *cache[scored]
+	// replays keeps the routing API's replays, keyed by lake state, rules
+	// version and start.
+	replays *cache[[]routing.DecisionRow]
 	engine     *gin.Engine
 	// ingestMu makes uploads ingest one at a time.
 	ingestMu sync.Mutex
@@ -125,6 +128,7 @@ func New(opts Options) *Server {
 		pages: newCache[[]byte](opts.CacheEntries),
 		// Every lead's score is large: a few lake states are enough.
 		scoreCache: newCache[scored](4),
+		replays:    newCache[[]routing.DecisionRow](16),
 		tokens:     &tokenStore{dir: opts.Lake},
 	}
 	s.rules.Store(&ruleSet{Scoring: opts.Rules, File: opts.RulesFile, Raw: opts.RulesRaw})
