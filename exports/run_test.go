@@ -18,19 +18,14 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	_ "github.com/duckdb/duckdb-go/v2"
 
-	"github.com/handoff-dev/handoff/ingest"
+	"github.com/handoff-dev/handoff/ingest/ingesttest"
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/reports"
 )
 
 func fixtureLake(t *testing.T) *lake.Lake {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "lake")
-	inputs, _ := filepath.Glob("../testdata/reports/*.csv")
-	if _, err := ingest.Run(context.Background(), ingest.Options{Lake: dir, Strict: true}, inputs); err != nil {
-		t.Fatal(err)
-	}
-	l, err := lake.Open(context.Background(), dir)
+	l, err := lake.Open(context.Background(), ingesttest.Fixture(t, "reports"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,13 +2,12 @@ package reports
 
 import (
 	"context"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/handoff-dev/handoff/ingest"
+	"github.com/handoff-dev/handoff/ingest/ingesttest"
 	"github.com/handoff-dev/handoff/lake"
 )
 
@@ -16,12 +15,7 @@ import (
 // classification and amount below by hand.
 func openLeaksFixture(t *testing.T) *lake.Lake {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "lake")
-	inputs, _ := filepath.Glob("../testdata/leaks/*.csv")
-	if _, err := ingest.Run(context.Background(), ingest.Options{Lake: dir, Strict: true}, inputs); err != nil {
-		t.Fatal(err)
-	}
-	l, err := lake.Open(context.Background(), dir)
+	l, err := lake.Open(context.Background(), ingesttest.Fixture(t, "leaks"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,13 +1,11 @@
 package server
 
 import (
-	"context"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/handoff-dev/handoff/ingest"
+	"github.com/handoff-dev/handoff/ingest/ingesttest"
 )
 
 // The leaks page on testdata/leaks as of 2026-03-01 (its README): 16 of
@@ -15,12 +13,7 @@ import (
 // the leads of its crack and period, here January's two leads that were
 // never dispositioned (D1, D2).
 func TestLeaksPage(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "lake")
-	inputs, _ := filepath.Glob("../testdata/leaks/*.csv")
-	if _, err := ingest.Run(context.Background(), ingest.Options{Lake: dir, Strict: true}, inputs); err != nil {
-		t.Fatal(err)
-	}
-	base := startServer(t, dir)
+	base := startServer(t, ingesttest.Fixture(t, "leaks"))
 	const asOf = "2026-03-01T00:00:00Z"
 	resp, body := get(t, base+"/leaks?as_of="+asOf)
 	if resp.StatusCode != http.StatusOK {

@@ -96,7 +96,7 @@ type Server struct {
 	// replays keeps the routing API's replays, keyed by lake state, rules
 	// version and start.
 	replays *cache[[]routing.DecisionRow]
-	engine     *gin.Engine
+	engine  *gin.Engine
 	// ingestMu makes uploads ingest one at a time.
 	ingestMu sync.Mutex
 	tokens   *tokenStore

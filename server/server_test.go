@@ -23,6 +23,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/handoff-dev/handoff/ingest"
+	"github.com/handoff-dev/handoff/ingest/ingesttest"
 	"github.com/handoff-dev/handoff/reports"
 	"github.com/handoff-dev/handoff/routing"
 	"github.com/handoff-dev/handoff/scoring"
@@ -35,12 +36,7 @@ const fixtureAsOf = "2026-04-01T00:00:00Z"
 // fixtureLake ingests the hand-worked fixture into a new lake.
 func fixtureLake(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "lake")
-	inputs, _ := filepath.Glob("../testdata/reports/*.csv")
-	if _, err := ingest.Run(context.Background(), ingest.Options{Lake: dir, Strict: true}, inputs); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return ingesttest.Fixture(t, "reports")
 }
 
 // startServer serves lakeDir on a free port of 127.0.0.1 until the test
