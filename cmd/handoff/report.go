@@ -45,6 +45,10 @@ sla takes week.
 Drill-down: report leads lists the leads behind a number, --what says
 which (created, lead, mql, sql, assigned, handed_off, opportunity, won):
   handoff report leads --lake ./lake --what mql --from 2026-09-01 --to 2026-09-30
+Leaks: report leaks counts the MQLs lost in the handoff by the first crack
+each fell into (limits in handoff.yaml's reports.leaks); report leaked
+lists them with the evidence, --what CRACK for one:
+  handoff report leaked --lake ./lake --what never_touched --from 2026-09-01
 A filter may repeat: values of one dimension are ORed, dimensions ANDed.`,
 		Example: `  handoff report funnel --lake ./lake --by source
   handoff report response --lake ./lake --by owner --clock business --from 2026-09-01
@@ -111,7 +115,7 @@ A filter may repeat: values of one dimension are ORed, dimensions ANDed.`,
 	f.StringVar(&out, "out", "", "write to this file instead of standard output")
 	f.StringVar(&configPath, "config", "", "handoff.yaml with a reports: section (SLAs, stuck limits, MQL commitments)")
 	f.StringVar(&sla, "sla", "", "sla-breaches: only this SLA")
-	f.StringVar(&what, "what", "", "leads: the list behind a number: "+strings.Join(reports.DrillLists, ", "))
+	f.StringVar(&what, "what", "", "leads: the list behind a number ("+strings.Join(reports.DrillLists, ", ")+"); leaked: one crack ("+strings.Join(reports.Cracks, ", ")+")")
 	return cmd
 }
 
