@@ -58,4 +58,7 @@ func TestContextPacketOverTheAPI(t *testing.T) {
 	if resp, _ := get(t, base+"/api/v1/leads/NOPE/context"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("an unknown lead: %d, want 404", resp.StatusCode)
 	}
+	if resp, body := get(t, base+"/leads/NOPE"); resp.StatusCode != http.StatusNotFound || !strings.Contains(string(body), "no such lead") {
+		t.Errorf("the page of an unknown lead: %d, want 404 saying so", resp.StatusCode)
+	}
 }

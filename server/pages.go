@@ -104,6 +104,8 @@ func (s *Server) errorPage(c *gin.Context, path, title string, q url.Values, for
 		status, message = http.StatusBadRequest, "One of the filters is not right: "+err.Error()
 	case errors.Is(err, lake.ErrNoLake), errors.Is(err, reports.ErrEmptyLake):
 		status, message = http.StatusServiceUnavailable, fmt.Sprintf("There is no data yet. Ingest your exports, then reload: handoff ingest --lake %s PATH...", s.opts.Lake)
+	case errors.Is(err, reports.ErrNoLead):
+		status, message = http.StatusNotFound, "The lake has no such lead: "+err.Error()+". Lead ids are as the CRM exported them; the drill-down lists link to each lead."
 	default:
 		s.log.Error("page failed", "path", path, "error", err)
 	}
