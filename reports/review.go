@@ -154,51 +154,58 @@ func BuildReview(ctx context.Context, l *lake.Lake, week, tz string, cfg Config)
 		return r, fmt.Errorf("sla: %w", err)
 	}
 	r.SLAByTeam = sla.Rows
-	leaks, err := Leaks(ctx, l, p, cfg)
+
+	// The baseline weeks and this one, each measured as the review
+	// measures its own week: the overview and the leaks cut by week over
+	// the five, the handoff week by week (quality has no periods).
+	span := Params{From: monday.AddDate(0, 0, -7*baselineWeeks), To: r.To, TZ: tz, AsOf: asOf, Grain: "week"}
+	ov, err := Overview(ctx, l, span, cfg)
+	if err != nil {
+		return r, fmt.Errorf("overview: %w", err)
+	}
+	leaks, err := Leaks(ctx, l, span, cfg)
 	if err != nil {
 		return r, fmt.Errorf("leaks: %w", err)
 	}
-	r.Leaks = leaks.Rows
-
-	// The baseline weeks and this one, each measured as the review
-	// measures its own week.
+	num := func(v float64) *float64 { return &v }
 	for k := baselineWeeks; k >= 0; k-- {
 		from := monday.AddDate(0, 0, -7*k)
-		wp := Params{From: from, To: from.AddDate(0, 0, 6), TZ: tz, AsOf: asOf, Grain: "week"}
-		f := map[string]*float64{}
-		num := func(v float64) *float64 { return &v }
-		if q, err := Quality(ctx, l, wp); err != nil {
-			return r, fmt.Errorf("quality of %s: %w", WeekOf(from), err)
-		} else if len(q.Rows) > 0 {
-			f["leads handed off"] = num(float64(q.Rows[0].HandedOff))
-			f["acceptance rate"] = q.Rows[0].AcceptanceRate
-		} else {
-			f["leads handed off"] = num(0)
+		period := from.Format(time.DateOnly)
+		f := map[string]*float64{"leads handed off": num(0), "MQLs": num(0), "leaks": num(0), "revenue at risk": num(0)}
+		handoff := r.Handoff
+		if k > 0 {
+			q, err := Quality(ctx, l, Params{From: from, To: from.AddDate(0, 0, 6), TZ: tz, AsOf: asOf})
+			if err != nil {
+				return r, fmt.Errorf("quality of %s: %w", WeekOf(from), err)
+			}
+			handoff = QualityRow{}
+			if len(q.Rows) > 0 {
+				handoff = q.Rows[0]
+			}
 		}
-		ov, err := Overview(ctx, l, wp, cfg)
-		if err != nil {
-			return r, fmt.Errorf("overview of %s: %w", WeekOf(from), err)
-		}
-		f["MQLs"] = num(0)
+		f["leads handed off"], f["acceptance rate"] = num(float64(handoff.HandedOff)), handoff.AcceptanceRate
 		for _, row := range ov.Rows {
+			if row.Period != period {
+				continue
+			}
 			f["MQLs"], f["MQL → SQL"] = num(float64(row.MQLs)), row.MQLToSQL
 			f["median first response (min)"], f["first-touch SLA compliance"] = row.MedianResponseMinutes, row.FirstTouchCompliance
 			if k == 0 {
 				r.Overview = row
 			}
 		}
-		lk, err := Leaks(ctx, l, wp, cfg)
-		if err != nil {
-			return r, fmt.Errorf("leaks of %s: %w", WeekOf(from), err)
-		}
-		var leaked, risk float64
-		for _, row := range lk.Rows {
-			leaked += float64(row.Leads)
+		for _, row := range leaks.Rows {
+			if row.Period != period {
+				continue
+			}
+			*f["leaks"] += float64(row.Leads)
 			if row.RevenueAtRisk != nil {
-				risk += *row.RevenueAtRisk
+				*f["revenue at risk"] += *row.RevenueAtRisk
+			}
+			if k == 0 {
+				r.Leaks = append(r.Leaks, row)
 			}
 		}
-		f["leaks"], f["revenue at risk"] = num(leaked), num(risk)
 		r.Weeks = append(r.Weeks, WeekFigures{Week: WeekOf(from), Figures: f})
 	}
 	r.Changes = changes(r.Weeks)
