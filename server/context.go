@@ -36,7 +36,9 @@ func (s *Server) packetFor(ctx context.Context, h *lake.Handle, lead string) (co
 	if rules == nil {
 		return out, nil
 	}
-	now, err := s.scoresAt(ctx, h, lc.AsOf)
+	// The packet is as of the latest event, as the scores API's default:
+	// the same cached scoring serves both.
+	now, err := s.scoresAt(ctx, h, time.Time{})
 	if err != nil {
 		return contextPacket{}, err
 	}
