@@ -49,6 +49,9 @@ type FlightOptions struct {
 	Authorize func(token string) error
 	// Log receives one line per query; nil discards them.
 	Log *slog.Logger
+	// QueryTimeout bounds one query, from its start to its last batch, so
+	// a runaway join does not hold the server's memory; 0 is 15 minutes.
+	QueryTimeout time.Duration
 }
 
 // Flight is a read-only Arrow Flight SQL endpoint over the lake: the
@@ -85,6 +88,9 @@ type preparedQuery struct {
 func NewFlight(opts FlightOptions) *Flight {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.QueryTimeout == 0 {
+		opts.QueryTimeout = 15 * time.Minute
 	}
 	f := &Flight{
 		opts:     opts,
@@ -437,8 +443,10 @@ func (f *Flight) describe(ctx context.Context, query string) (rows, params *arro
 // until the last batch is sent or the caller goes away.
 func (f *Flight) run(ctx context.Context, query string, args []driver.NamedValue) (*arrow.Schema, <-chan flight.StreamChunk, error) {
 	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, f.opts.QueryTimeout)
 	h, err := f.lakes.Acquire(ctx)
 	if err != nil {
+		cancel()
 		return nil, nil, grpcError(err)
 	}
 	q, err := checkQuery(ctx, h.Lake.DB, query)
@@ -446,12 +454,14 @@ func (f *Flight) run(ctx context.Context, query string, args []driver.NamedValue
 		err = f.fillReports(ctx, h, q)
 	}
 	if err != nil {
+		cancel()
 		f.lakes.Release(h)
 		f.log.Info("flight sql query refused", "query", oneLine(query), "error", err)
 		return nil, nil, grpcError(err)
 	}
 	conn, err := h.Lake.DB.Conn(ctx)
 	if err != nil {
+		cancel()
 		f.lakes.Release(h)
 		return nil, nil, grpcError(err)
 	}
@@ -462,6 +472,7 @@ func (f *Flight) run(ctx context.Context, query string, args []driver.NamedValue
 	ready := make(chan opened, 1)
 	ch := make(chan flight.StreamChunk, 2)
 	go func() {
+		defer cancel()
 		defer close(ch)
 		defer f.lakes.Release(h)
 		defer conn.Close()

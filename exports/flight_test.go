@@ -33,19 +33,23 @@ const testToken = "hnd_flight_test"
 // startFlight serves the fixture lake's Flight SQL on 127.0.0.1 and
 // returns its address and the lake directory. The server stops with the
 // test.
-func startFlight(t *testing.T) (addr, dir string) {
+func startFlight(t *testing.T, tune ...func(*FlightOptions)) (addr, dir string) {
 	t.Helper()
 	l := fixtureLake(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := NewFlight(FlightOptions{Lake: l.Dir, Config: reports.DefaultConfig(), Authorize: func(tok string) error {
+	opts := FlightOptions{Lake: l.Dir, Config: reports.DefaultConfig(), Authorize: func(tok string) error {
 		if tok != testToken {
 			return errors.New("the token is not one of this server's")
 		}
 		return nil
-	}})
+	}}
+	for _, f := range tune {
+		f(&opts)
+	}
+	f := NewFlight(opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- f.Serve(ctx, ln) }()
@@ -436,5 +440,24 @@ func TestFlightFollowsTheLake(t *testing.T) {
 	}
 	if got := count("SELECT count(*) FROM reports.leads WHERE lead_id = 'L99'"); got != 1 {
 		t.Errorf("reports.leads (leads created in the default window) holds L99 %d times after the ingest, want 1 (it had %d rows before)", got, created)
+	}
+}
+
+// A query that runs past the server's limit is stopped and says so; the
+// server keeps answering.
+func TestFlightQueryTimeout(t *testing.T) {
+	addr, _ := startFlight(t, func(o *FlightOptions) { o.QueryTimeout = time.Second })
+	db := openSQL(t, addr, testToken)
+	start := time.Now()
+	var n int64
+	err := db.QueryRow("SELECT count(*) FROM range(100000000000) a WHERE a.range % 7 = 3").Scan(&n)
+	if err == nil || !strings.Contains(err.Error(), codes.DeadlineExceeded.String()) {
+		t.Errorf("a runaway query: %v after %v; want DeadlineExceeded", err, time.Since(start))
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("the runaway query took %v to stop", took)
+	}
+	if err := db.QueryRow("SELECT count(*) FROM leads").Scan(&n); err != nil || n != 13 {
+		t.Errorf("after the timeout: %d leads, %v", n, err)
 	}
 }
