@@ -11,7 +11,8 @@ import (
 )
 
 // ReviewLinks makes the review's numbers open their rows: the address of
-// a list (the leads page's what, or "leaked:CRACK") for the review's week.
+// a list (the leads page's what, or "leaked:CRACK") for the review's week,
+// or of another week's review ("week:2026-W46").
 // nil leaves the numbers as text, as in a file sent around.
 type ReviewLinks func(list string, r Review) string
 
@@ -25,13 +26,16 @@ type reviewView struct {
 	Risk      string
 	Unknown   int64
 	Generated string
+	// Prev and Next are the weeks either side, for a served review.
+	Prev, Next string
 }
 
 // ReviewHTML is the review as one HTML file that needs nothing else: its
 // style and its charts (inline SVG) are in it, and it asks the network for
 // nothing, so it opens offline, in a mail client and in a PDF printer.
 func ReviewHTML(r Review, links ReviewLinks) ([]byte, error) {
-	v := reviewView{R: r, Generated: time.Now().UTC().Format("2 Jan 2006 15:04 UTC")}
+	v := reviewView{R: r, Generated: time.Now().UTC().Format("2 Jan 2006 15:04 UTC"),
+		Prev: WeekOf(r.From.AddDate(0, 0, -7)), Next: WeekOf(r.From.AddDate(0, 0, 7))}
 	v.Link = func(list string) string {
 		if links == nil {
 			return ""
@@ -189,7 +193,7 @@ svg{max-width:100%;height:auto}.svg-label{font-size:13px;fill:var(--fg)}.svg-val
 </style></head>
 <body>
 {{define "n"}}{{if .href}}<a href="{{.href}}">{{.text}}</a>{{else}}{{.text}}{{end}}{{end}}
-{{if call .Link "handed_off"}}<p class="sub"><a href="/overview">← handoff dashboards</a></p>{{end}}
+{{if call .Link "handed_off"}}<p class="sub"><a href="/overview">handoff dashboards</a> · <a href="{{call .Link (printf "week:%s" .Prev)}}">← {{.Prev}}</a> · <a href="{{call .Link (printf "week:%s" .Next)}}">{{.Next}} →</a></p>{{end}}
 <h1>Handoff review · {{.R.Week}}</h1>
 <p class="sub">{{date .R.From}} to {{date .R.To}} ({{.R.TZ}}) · as of {{stamp .R.AsOf}} · made {{.Generated}}</p>
 

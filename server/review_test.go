@@ -89,7 +89,7 @@ func TestReviewServedLinksItsNumbers(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
-	for _, want := range []string{`href="/leads?as_of=`, `what=handed_off`, `/download/reports/leaked?`} {
+	for _, want := range []string{`href="/leads?as_of=`, `what=handed_off`, `/download/reports/leaked?`, `href="/review?tz=UTC&amp;week=2026-W04"`, `2026-W06 →`} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("the served review has no link %q", want)
 		}
