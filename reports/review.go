@@ -43,6 +43,9 @@ type Review struct {
 	// oldest first; Changes compares this week with their mean.
 	Weeks   []WeekFigures
 	Changes []Change
+	// Quiet says the lake holds nothing the review counts in this week: no
+	// handoff, no MQL, no assignment, no SLA clock.
+	Quiet bool
 }
 
 // WeekFigures are one week's headline figures; nil is "no value".
@@ -209,6 +212,8 @@ func BuildReview(ctx context.Context, l *lake.Lake, week, tz string, cfg Config)
 		r.Weeks = append(r.Weeks, WeekFigures{Week: WeekOf(from), Figures: f})
 	}
 	r.Changes = changes(r.Weeks)
+	rr := r.Response
+	r.Quiet = r.Handoff.HandedOff == 0 && r.Overview.MQLs == 0 && rr.N+rr.Pending+rr.NoResponse == 0 && len(r.SLAByTeam) == 0
 	return r, nil
 }
 

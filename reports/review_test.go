@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -100,5 +101,24 @@ func TestReviewChanges(t *testing.T) {
 		if g.Metric != w.Metric || g.This != w.This || g.Baseline != w.Baseline || g.Good != w.Good || g.Relative-w.Relative > 1e-9 || w.Relative-g.Relative > 1e-9 {
 			t.Errorf("change %d: %+v, want %+v", i, g, w)
 		}
+	}
+}
+
+// A week the lake knows nothing of says so.
+func TestReviewOfAQuietWeek(t *testing.T) {
+	l := openLeaksFixture(t)
+	r, err := BuildReview(context.Background(), l, "2025-W40", "UTC", DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Quiet {
+		t.Errorf("2025-W40, before any lead of the fixture: not quiet: %+v", r.Handoff)
+	}
+	if md := ReviewMarkdown(r); !strings.Contains(md, "Nothing happened in this week") {
+		t.Errorf("the quiet week's Markdown does not say so:\n%s", md)
+	}
+	busy, err := BuildReview(context.Background(), l, "2026-W02", "UTC", DefaultConfig())
+	if err != nil || busy.Quiet {
+		t.Errorf("2026-W02 is quiet (%v)", err)
 	}
 }

@@ -196,6 +196,7 @@ svg{max-width:100%;height:auto}.svg-label{font-size:13px;fill:var(--fg)}.svg-val
 {{if call .Link "handed_off"}}<p class="sub"><a href="/overview">handoff dashboards</a> · <a href="{{call .Link (printf "week:%s" .Prev)}}">← {{.Prev}}</a> · <a href="{{call .Link (printf "week:%s" .Next)}}">{{.Next}} →</a></p>{{end}}
 <h1>Handoff review · {{.R.Week}}</h1>
 <p class="sub">{{date .R.From}} to {{date .R.To}} ({{.R.TZ}}) · as of {{stamp .R.AsOf}} · made {{.Generated}}</p>
+{{if .R.Quiet}}<p class="tile">Nothing happened in this week as far as the lake knows: no lead was handed off, none became an MQL, no SLA clock started. Pick another week (--week), or ingest the exports that cover it.</p>{{end}}
 
 <h2>The handoff</h2>
 <p class="note">Leads first handed to sales this week, and what sales decided about them.</p>
@@ -245,6 +246,9 @@ svg{max-width:100%;height:auto}.svg-label{font-size:13px;fill:var(--fg)}.svg-val
 func ReviewMarkdown(r Review) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Handoff review · %s\n\n%s to %s (%s), as of %s\n\n", r.Week, r.From.Format("Mon 2 Jan 2006"), r.To.Format("Mon 2 Jan 2006"), r.TZ, r.AsOf.UTC().Format("2 Jan 2006 15:04 UTC"))
+	if r.Quiet {
+		b.WriteString("> Nothing happened in this week as far as the lake knows: no lead was handed off, none became an MQL, no SLA clock started. Pick another week, or ingest the exports that cover it.\n\n")
+	}
 	h := r.Handoff
 	fmt.Fprintf(&b, "## The handoff\n\n| leads passed | accepted | rejected | unreachable | acceptance | MQLs | MQL → SQL |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n| %d | %d | %d | %d | %s | %d | %s |\n\n",
 		h.HandedOff, h.Accepted, h.Rejected, h.Unreachable, pct(h.AcceptanceRate), r.Overview.MQLs, pct(r.Overview.MQLToSQL))
