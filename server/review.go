@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -22,15 +24,24 @@ func (s *Server) reviewPage(c *gin.Context) {
 	}
 	defer s.lakes.Release(h)
 	week, tz := c.Query("week"), c.DefaultQuery("tz", "UTC")
-	if week == "" {
-		latest, err := reports.LatestEvent(ctx, h.Lake)
-		if err != nil {
-			s.fail(c, err)
-			return
+	// Like every page, a review is a function of the lake state and its
+	// URL: cached with the pages.
+	key := fmt.Sprintf("%d.%d /review?%s", h.Generation, s.currentRules().Version, c.Request.URL.Query().Encode())
+	html, hit, err := s.pages.get(key, func() ([]byte, error) {
+		ctx := context.WithoutCancel(ctx)
+		if week == "" {
+			latest, err := reports.LatestEvent(ctx, h.Lake)
+			if err != nil {
+				return nil, err
+			}
+			week = reports.WeekOf(latest.AddDate(0, 0, -7))
 		}
-		week = reports.WeekOf(latest.AddDate(0, 0, -7))
-	}
-	r, err := reports.BuildReview(ctx, h.Lake, week, tz, s.opts.Config)
+		r, err := reports.BuildReview(ctx, h.Lake, week, tz, s.opts.Config)
+		if err != nil {
+			return nil, err
+		}
+		return reports.ReviewHTML(r, dashboards.ServedReviewLinks)
+	})
 	if errors.Is(err, reports.ErrBadParam) {
 		problem(c, http.StatusBadRequest, err.Error())
 		return
@@ -39,10 +50,6 @@ func (s *Server) reviewPage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	html, err := reports.ReviewHTML(r, dashboards.ServedReviewLinks)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
+	c.Header("X-Cache", map[bool]string{true: "hit", false: "miss"}[hit])
 	c.Data(http.StatusOK, "text/html; charset=utf-8", html)
 }

@@ -19,7 +19,7 @@ import (
 // servePaths are what the load test asks for: every dashboard page and the
 // API answers a BI tool or a script would pull.
 var servePaths = []string{
-	"/overview", "/funnel", "/speed", "/aging", "/sources", "/sla", "/quality", "/leads?what=won",
+	"/overview", "/funnel", "/speed", "/aging", "/sources", "/sla", "/quality", "/leaks", "/review", "/leads?what=won",
 	"/api/v1/reports/funnel?by=source", "/api/v1/reports/response?by=owner",
 	"/api/v1/reports/sla?by=team", "/api/v1/reports/overview",
 }
