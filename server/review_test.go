@@ -94,6 +94,9 @@ func TestReviewServedLinksItsNumbers(t *testing.T) {
 			t.Errorf("the served review has no link %q", want)
 		}
 	}
+	if again, _ := get(t, base+"/review?week=2026-W05"); again.Header.Get("X-Cache") != "hit" {
+		t.Errorf("the same review again: X-Cache %q, want a hit", again.Header.Get("X-Cache"))
+	}
 	if resp, _ := get(t, base+"/review?week=2026-47"); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("a bad week: %d, want 400", resp.StatusCode)
 	}
