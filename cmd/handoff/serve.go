@@ -24,7 +24,8 @@ func serveCommand(e *env) *cobra.Command {
 		Use:   "serve --lake DIR [--config FILE] [--rules rules.yaml] [--addr HOST:PORT] [--flight-addr HOST:PORT|off]",
 		Short: "Serve the dashboards and the reports' JSON API",
 		Long: `Serves the dashboards (/overview, /funnel, /speed, /aging, /sources, /sla,
-/quality, /scoring and /routing with --rules, /leads, /data; filters live in the URL) and
+/quality, /leaks, /scoring and /routing with --rules, /leads and a page per lead
+at /leads/ID, /data, and the weekly review at /review; filters live in the URL) and
 every report of 'handoff report' over HTTP: /api/v1/reports/NAME takes
 the same parameters as the command line (from, to, as_of, tz, grain, window,
 by, clock, filter=DIM=VALUE or DIM=VALUE directly, sla) plus format
@@ -136,7 +137,7 @@ func serveLake(ctx context.Context, e *env, opts server.Options, addr, flightAdd
 		}
 	}
 	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(e.stdout, "\nServing %s on %s\n  dashboards: %s/overview (also /funnel, /speed, /aging, /sources, /sla, /quality, /scoring, /routing, /data)\n  API:        %s/api/v1/reports (described at /api/v1/openapi.json)\n", opts.Lake, url, url, url)
+	fmt.Fprintf(e.stdout, "\nServing %s on %s\n  dashboards: %s/overview (also /funnel, /speed, /aging, /sources, /sla, /quality, /leaks, /scoring, /routing, /data, /review)\n  API:        %s/api/v1/reports (described at /api/v1/openapi.json)\n", opts.Lake, url, url, url)
 	if flightLn != nil {
 		fmt.Fprintf(e.stdout, "  SQL:        flightsql://%s (Arrow Flight SQL, read-only; token: handoff token create --lake %s --scope lake:read)\n", flightLn.Addr(), opts.Lake)
 	}
