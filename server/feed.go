@@ -273,6 +273,13 @@ func (s *Server) runFeed(ctx context.Context, every time.Duration, retry routing
 		}
 		select {
 		case <-ctx.Done():
+			// The deliveries in flight stop with ctx; wait for them, so
+			// nothing writes to the outbox once the feed has returned.
+			for _, busy := range delivering {
+				if busy {
+					<-done
+				}
+			}
 			return
 		case id := <-done:
 			delivering[id] = false

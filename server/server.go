@@ -204,6 +204,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		done <- hs.Shutdown(shutdownCtx)
 	}()
 	s.loopback.Store(isLoopback(ln.Addr()) && !s.opts.RequireToken)
+	// The feed and the exports write into the lake's directory: Serve
+	// returns only once they have stopped, so nothing writes there after.
+	var background sync.WaitGroup
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	defer func() { stopBackground(); background.Wait() }()
 	if s.opts.FeedEvery >= 0 {
 		every, retry := s.opts.FeedEvery, s.opts.FeedRetry
 		if every == 0 {
@@ -212,20 +217,18 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		if retry.Attempts == 0 {
 			retry = routing.DefaultRetry
 		}
-		feedCtx, stopFeed := context.WithCancel(ctx)
-		defer stopFeed()
-		go s.runFeed(feedCtx, every, retry)
+		background.Go(func() { s.runFeed(bgCtx, every, retry) })
 	}
 	if len(s.opts.Exports) > 0 {
-		exportCtx, stopExports := context.WithCancel(ctx)
-		defer stopExports()
-		go s.exporter.Loop(exportCtx)
+		background.Go(func() { s.exporter.Loop(bgCtx) })
 	}
 	err := hs.Serve(ln)
 	if !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	err = <-done
+	stopBackground()
+	background.Wait()
 	s.lakes.Close()
 	return err
 }
