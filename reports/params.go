@@ -62,6 +62,9 @@ type Params struct {
 	Clock string
 	// What is the list the leads report draws (DrillLists); "" elsewhere.
 	What string
+	// flags names parameters in errors as command-line flags (set by a
+	// Query from the command line), else as URL parameters.
+	flags bool
 }
 
 // DefaultWindow is the funnel conversion window when none is given.
@@ -86,9 +89,12 @@ func (p Params) withDefaults() Params {
 
 // check validates p for a report that accepts the breakdowns in by.
 func (p Params) check(report string, by []string) error {
+	// Errors name each parameter as its caller wrote it: --to on the
+	// command line, to in a URL.
+	name := Query{Flags: p.flags}.name
 	loc, err := time.LoadLocation(p.TZ)
 	if err != nil || loc == nil {
-		return fmt.Errorf("%w: --tz %q is not a time zone (use an IANA name such as Europe/Berlin)", ErrBadParam, p.TZ)
+		return fmt.Errorf("%w: %s %q is not a time zone (use an IANA name such as Europe/Berlin)", ErrBadParam, name("tz"), p.TZ)
 	}
 	if !slices.Contains(Grains, p.Grain) {
 		return fmt.Errorf("%w: grain %q: want one of %s", ErrBadParam, p.Grain, strings.Join(Grains, ", "))
@@ -97,11 +103,11 @@ func (p Params) check(report string, by []string) error {
 		return fmt.Errorf("%w: clock %q: want one of %s", ErrBadParam, p.Clock, strings.Join(Clocks, ", "))
 	}
 	if p.Window < 0 {
-		return fmt.Errorf("%w: --window must be positive", ErrBadParam)
+		return fmt.Errorf("%w: %s must be positive", ErrBadParam, name("window"))
 	}
 	if p.By != "" && !slices.Contains(by, p.By) {
 		if len(by) == 0 {
-			return fmt.Errorf("%w: report %s takes no --by", ErrBadParam, report)
+			return fmt.Errorf("%w: report %s takes no %s", ErrBadParam, report, name("by"))
 		}
 		return fmt.Errorf("%w: report %s cannot break down by %q: want one of %s", ErrBadParam, report, p.By, strings.Join(by, ", "))
 	}
@@ -117,10 +123,10 @@ func (p Params) check(report string, by []string) error {
 		return fmt.Errorf("%w: report leaked: what must be a crack: %s", ErrBadParam, strings.Join(Cracks, ", "))
 	}
 	if report != "leads" && report != "leaked" && p.What != "" {
-		return fmt.Errorf("%w: only reports leads and leaked take what", ErrBadParam)
+		return fmt.Errorf("%w: only reports leads and leaked take %s", ErrBadParam, name("what"))
 	}
 	if !p.From.IsZero() && !p.To.IsZero() && p.To.Before(p.From) {
-		return fmt.Errorf("%w: --to %s is before --from %s", ErrBadParam, p.To.Format(time.DateOnly), p.From.Format(time.DateOnly))
+		return fmt.Errorf("%w: %s %s is before %s %s", ErrBadParam, name("to"), p.To.Format(time.DateOnly), name("from"), p.From.Format(time.DateOnly))
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ func (q Query) name(param string) string {
 
 // Params parses q. Empty fields take the defaults of Params.
 func (q Query) Params() (Params, error) {
-	p := Params{TZ: q.TZ, Grain: q.Grain, By: q.By, Clock: q.Clock, What: q.What}
+	p := Params{TZ: q.TZ, Grain: q.Grain, By: q.By, Clock: q.Clock, What: q.What, flags: q.Flags}
 	var err error
 	if p.From, err = parseDate(q.name("from"), q.From); err != nil {
 		return p, err

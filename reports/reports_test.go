@@ -423,7 +423,7 @@ func TestBadParams(t *testing.T) {
 		{"unknown breakdown", Params{By: "colour"}, `cannot break down by "colour"`},
 		{"unknown filter", Params{Filters: map[string][]string{"colour": {"red"}}}, `cannot filter on "colour"`},
 		{"bad zone", Params{TZ: "Mars/Olympus"}, `"Mars/Olympus" is not a time zone`},
-		{"to before from", Params{From: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, "is before --from"},
+		{"to before from", Params{From: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, "to 2026-01-01 is before from 2026-02-01"},
 		{"bad grain", Params{Grain: "fortnight"}, `grain "fortnight"`},
 	}
 	for _, c := range cases {

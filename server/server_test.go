@@ -363,7 +363,8 @@ func TestErrorsNameTheProblem(t *testing.T) {
 	}{
 		{"/api/v1/reports/nope", 404, `no report "nope"`},
 		{"/api/v1/reports/funnel?from=yesterday", 400, `from "yesterday"`},
-		{"/api/v1/reports/funnel?tz=Mars/Olympus", 400, "Mars/Olympus"},
+		{"/api/v1/reports/funnel?tz=Mars/Olympus", 400, `tz "Mars/Olympus" is not a time zone`},
+		{"/api/v1/reports/funnel?from=2026-02-01&to=2026-01-01", 400, "to 2026-01-01 is before from 2026-02-01"},
 		{"/api/v1/reports/funnel?by=hour", 400, `cannot break down by "hour"`},
 		{"/api/v1/reports/funnel?colour=red", 400, `unknown parameter "colour"`},
 		{"/api/v1/reports/funnel?limit=0", 400, `limit "0"`},

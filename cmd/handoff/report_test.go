@@ -131,6 +131,8 @@ func TestReportErrors(t *testing.T) {
 		{"bad date", []string{"report", "funnel", "--lake", dir, "--from", "2026-13-01"}, exitUsage, `--from "2026-13-01": want a date as YYYY-MM-DD`},
 		{"bad as-of", []string{"report", "funnel", "--lake", dir, "--as-of", "yesterday"}, exitUsage, "--as-of"},
 		{"bad window", []string{"report", "funnel", "--lake", dir, "--window", "soon"}, exitUsage, "duration"},
+		{"to before from", []string{"report", "funnel", "--lake", dir, "--from", "2026-02-01", "--to", "2026-01-01"}, exitUsage, "--to 2026-01-01 is before --from 2026-02-01"},
+		{"bad zone", []string{"report", "funnel", "--lake", dir, "--tz", "Mars/Olympus"}, exitUsage, `--tz "Mars/Olympus" is not a time zone`},
 		{"bad format", []string{"report", "funnel", "--lake", dir, "--format", "xlsx"}, exitUsage, `--format "xlsx"`},
 		{"parquet needs out", []string{"report", "funnel", "--lake", dir, "--format", "parquet"}, exitUsage, "--out"},
 		{"no lake flag", []string{"report", "funnel"}, exitUsage, "--lake is required"},
