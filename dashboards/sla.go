@@ -96,7 +96,7 @@ func SLAPage(q url.Values, status string, run Runner) (Page, error) {
 		return p, err
 	}
 	sec := Section{Title: "Marketing SLA: MQLs delivered against the commitment", Report: "marketing-sla", Query: mktQuery,
-		Note: "MQLs marketing delivered each month per segment, against what it committed to (reports.mql_commitments in handoff.yaml). The current month is still running."}
+		Note: "MQLs marketing delivered each month per segment, against what it committed to (reports.mql_commitments in handoff.yaml). A month still running is marked “so far” (complete is false): its shortfall can still shrink."}
 	if len(mkt.Rows) == 0 {
 		sec.Empty = "No MQL in this period with these filters."
 	} else {
@@ -296,7 +296,18 @@ func marketingChart(tb reports.Table) *render.ChartSnippet {
 		months[i] = strings.TrimSuffix(m, "-01")
 	}
 	month, segment, mqls, commitment := col(tb, "month"), col(tb, "segment"), col(tb, "mqls"), col(tb, "commitment")
-	bar.SetXAxis(months)
+	// A month still running is labelled so: its bars can still grow.
+	labels := slices.Clone(months)
+	if complete := col(tb, "complete"); complete >= 0 {
+		for _, row := range tb.Rows {
+			if done, _ := row[complete].(bool); !done {
+				if i := slices.Index(months, strings.TrimSuffix(fmt.Sprint(row[month]), "-01")); i >= 0 && !strings.HasSuffix(labels[i], " (so far)") {
+					labels[i] += " (so far)"
+				}
+			}
+		}
+	}
+	bar.SetXAxis(labels)
 	for _, seg := range distinct(tb, "segment") {
 		data := make([]opts.BarData, len(months))
 		var target []opts.LineData

@@ -282,6 +282,8 @@ type MarketingSLARow struct {
 	Commitment *float64 `col:"commitment"`
 	Shortfall  *float64 `col:"shortfall"`
 	Met        *bool    `col:"met"`
+	// Complete: the month has ended by the as-of time.
+	Complete bool `col:"complete"`
 }
 
 // MarketingSLA is MQLs delivered per month and segment against cfg's

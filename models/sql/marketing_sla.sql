@@ -8,7 +8,9 @@
 -- skipped stages count (a lead straight to sql delivered an MQL then).
 -- commitment: $commitments[segment], MQLs per month; NULL when there is
 -- none. shortfall = commitment - mqls when positive, else 0; NULL without a
--- commitment. met: mqls >= commitment.
+-- commitment. met: mqls >= commitment. complete: the month ended at or
+-- before $as_of; a month still running (its shortfall can still shrink)
+-- is marked false, never mixed up with a month that fell short.
 -- Months: from the month of $from (or of the first MQL) to the month of the
 -- end of the period (or of $as_of).
 -- Parameters: $as_of, $from/$to (on entered_at(mql)), $tz, $commitments
@@ -38,7 +40,8 @@ SELECT strftime(m.month, '%Y-%m') AS month,
        ($commitments::MAP(VARCHAR, DOUBLE))[s.segment] AS commitment,
        CASE WHEN ($commitments::MAP(VARCHAR, DOUBLE))[s.segment] IS NOT NULL
             THEN greatest(($commitments::MAP(VARCHAR, DOUBLE))[s.segment] - coalesce(d.mqls, 0), 0) END AS shortfall,
-       coalesce(d.mqls, 0) >= ($commitments::MAP(VARCHAR, DOUBLE))[s.segment] AS met
+       coalesce(d.mqls, 0) >= ($commitments::MAP(VARCHAR, DOUBLE))[s.segment] AS met,
+       timezone($tz, m.month + INTERVAL 1 MONTH) <= $as_of::TIMESTAMPTZ AS complete
 FROM months m CROSS JOIN segments s
 LEFT JOIN delivered d ON d.month = m.month AND d.segment = s.segment
 ORDER BY m.month, s.segment;
