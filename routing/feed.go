@@ -56,6 +56,9 @@ type FeedParams struct {
 	Scoring     *scoring.Rules
 	Routing     *Config
 	Timers      []Timer
+	// Turns, when set, is where the router starts (the last stretch's
+	// turns) and is left where this stretch's routing ended.
+	Turns *RouterState
 	// Context, when set, adds each routed or reassigned lead's context
 	// packet (reports.ContextOf) as of the event to its payload, under
 	// "context": what the rep needs to make the first call.
@@ -221,6 +224,10 @@ func FeedEvents(ctx context.Context, l *lake.Lake, p FeedParams) ([]Event, error
 			}
 		}
 		router := NewRouter(*p.Routing, users, load)
+		if p.Turns != nil {
+			router.Restore(*p.Turns)
+			defer func() { *p.Turns = router.State() }()
+		}
 		slices.SortStableFunc(jobs, func(a, b job) int { return a.at.Compare(b.at) })
 		for _, j := range jobs {
 			dec := router.Route(j.lead)

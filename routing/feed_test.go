@@ -132,6 +132,41 @@ func TestFeedEventsOfJanuary(t *testing.T) {
 	if !found {
 		t.Error("no lead.routed event for L1 with a context")
 	}
+	// Cut in two stretches with the turns carried over, January deals its
+	// NA leads as one run would: L1 Ana in the first (to 01-07), then L2
+	// Ben, L4 Ana, L5 Ben. A second stretch starting afresh would give L2
+	// to Ana again.
+	var turns RouterState
+	routedIn := func(since, asOf time.Time, state *RouterState) []string {
+		t0 := p
+		t0.Since, t0.AsOf, t0.Turns = since, asOf, state
+		evs, err := FeedEvents(ctx, l, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, ev := range evs {
+			if ev.Type != "lead.routed" {
+				continue
+			}
+			var d struct {
+				LeadID   string `json:"lead_id"`
+				NewOwner string `json:"new_owner"`
+			}
+			json.Unmarshal(ev.Data, &d)
+			out = append(out, d.LeadID+" "+d.NewOwner)
+		}
+		return out
+	}
+	cut := time.Date(2026, 1, 7, 0, 0, 0, 0, time.UTC)
+	first := routedIn(p.Since, cut, &turns)
+	second := routedIn(cut, p.AsOf, &turns)
+	if got := strings.Join(append(first, second...), ", "); got != "L1 Ana, L2 Ben, L3 Ben, L4 Ana, L5 Ben, L6 Ben" {
+		t.Errorf("routed in two stretches with the turns carried: %s, want as one stretch", got)
+	}
+	if fresh := routedIn(cut, p.AsOf, &RouterState{}); len(fresh) == 0 || fresh[0] != "L2 Ana" {
+		t.Errorf("the second stretch started afresh: %v, want L2 to Ana (the turn started over)", fresh)
+	}
 	// The same stretch again makes the same ids.
 	again, err := FeedEvents(ctx, l, p)
 	if err != nil {

@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"maps"
 	"fmt"
 	"slices"
 	"strings"
@@ -109,6 +110,34 @@ type Router struct {
 	next   map[string]int                // rule or pool → round-robin position
 	credit map[string]map[string]float64 // rule → rep id → weighted credit
 	recent map[string][]time.Time        // rep id → assignment times
+}
+
+// RouterState is where a router's turns stand: the round-robin positions
+// and the weighted credits. A router restored from it carries on where the
+// last one stopped, so routing done in stretches (the feed) deals leads as
+// one long run would, instead of starting every stretch at the first rep.
+type RouterState struct {
+	Next   map[string]int                `json:"next,omitempty"`
+	Credit map[string]map[string]float64 `json:"credit,omitempty"`
+}
+
+// State is a copy of the router's turns.
+func (r *Router) State() RouterState {
+	st := RouterState{Next: maps.Clone(r.next), Credit: map[string]map[string]float64{}}
+	for rule, c := range r.credit {
+		st.Credit[rule] = maps.Clone(c)
+	}
+	return st
+}
+
+// Restore sets the router's turns to st.
+func (r *Router) Restore(st RouterState) {
+	for k, v := range st.Next {
+		r.next[k] = v
+	}
+	for rule, c := range st.Credit {
+		r.credit[rule] = maps.Clone(c)
+	}
 }
 
 // NewRouter makes a router over the lake's users. load holds assignments

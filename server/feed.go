@@ -230,6 +230,9 @@ func (s *Server) decisions(c *gin.Context) {
 // feedState is the watermark of the events already queued.
 type feedState struct {
 	AsOf time.Time `json:"as_of"`
+	// Router is where the routing turns stood at AsOf, so the next
+	// stretch deals leads on from there.
+	Router routing.RouterState `json:"router"`
 }
 
 func feedStateFile(lakeDir string) string { return filepath.Join(lakeDir, "access", "feed.json") }
@@ -331,7 +334,8 @@ func (s *Server) feedOnce(ctx context.Context, box *routing.Outbox) error {
 	if err == nil {
 		cfgp = &cfg
 	}
-	events, err := routing.FeedEvents(ctx, h.Lake, routing.FeedParams{Since: st.AsOf, AsOf: latest, Scoring: rs.Scoring, Routing: cfgp, Timers: timers, Context: &s.opts.Config})
+	events, err := routing.FeedEvents(ctx, h.Lake, routing.FeedParams{Since: st.AsOf, AsOf: latest, Scoring: rs.Scoring, Routing: cfgp, Timers: timers,
+		Turns: &st.Router, Context: &s.opts.Config})
 	if err != nil {
 		return err
 	}
@@ -348,7 +352,7 @@ func (s *Server) feedOnce(ctx context.Context, box *routing.Outbox) error {
 		return err
 	}
 	s.log.Info("feed", "events", len(events), "since", st.AsOf, "as_of", latest)
-	return saveFeedState(s.opts.Lake, feedState{AsOf: latest})
+	return saveFeedState(s.opts.Lake, feedState{AsOf: latest, Router: st.Router})
 }
 
 func saveFeedState(lakeDir string, st feedState) error {
