@@ -1,8 +1,8 @@
 package routing
 
 import (
-	"maps"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
