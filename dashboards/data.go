@@ -35,7 +35,9 @@ type DataInfo struct {
 	// Exports are the scheduled exports and how their last runs went.
 	Exports []ExportStatus
 	// SQLAddr is where the Flight SQL endpoint listens; "" when it does not.
+	// SQLTLS says it speaks TLS.
 	SQLAddr string
+	SQLTLS  bool
 }
 
 // ExportStatus is one scheduled export as the data page shows it.
@@ -184,13 +186,17 @@ func plural(n int64, one, many string) string {
 
 // sqlSection says how a SQL client connects to the Flight SQL endpoint.
 func sqlSection(d DataInfo) Section {
+	transport, encryption := " (plain gRPC: keep it on this machine, or serve it over TLS with --flight-tls-cert and --flight-tls-key).", "false"
+	if d.SQLTLS {
+		transport, encryption = " (TLS).", "true"
+	}
 	return Section{Title: "Query with SQL",
 		Note: "BI tools and programs can query this lake live over Arrow Flight SQL, read-only: the canonical tables in the schema main, each report at its default parameters in the schema reports (reports.funnel, reports.sla_breaches, …).",
 		Lines: []string{
-			"Address: " + d.SQLAddr + " (plain gRPC: keep it on this machine, or behind a TLS proxy).",
+			"Address: " + d.SQLAddr + transport,
 			"Token: handoff token create --lake " + d.Lake + " --scope lake:read",
-			"Go (arrow-go's database/sql driver): flightsql://" + d.SQLAddr + "?token=hnd_…",
-			"JDBC (Arrow Flight SQL driver): jdbc:arrow-flight-sql://" + d.SQLAddr + "/?useEncryption=false&token=hnd_…",
+			"Go (arrow-go's database/sql driver): flightsql://" + d.SQLAddr + "?token=hnd_…" + map[bool]string{true: "&tls=enabled", false: ""}[d.SQLTLS],
+			"JDBC (Arrow Flight SQL driver): jdbc:arrow-flight-sql://" + d.SQLAddr + "/?useEncryption=" + encryption + "&token=hnd_…",
 			"Writes, COPY, ATTACH, INSTALL and reading files are refused. More in docs/exports.md.",
 		}}
 }

@@ -3,6 +3,7 @@ package exports
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"database/sql/driver"
 	"encoding/base64"
 	"encoding/hex"
@@ -22,6 +23,7 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
@@ -52,6 +54,9 @@ type FlightOptions struct {
 	// QueryTimeout bounds one query, from its start to its last batch, so
 	// a runaway join does not hold the server's memory; 0 is 15 minutes.
 	QueryTimeout time.Duration
+	// TLS, when set, serves over TLS (clients connect with useEncryption or
+	// tls=enabled); nil is plain gRPC, for 127.0.0.1.
+	TLS *tls.Config
 }
 
 // Flight is a read-only Arrow Flight SQL endpoint over the lake: the
@@ -126,7 +131,11 @@ func NewFlight(opts FlightOptions) *Flight {
 // Serve answers Flight SQL on ln until ctx ends, then lets calls in flight
 // finish for up to 10 seconds.
 func (f *Flight) Serve(ctx context.Context, ln net.Listener) error {
-	gs := grpc.NewServer(grpc.ChainUnaryInterceptor(f.authUnary), grpc.ChainStreamInterceptor(f.authStream))
+	opts := []grpc.ServerOption{grpc.ChainUnaryInterceptor(f.authUnary), grpc.ChainStreamInterceptor(f.authStream)}
+	if f.opts.TLS != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(f.opts.TLS)))
+	}
+	gs := grpc.NewServer(opts...)
 	flight.RegisterFlightServiceServer(gs, flightsql.NewFlightServerWithAllocator(f, f.mem))
 	stopped := make(chan struct{})
 	go func() {

@@ -2,9 +2,16 @@ package exports
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	cryptorand "crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"database/sql"
 	"encoding/csv"
 	"errors"
+	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -16,7 +23,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
-	_ "github.com/apache/arrow-go/v18/arrow/flight/flightsql/driver"
+	"github.com/apache/arrow-go/v18/arrow/flight/flightsql/driver"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -459,5 +466,49 @@ func TestFlightQueryTimeout(t *testing.T) {
 	}
 	if err := db.QueryRow("SELECT count(*) FROM leads").Scan(&n); err != nil || n != 13 {
 		t.Errorf("after the timeout: %d leads, %v", n, err)
+	}
+}
+
+// With a certificate the endpoint speaks TLS: a client that trusts the
+// certificate reads the lake, one that speaks plain gRPC gets nothing.
+func TestFlightOverTLS(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), cryptorand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "handoff test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:    x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(cryptorand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serverTLS := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}
+	addr, _ := startFlight(t, func(o *FlightOptions) { o.TLS = serverTLS })
+
+	roots := x509.NewCertPool()
+	roots.AddCert(cert)
+	if err := driver.RegisterTLSConfig("handoff-flight-test", &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("flightsql", "flightsql://"+addr+"?timeout=20s&token="+testToken+"&tls=handoff-flight-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM leads").Scan(&n); err != nil || n != 13 {
+		t.Errorf("over TLS: %d leads, %v; want 13", n, err)
+	}
+	plain := openSQL(t, addr, testToken)
+	if err := plain.QueryRow("SELECT count(*) FROM leads").Scan(&n); err == nil {
+		t.Error("a plain gRPC client read a TLS endpoint")
 	}
 }

@@ -40,7 +40,7 @@ func (s *Server) dataPage(c *gin.Context) {
 func (s *Server) dataInfo(c *gin.Context) (dashboards.DataInfo, int) {
 	info := dashboards.DataInfo{Lake: s.opts.Lake, Upload: dashboards.Upload{Action: "/data/upload", Sources: ingest.Sources}}
 	if addr, ok := s.flightAddr.Load().(string); ok {
-		info.SQLAddr = addr
+		info.SQLAddr, info.SQLTLS = addr, s.opts.FlightTLS != nil
 	}
 	h, err := s.lakes.Acquire(c.Request.Context())
 	if errors.Is(err, lake.ErrNoLake) {

@@ -7,6 +7,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -81,6 +82,8 @@ type Options struct {
 	// exports section); ExportClock is their clock, nil the real one.
 	Exports     []exports.Export
 	ExportClock exports.Clock
+	// FlightTLS, when set, serves Flight SQL over TLS.
+	FlightTLS *tls.Config
 }
 
 // Server answers the API for one lake.
@@ -241,6 +244,7 @@ func (s *Server) ServeFlight(ctx context.Context, ln net.Listener) error {
 		Lake:   s.opts.Lake,
 		Config: s.opts.Config,
 		Log:    s.log,
+		TLS:    s.opts.FlightTLS,
 		Authorize: func(token string) error {
 			_, err := s.tokens.check(token, ScopeLake)
 			return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"os"
@@ -18,7 +19,7 @@ import (
 )
 
 func serveCommand(e *env) *cobra.Command {
-	var lakeDir, configPath, addr, flightAddr, rulesPath string
+	var lakeDir, configPath, addr, flightAddr, rulesPath, flightCert, flightKey string
 	var requireToken bool
 	cmd := &cobra.Command{
 		Use:   "serve --lake DIR [--config FILE] [--rules rules.yaml] [--addr HOST:PORT] [--flight-addr HOST:PORT|off]",
@@ -57,6 +58,16 @@ Each request is logged on stderr (--log-format json for machines).`,
 				return usagef("--lake is required")
 			}
 			opts := server.Options{Lake: lakeDir, Config: reports.DefaultConfig(), Logger: e.log, RequireToken: requireToken}
+			if (flightCert == "") != (flightKey == "") {
+				return usagef("--flight-tls-cert and --flight-tls-key go together")
+			}
+			if flightCert != "" {
+				pair, err := tls.LoadX509KeyPair(flightCert, flightKey)
+				if err != nil {
+					return fmt.Errorf("flight sql tls: %w", err)
+				}
+				opts.FlightTLS = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+			}
 			if configPath != "" {
 				var err error
 				if opts.Config, err = reports.LoadConfig(configPath); err != nil {
@@ -89,6 +100,8 @@ Each request is logged on stderr (--log-format json for machines).`,
 	cmd.Flags().StringVar(&configPath, "config", "", "handoff.yaml: its reports: (SLAs, stuck limits, MQL commitments), ingest: (for uploads) and exports: (run on schedule) sections")
 	cmd.Flags().StringVar(&addr, "addr", server.DefaultAddr, "address to listen on")
 	cmd.Flags().StringVar(&flightAddr, "flight-addr", server.DefaultFlightAddr, `address of the Arrow Flight SQL endpoint, or "off"`)
+	cmd.Flags().StringVar(&flightCert, "flight-tls-cert", "", "PEM certificate (chain) to serve Flight SQL over TLS, with --flight-tls-key")
+	cmd.Flags().StringVar(&flightKey, "flight-tls-key", "", "PEM private key of --flight-tls-cert")
 	cmd.Flags().BoolVar(&requireToken, "require-token", false, "ask for a token at the dashboards even on 127.0.0.1 (behind a reverse proxy)")
 	cmd.Flags().StringVar(&rulesPath, "rules", "", "rules.yaml: its scoring rules for the /scoring page, its routing rules for /routing")
 	return cmd
@@ -139,7 +152,11 @@ func serveLake(ctx context.Context, e *env, opts server.Options, addr, flightAdd
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(e.stdout, "\nServing %s on %s\n  dashboards: %s/overview (also /funnel, /speed, /aging, /sources, /sla, /quality, /leaks, /scoring, /routing, /data, /review)\n  API:        %s/api/v1/reports (described at /api/v1/openapi.json)\n", opts.Lake, url, url, url)
 	if flightLn != nil {
-		fmt.Fprintf(e.stdout, "  SQL:        flightsql://%s (Arrow Flight SQL, read-only; token: handoff token create --lake %s --scope lake:read)\n", flightLn.Addr(), opts.Lake)
+		security := "plain gRPC"
+		if opts.FlightTLS != nil {
+			security = "TLS"
+		}
+		fmt.Fprintf(e.stdout, "  SQL:        flightsql://%s (Arrow Flight SQL, read-only, %s; token: handoff token create --lake %s --scope lake:read)\n", flightLn.Addr(), security, opts.Lake)
 	}
 	fmt.Fprintln(e.stdout, "Ctrl-C stops.")
 	srv := server.New(opts)

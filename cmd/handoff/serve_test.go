@@ -158,3 +158,14 @@ func TestServeNeedsALake(t *testing.T) {
 		t.Fatalf("serve without --lake: %d %s", code, errOut)
 	}
 }
+
+func TestServeFlightTLSNeedsBoth(t *testing.T) {
+	code, _, errOut := runCLI(t, "serve", "--lake", t.TempDir(), "--flight-tls-cert", "cert.pem")
+	if code != exitUsage || !strings.Contains(errOut, "--flight-tls-key") {
+		t.Fatalf("a certificate without its key: %d %s", code, errOut)
+	}
+	code, _, errOut = runCLI(t, "serve", "--lake", t.TempDir(), "--flight-tls-cert", "missing.pem", "--flight-tls-key", "missing.key")
+	if code != exitFailure || !strings.Contains(errOut, "missing.pem") {
+		t.Fatalf("a missing certificate: %d %s", code, errOut)
+	}
+}
