@@ -166,7 +166,7 @@ func writeTable(ctx context.Context, l *lake.Lake, name, format, path string) (i
 		}
 		return n, os.Rename(tmp, path)
 	}
-	return n, writeFileAtomic(path, func(w io.Writer) error { return copyArrow(ctx, l, sel, w) })
+	return n, lake.WriteAtomic(path, func(w io.Writer) error { return copyArrow(ctx, l, sel, w) })
 }
 
 // copyArrow writes a query's rows to w as an Arrow IPC file, a record batch

@@ -2,8 +2,6 @@ package exports
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -79,7 +77,7 @@ func Run(ctx context.Context, l *lake.Lake, e Export, cfg reports.Config, schedu
 		}
 		cols, rows = tb.Columns, len(tb.Rows)
 	}
-	sum, size, err := hashFile(path)
+	sum, size, err := lake.HashFile(path)
 	if err != nil {
 		return Manifest{}, fmt.Errorf("export %s: %w", e.Name, err)
 	}
@@ -164,47 +162,15 @@ func write(ctx context.Context, l *lake.Lake, format string, tb reports.Table, p
 	case "parquet":
 		return reports.WriteParquet(ctx, l.DB, tb, path)
 	case "csv":
-		return writeFileAtomic(path, func(w io.Writer) error { return reports.WriteCSV(w, tb) })
+		return lake.WriteAtomic(path, func(w io.Writer) error { return reports.WriteCSV(w, tb) })
 	case "arrow":
-		return writeFileAtomic(path, func(w io.Writer) error { return writeArrow(w, tb) })
+		return lake.WriteAtomic(path, func(w io.Writer) error { return writeArrow(w, tb) })
 	}
 	return fmt.Errorf("format %q", format)
 }
 
-// writeFileAtomic writes beside path and renames into it.
-func writeFileAtomic(path string, fill func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := fill(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
 func writeAtomic(path string, data []byte) error {
-	return writeFileAtomic(path, func(w io.Writer) error { _, err := w.Write(data); return err })
-}
-
-func hashFile(path string) (string, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	return hex.EncodeToString(h.Sum(nil)), n, err
+	return lake.WriteAtomic(path, func(w io.Writer) error { _, err := w.Write(data); return err })
 }
 
 // retain keeps the export's newest Keep files in dir (by name: the date in

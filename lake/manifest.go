@@ -114,14 +114,16 @@ func writeManifest(dir string, m Manifest) error {
 	return writeFileAtomic(filepath.Join(dir, ManifestFile), append(raw, '\n'))
 }
 
-// writeFileAtomic writes beside the target, syncs, and renames into place.
-func writeFileAtomic(path string, data []byte) error {
+// WriteAtomic writes a file beside path, syncs it, renames it into place
+// and syncs the directory: a reader, or a crash at any point, sees the old
+// file or the whole new one, never a part. fill writes the content.
+func WriteAtomic(path string, fill func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(data); err != nil {
+	if err := fill(tmp); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -138,6 +140,11 @@ func writeFileAtomic(path string, data []byte) error {
 	return syncDir(filepath.Dir(path))
 }
 
+// writeFileAtomic is WriteAtomic of bytes.
+func writeFileAtomic(path string, data []byte) error {
+	return WriteAtomic(path, func(w io.Writer) error { _, err := w.Write(data); return err })
+}
+
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
@@ -150,8 +157,8 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// hashFile returns the hex SHA-256 and size of a file.
-func hashFile(path string) (string, int64, error) {
+// HashFile returns the hex SHA-256 and size of a file.
+func HashFile(path string) (string, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", 0, err
@@ -175,7 +182,7 @@ func Verify(dir string) error {
 	for name, tf := range m.Tables {
 		for _, f := range tf.Files {
 			path := filepath.Join(dir, m.Root, f.Path)
-			sum, _, err := hashFile(path)
+			sum, _, err := HashFile(path)
 			if err != nil {
 				return fmt.Errorf("table %s: %w", name, err)
 			}

@@ -299,7 +299,7 @@ func (tx *Tx) mergeTable(ctx context.Context, t Table, staged map[string]string)
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".parquet") {
 			return err
 		}
-		sum, size, err := hashFile(path)
+		sum, size, err := HashFile(path)
 		if err != nil {
 			return err
 		}

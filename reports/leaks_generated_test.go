@@ -2,15 +2,13 @@ package reports
 
 import (
 	"context"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/handoff-dev/handoff/ingest"
-	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/sample"
+	"github.com/handoff-dev/handoff/sample/sampletest"
 )
 
 // On generated data the leaks report finds, lead by lead, the crack the
@@ -25,21 +23,8 @@ func TestLeaksAgreeWithTheGenerator(t *testing.T) {
 		t.Skip("generates 20,000 leads")
 	}
 	ctx := context.Background()
-	work := t.TempDir()
-	exports, lakeDir := filepath.Join(work, "exports"), filepath.Join(work, "lake")
 	var leads []*sample.Lead
-	opts := sample.Options{Leads: 20000, Seed: 5, Observe: func(l *sample.Lead) { leads = append(leads, l) }}
-	if _, err := sample.Generate(ctx, exports, opts); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ingest.Run(ctx, ingest.Options{Lake: lakeDir}, []string{exports}); err != nil {
-		t.Fatal(err)
-	}
-	l, err := lake.Open(ctx, lakeDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := sampletest.LakeWith(t, sample.Options{Leads: 20000, Seed: 5, Observe: func(ld *sample.Lead) { leads = append(leads, ld) }})
 	asOf := sample.DefaultEnd
 
 	// Duplicates need every lead: the later of two handoffs of one

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -18,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/handoff-dev/handoff/lake"
 )
 
 // EventTypes are the events the feed pushes.
@@ -158,32 +161,10 @@ func (o *Outbox) Pending(endpointID string) ([]string, error) {
 	return files, err
 }
 
+// writeDurably puts a whole file in place, synced: the outbox's promise
+// that a queued event survives a crash.
 func writeDurably(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".event-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return lake.WriteAtomic(path, func(w io.Writer) error { _, err := w.Write(data); return err })
 }
 
 // Retry says how long to wait between attempts: exponential from Base,

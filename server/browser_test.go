@@ -21,7 +21,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/handoff-dev/handoff/reports"
-	"github.com/handoff-dev/handoff/scoring"
 )
 
 // browser starts headless Chromium (Debian's chromium, which scripts/test
@@ -119,19 +118,7 @@ const chartsDrawn = `(() => {
 })()`
 
 func TestPagesInChromium(t *testing.T) {
-	raw, err := os.ReadFile("../testdata/routing/rules.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rules, err := scoring.ParseRules("rules.yaml", raw, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file, err := scoring.ParseFile("rules.yaml", raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := startServerWith(t, Options{Lake: fixtureLake(t), Config: reports.DefaultConfig(), Rules: &rules, RulesFile: file})
+	base := startServerWith(t, withFixtureRules(t, Options{Lake: fixtureLake(t), Config: reports.DefaultConfig()}))
 	b := newBrowser(t)
 	shots := screenshotDir(t)
 	// The leads and data pages are tables and forms: no chart to draw.

@@ -17,10 +17,17 @@ import (
 // ends.
 func Lake(t testing.TB, leads int, seed int64) *lake.Lake {
 	t.Helper()
+	return LakeWith(t, sample.Options{Leads: leads, Seed: seed})
+}
+
+// LakeWith is Lake with the generator's options given whole (an Observe
+// hook to see the simulated leads, another Truth).
+func LakeWith(t testing.TB, opts sample.Options) *lake.Lake {
+	t.Helper()
 	ctx := context.Background()
 	work := t.TempDir()
 	exports, lakeDir := filepath.Join(work, "exports"), filepath.Join(work, "lake")
-	if _, err := sample.Generate(ctx, exports, sample.Options{Leads: leads, Seed: seed}); err != nil {
+	if _, err := sample.Generate(ctx, exports, opts); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ingest.Run(ctx, ingest.Options{Lake: lakeDir}, []string{exports}); err != nil {
