@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 
@@ -99,7 +98,7 @@ func (in *ingester) quarantineDuplicates(ctx context.Context, files []string, re
 	sort.Ints(nums)
 	for _, num := range nums {
 		lines := byFile[num]
-		raws, err := rawLines(files[num-1], lines)
+		raws, err := in.rawLines(ctx, files[num-1], lines)
 		if err != nil {
 			return err
 		}
@@ -131,19 +130,13 @@ func (in *ingester) quarantineDuplicates(ctx context.Context, files []string, re
 
 // rawLines reads a file again for the text of the given rows; it runs only
 // when a file had duplicates.
-func rawLines(path string, want map[int]duplicate) (map[int]string, error) {
-	f, err := os.Open(path)
+func (in *ingester) rawLines(ctx context.Context, path string, want map[int]duplicate) (map[int]string, error) {
+	r, _, err := in.openRows(ctx, path, false, false)
 	if err != nil {
 		return nil, fmt.Errorf("reread %s: %w", path, err)
 	}
-	defer f.Close()
+	defer r.close()
 	raws := map[int]string{}
-	var r rowReader
-	if ext := strings.ToLower(path); strings.HasSuffix(ext, ".ndjson") || strings.HasSuffix(ext, ".jsonl") {
-		r = newNDJSONReader(path, f, nil)
-	} else if r, err = newCSVReader(path, f); err != nil {
-		return nil, err
-	}
 	for len(raws) < len(want) {
 		rec, err := r.next()
 		if errors.Is(err, io.EOF) {

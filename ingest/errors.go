@@ -21,6 +21,8 @@ const (
 	KindDuplicate Kind = "duplicate" // a key seen earlier in the same file
 	KindIO        Kind = "io"        // the file could not be read
 	KindFormat    Kind = "format"    // the file as a whole is not a known export
+	KindExcel     Kind = "excel"     // an id Excel wrote in scientific notation, its digits lost
+	KindFooter    Kind = "footer"    // a report's footer line: not a row, not counted
 )
 
 // Error is one refused input row, or a file refused as a whole. It names the
@@ -34,7 +36,9 @@ type Error struct {
 	Kind   Kind
 	Reason string
 	Raw    string
-	Err    error
+	// Value is the field's value as written, when the error is about one.
+	Value string
+	Err   error
 }
 
 func (e *Error) Error() string {
@@ -58,3 +62,10 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // ErrQuarantined is returned (wrapped) by a strict ingest that refused rows.
 var ErrQuarantined = errors.New("rows were quarantined")
+
+// ErrSkippedFiles is returned (wrapped) by a strict ingest that skipped
+// files it did not recognise.
+var ErrSkippedFiles = errors.New("files were not recognised")
+
+// ErrNothingRecognised is returned (wrapped) when no input was recognised.
+var ErrNothingRecognised = errors.New("no input was recognised")

@@ -50,6 +50,8 @@ type Options struct {
 	// (uploads are stored under a temporary name; the manifest keeps the
 	// name the person sent).
 	Names map[string]string
+	// Sheet is the worksheet of XLSX inputs to read (default: the first).
+	Sheet string
 }
 
 // FileResult is what became of one input file.
@@ -58,6 +60,10 @@ type FileResult struct {
 	// Errors holds the first refused rows, for people; the quarantine file
 	// has them all.
 	Errors []*Error
+	// WarningSamples holds the first warnings; the warnings file has them all.
+	WarningSamples []*Error
+	// Header is the header of a file that was not recognised.
+	Header []string
 }
 
 // Result is what a run did.
@@ -67,6 +73,15 @@ type Result struct {
 	Files       []FileResult
 	Accepted    int64
 	Quarantined int64
+	Warnings    int64
+	// SkippedFiles counts inputs skipped whole: not recognised, or not
+	// needed by handoff.
+	SkippedFiles int
+	// Unchanged is set when every input had been ingested before and the
+	// lake already held what they say: nothing was committed. SeenIn names
+	// an earlier run that read them.
+	Unchanged bool
+	SeenIn    string
 }
 
 const (
@@ -74,9 +89,10 @@ const (
 	shownErrors  = 5
 )
 
-// Run ingests the files (directories are read for *.csv, *.ndjson and
-// *.jsonl) into the lake in one commit. A file that cannot be read or
-// recognised fails the whole run; the lake is then as it was.
+// Run ingests the files (directories are read for every format's files)
+// into the lake in one commit. A file whose layout is not recognised is
+// skipped and reported; one that cannot be read fails the whole run, and
+// the lake is then as it was.
 func Run(ctx context.Context, opts Options, paths []string) (Result, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -95,7 +111,7 @@ func Run(ctx context.Context, opts Options, paths []string) (Result, error) {
 		return Result{}, err
 	}
 	if len(files) == 0 {
-		return Result{}, fmt.Errorf("no input files in %s (looked for *.csv, *.ndjson, *.jsonl)", strings.Join(paths, ", "))
+		return Result{}, fmt.Errorf("no input files in %s (looked for %s)", strings.Join(paths, ", "), walkedExts())
 	}
 	var total int64
 	for _, f := range files {
@@ -108,20 +124,21 @@ func Run(ctx context.Context, opts Options, paths []string) (Result, error) {
 		return Result{}, err
 	}
 	defer tx.Rollback()
-	in := &ingester{opts: opts, tx: tx, total: total, appenders: map[string]*duckdb.Appender{}}
+	in := &ingester{opts: opts, tx: tx, total: total, appenders: map[string]*duckdb.Appender{}, lookups: lookups{}}
 	defer in.closeAppenders()
 	res := Result{}
 	phase := time.Now()
 	in.startStager()
-	for i, path := range files {
-		fr, err := in.file(ctx, i+1, path)
+	res.Files = make([]FileResult, len(files))
+	for _, i := range in.readOrder(ctx, files) {
+		fr, err := in.file(ctx, i+1, files[i])
 		if err != nil {
 			if stageErr := in.stopStager(); stageErr != nil {
 				return Result{}, stageErr // the cause; the reader only saw that staging stopped
 			}
 			return Result{}, err
 		}
-		res.Files = append(res.Files, fr)
+		res.Files[i] = fr
 	}
 	if err := in.stopStager(); err != nil {
 		return Result{}, err
@@ -143,14 +160,50 @@ func Run(ctx context.Context, opts Options, paths []string) (Result, error) {
 	for _, f := range res.Files {
 		res.Accepted += f.Accepted
 		res.Quarantined += f.Quarantined
+		res.Warnings += f.Warnings
+		if f.Unrecognised != "" {
+			res.SkippedFiles++
+		}
 		run.Inputs = append(run.Inputs, f.RunInput)
+	}
+	if res.SkippedFiles == len(res.Files) {
+		return res, fmt.Errorf("no input was recognised, so nothing was ingested; the lake is unchanged: %w", ErrNothingRecognised)
 	}
 	if opts.Strict && res.Quarantined > 0 {
 		return res, fmt.Errorf("%d rows refused and --strict given; the lake is unchanged: %w", res.Quarantined, ErrQuarantined)
 	}
+	if opts.Strict && res.SkippedFiles > 0 {
+		return res, fmt.Errorf("%d files not recognised and --strict given; the lake is unchanged: %w", res.SkippedFiles, ErrSkippedFiles)
+	}
+	// The same files again change nothing: no new generation, no new
+	// quarantine, no run recorded. Files seen before whose rows now map
+	// differently (a changed mapping) still commit.
+	seenBefore := map[string]string{}
+	for _, r := range tx.Previous().Runs {
+		for _, in := range r.Inputs {
+			if in.SHA256 != "" {
+				seenBefore[in.SHA256] = r.ID
+			}
+		}
+	}
+	allSeen := true
+	for _, f := range res.Files {
+		if _, ok := seenBefore[f.SHA256]; !ok {
+			allSeen = false
+		}
+	}
+	if allSeen {
+		tx.KeepIfUnchanged()
+	}
 	m, err := tx.Commit(ctx, run)
 	if err != nil {
 		return Result{}, err
+	}
+	if allSeen && m.Generation == tx.Previous().Generation {
+		res.Manifest = m
+		res.Unchanged = true
+		res.SeenIn = seenBefore[res.Files[0].SHA256]
+		return res, nil
 	}
 	opts.Logger.Debug("merged and committed", "generation", m.Generation, "elapsed", time.Since(phase))
 	res.Manifest = m
@@ -181,8 +234,7 @@ func expand(paths []string) ([]string, error) {
 			if d.IsDir() && strings.HasPrefix(d.Name(), ".") && path != p {
 				return filepath.SkipDir
 			}
-			switch strings.ToLower(filepath.Ext(path)) {
-			case ".csv", ".ndjson", ".jsonl":
+			if !d.IsDir() && walked(path) && !strings.HasPrefix(d.Name(), "~$") { // ~$name.xlsx: Excel's lock file
 				found = append(found, path)
 			}
 			return nil
@@ -198,6 +250,7 @@ func expand(paths []string) ([]string, error) {
 
 type ingester struct {
 	opts      Options
+	lookups   lookups
 	tx        *lake.Tx
 	total     int64
 	read      atomic.Int64
@@ -207,8 +260,9 @@ type ingester struct {
 	stageCh     chan []stagedRow
 	stageDone   chan error
 	stageFailed atomic.Bool
-	// quarantine writers by file number, opened on the first refused row
-	quarantine map[int]*quarantineFile
+	// quarantine and warnings writers by file number and suffix, opened on
+	// the first refused row or warning
+	quarantine map[string]*quarantineFile
 	qnames     map[string]bool
 }
 
@@ -301,52 +355,224 @@ func (in *ingester) canonicalTable(path string) (lake.Table, bool) {
 	return lake.TableNamed(m[1])
 }
 
-// file ingests one input file.
-func (in *ingester) file(ctx context.Context, num int, path string) (FileResult, error) {
+// openRows opens an input's rows in its format. NDJSON is canonical only
+// and needs its table's columns, from the file name.
+//
+// headerOnly settles a text file's encoding from its first 64 KiB, for a
+// look at the header alone.
+func (in *ingester) openRows(ctx context.Context, path string, counted, headerOnly bool) (rowReader, Dialect, error) {
+	opener := func() (io.ReadCloser, error) { return os.Open(path) }
+	if counted {
+		opener = func() (io.ReadCloser, error) { return in.countedOpen(path) }
+	}
+	format := formatOf(path)
+	if format.name == "ndjson" {
+		if in.opts.Source != "auto" && in.opts.Source != "canonical" {
+			return nil, Dialect{}, fmt.Errorf("%s: %s exports are not NDJSON; NDJSON is read as canonical only", path, in.opts.Source)
+		}
+		t, ok := in.canonicalTable(path)
+		if !ok {
+			return nil, Dialect{}, &Error{File: path, Kind: KindFormat,
+				Reason: fmt.Sprintf("cannot tell the canonical table from the file name; name it after a table (%s) or pass --table", strings.Join(lake.TableNames(), ", "))}
+		}
+		f, err := opener()
+		if err != nil {
+			return nil, Dialect{}, fmt.Errorf("open input: %w", err)
+		}
+		r := newNDJSONReader(path, skipBOM(f), t.ColumnNames())
+		r.closer = f
+		return r, Dialect{Encoding: "utf-8"}, nil
+	}
+	return format.open(ctx, openFile{
+		path:     path,
+		raw:      func() (io.ReadCloser, error) { return os.Open(path) },
+		counted:  opener,
+		encoding: in.opts.Config.Encoding,
+		sheet:    in.opts.Sheet,
+		head:     headerOnly,
+	})
+}
+
+func (in *ingester) countedOpen(path string) (io.ReadCloser, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return FileResult{}, fmt.Errorf("open input: %w", err)
+		return nil, err
 	}
-	defer f.Close()
-	src := &countingReader{r: f, in: in}
+	return readCloser{&countingReader{r: f, in: in}, f}, nil
+}
+
+// opened is an input ready to read: its rows, how it was read and the
+// mapping its header was matched to.
+type opened struct {
+	rows    rowReader
+	dialect Dialect
+	m       *mapping
+}
+
+// open opens an input and finds its layout. A file whose header fits no
+// layout comes back as an *Unrecognised error.
+func (in *ingester) open(ctx context.Context, path string) (*opened, error) {
+	rows, d, err := in.openRows(ctx, path, true, false)
+	if err != nil {
+		return nil, err
+	}
+	spec, fs, err := in.detect(path, rows.header())
+	if err != nil {
+		rows.close()
+		return nil, err
+	}
+	m, err := compile(spec, fs, path, rows.header(), in.opts.Config, in.lookups)
+	if err != nil {
+		rows.close()
+		return nil, err
+	}
+	if x, ok := rows.(interface{ excelDates() (bool, bool) }); ok {
+		_, from1904 := x.excelDates()
+		m.excelDates(from1904)
+	}
+	if err := in.settleDateOrder(ctx, path, spec, m, &d); err != nil {
+		rows.close()
+		return nil, err
+	}
+	return &opened{rows: rows, dialect: d, m: m}, nil
+}
+
+// readOrder is the order files are read in: those that provide lookups
+// (a Lead export, for the Tasks on its converted contacts) first, the rest
+// as given. Only headers are read here.
+//
+// A file that provides and also looks up (an Opportunity export finds its
+// lead through the Lead export's ConvertedOpportunityId) comes after those
+// that only provide.
+func (in *ingester) readOrder(ctx context.Context, files []string) []int {
+	var tiers [3][]int
+	for i, path := range files {
+		tier := 2
+		if len(files) > 1 {
+			if rows, _, err := in.openRows(ctx, path, false, true); err == nil {
+				if _, fs, err := in.detect(path, rows.header()); err == nil && len(fs.Provides) > 0 {
+					tier = 0
+					if usesLookups(fs) {
+						tier = 1
+					}
+				}
+				rows.close()
+			}
+		}
+		tiers[tier] = append(tiers[tier], i)
+	}
+	return append(append(tiers[0], tiers[1]...), tiers[2]...)
+}
+
+func usesLookups(fs FileSpec) bool {
+	var uses func(f *FieldSpec) bool
+	uses = func(f *FieldSpec) bool {
+		return f != nil && (len(f.Lookup) > 0 || uses(f.Fallback))
+	}
+	for _, o := range fs.Outputs {
+		for _, f := range o.Fields {
+			if uses(&f) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// settleDateOrder decides whether the file's slash dates are month-first or
+// day-first. The file's own values decide when one of them can only be read
+// one way (13/02/2024); otherwise the vendor's convention, then
+// ingest.date_order. Files without slash dates are not read again: the
+// look stops after 1,000 rows with none.
+func (in *ingester) settleDateOrder(ctx context.Context, path string, spec VendorSpec, m *mapping, d *Dialect) error {
+	cols := m.timeColumns()
+	if len(cols) == 0 {
+		return nil
+	}
+	rows, _, err := in.openRows(ctx, path, false, false)
+	if err != nil {
+		return err
+	}
+	defer rows.close()
+	seen := ""
+	for n := 0; ; n++ {
+		if seen == "" && n >= 1000 {
+			return nil
+		}
+		rec, err := rows.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			continue // the read proper reports it
+		}
+		for _, c := range cols {
+			v := strings.TrimSpace(rec.values[c])
+			sd, ok := parseSlashDate(v)
+			if !ok {
+				continue
+			}
+			if seen == "" {
+				seen = fmt.Sprintf("%s on line %d", v, rec.line)
+			}
+			if e := sd.evidence(); e != "" {
+				m.setDateOrder(e)
+				d.DateOrder = fmt.Sprintf("%s (%s on line %d)", e, v, rec.line)
+				return nil
+			}
+		}
+		if n%65536 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	if seen == "" {
+		return nil
+	}
+	switch {
+	case spec.DateOrder != "":
+		m.setDateOrder(spec.DateOrder)
+		d.DateOrder = fmt.Sprintf("%s (%s's convention: no date in the file settles it)", spec.DateOrder, spec.Vendor)
+	case in.opts.Config.DateOrder != "":
+		m.setDateOrder(in.opts.Config.DateOrder)
+		d.DateOrder = in.opts.Config.DateOrder + " (ingest.date_order: no date in the file settles it)"
+	default:
+		d.DateOrder = "unknown: no date in the file settles it (first: " + seen + "); dates that read both ways are refused until ingest.date_order is set"
+	}
+	return nil
+}
+
+// file ingests one input file. A file whose layout is not recognised is
+// skipped (reported, not fatal); one that cannot be read fails the run.
+func (in *ingester) file(ctx context.Context, num int, path string) (FileResult, error) {
 	recorded := path
 	if name, ok := in.opts.Names[path]; ok {
 		recorded = name
 	}
 	fr := FileResult{RunInput: lake.RunInput{Path: recorded, Tables: map[string]int{}}}
-	var reader rowReader
-	var m *mapping
-	ext := strings.ToLower(filepath.Ext(path))
-	if ext == ".ndjson" || ext == ".jsonl" {
-		if in.opts.Source != "auto" && in.opts.Source != "canonical" {
-			return FileResult{}, fmt.Errorf("%s: %s exports are CSV; NDJSON is read as canonical only", path, in.opts.Source)
-		}
-		t, ok := in.canonicalTable(path)
-		if !ok {
-			return FileResult{}, fmt.Errorf("%s: cannot tell the canonical table from the file name; name it after a table (%s) or pass --table", path, strings.Join(lake.TableNames(), ", "))
-		}
-		spec, fs := canonicalSpec(t)
-		reader = newNDJSONReader(path, src, t.ColumnNames())
-		if m, err = compile(spec, fs, path, t.ColumnNames(), in.opts.Config); err != nil {
-			return FileResult{}, err
-		}
-	} else {
-		cr, err := newCSVReader(path, src)
-		if err != nil {
-			return FileResult{}, err
-		}
-		reader = cr
-		spec, fs, err := in.detect(path, cr.header())
-		if err != nil {
-			return FileResult{}, err
-		}
-		if m, err = compile(spec, fs, path, cr.header(), in.opts.Config); err != nil {
-			return FileResult{}, err
-		}
+	sum, _, err := lake.HashFile(path)
+	if err != nil {
+		return FileResult{}, fmt.Errorf("read input: %w", err)
 	}
+	fr.SHA256 = sum
+	op, err := in.open(ctx, path)
+	if err != nil {
+		var un *Unrecognised
+		if errors.As(err, &un) {
+			fr.Unrecognised = un.Reason()
+			fr.Header = un.Header
+			in.opts.Logger.Warn("skipping unrecognised file", "file", path, "reason", fr.Unrecognised)
+			return fr, nil
+		}
+		return FileResult{}, err
+	}
+	reader, m := op.rows, op.m
+	defer reader.close()
 	fr.Source, fr.Kind = m.vendor, m.kind
-	in.opts.Logger.Info("reading", "file", path, "source", m.vendor, "kind", m.kind)
+	fr.Encoding, fr.EncodingNote = op.dialect.Encoding, op.dialect.EncodingNote
+	fr.Delimiter, fr.DateOrder = op.dialect.Delimiter, op.dialect.DateOrder
+	in.opts.Logger.Info("reading", "file", path, "source", m.vendor, "kind", m.kind, "encoding", fr.Encoding)
 	var buf pending
+	deleted := deletedColumns(reader.header())
 	lastProgress := time.Now()
 	for {
 		rec, err := reader.next()
@@ -358,6 +584,9 @@ func (in *ingester) file(ctx context.Context, num int, path string) (FileResult,
 			if !errors.As(err, &ie) || ie.Kind == KindIO {
 				return FileResult{}, fmt.Errorf("read %s: %w", path, err)
 			}
+			if ie.Kind == KindFooter {
+				continue
+			}
 			fr.Rows++
 			if err := in.refuse(num, &fr, ie); err != nil {
 				return FileResult{}, err
@@ -365,11 +594,21 @@ func (in *ingester) file(ctx context.Context, num int, path string) (FileResult,
 			continue
 		}
 		fr.Rows++
+		if deleted.of(rec) {
+			fr.Accepted++
+			fr.Skipped++
+			continue
+		}
 		if ie := m.apply(rec, &buf); ie != nil {
 			if err := in.refuse(num, &fr, ie); err != nil {
 				return FileResult{}, err
 			}
 			continue
+		}
+		for _, w := range buf.warnings {
+			if err := in.warn(num, &fr, w); err != nil {
+				return FileResult{}, err
+			}
 		}
 		if len(buf.rows) == 0 {
 			fr.Skipped++
@@ -401,12 +640,90 @@ func (in *ingester) file(ctx context.Context, num int, path string) (FileResult,
 	return fr, nil
 }
 
-// detect picks the mapping for a CSV file from its name and header.
+// deletedMarks are the columns by which CRM exports and warehouse loaders
+// mark a row deleted: such a row is skipped.
+type deletedMarks struct {
+	yes  []int // true means deleted: IsDeleted, _fivetran_deleted
+	no   []int // false means gone: _fivetran_active (history mode)
+	when []int // any value means deleted: _ab_cdc_deleted_at
+}
+
+func deletedColumns(header []string) deletedMarks {
+	var d deletedMarks
+	for i, h := range header {
+		switch normalHeader(h) {
+		case "isdeleted", "fivetrandeleted":
+			d.yes = append(d.yes, i)
+		case "fivetranactive":
+			d.no = append(d.no, i)
+		case "abcdcdeletedat":
+			d.when = append(d.when, i)
+		}
+	}
+	return d
+}
+
+func (d deletedMarks) of(rec *record) bool {
+	for _, i := range d.yes {
+		if b, err := parseBool(rec.values[i]); err == nil && b {
+			return true
+		}
+	}
+	for _, i := range d.no {
+		if b, err := parseBool(rec.values[i]); err == nil && !b {
+			return true
+		}
+	}
+	for _, i := range d.when {
+		if v := strings.TrimSpace(rec.values[i]); v != "" && !strings.EqualFold(v, "null") {
+			return true
+		}
+	}
+	return false
+}
+
+// Unrecognised is a file whose header fits no known layout, or fits one
+// handoff has no use for. The run skips it and says why.
+type Unrecognised struct {
+	File   string
+	Header []string
+	// Known is set when the header is a layout handoff knows and does not
+	// need ("salesforce account").
+	Known string
+	// Closest is the layout the header came nearest to, with what it lacks.
+	Closest string
+}
+
+// Reason is the sentence the summary shows.
+func (u *Unrecognised) Reason() string {
+	if u.Known != "" {
+		return u.Known
+	}
+	shown := u.Header
+	if len(shown) > 8 {
+		shown = append(shown[:8:8], "…")
+	}
+	msg := fmt.Sprintf("not a known export (header: %s)", strings.Join(shown, ", "))
+	if u.Closest != "" {
+		msg += "; closest: " + u.Closest
+	}
+	return msg + "; map it in handoff.yaml (handoff ingest --explain shows how), or name a canonical file after its table"
+}
+
+func (u *Unrecognised) Error() string { return u.File + ": " + u.Reason() }
+
+// detect picks the mapping for a file from its name and header: a
+// canonical file by its name, a vendor export by the most specific layout
+// whose detect columns the header holds all of.
 func (in *ingester) detect(path string, header []string) (VendorSpec, FileSpec, error) {
 	idx := headerIndex(header)
-	has := func(cols []string) bool {
+	has := func(c string) bool {
+		_, ok := idx[normalHeader(c)]
+		return ok
+	}
+	hasAll := func(cols []string) bool {
 		for _, c := range cols {
-			if _, ok := idx[strings.ToLower(strings.TrimSpace(c))]; !ok {
+			if !has(c) {
 				return false
 			}
 		}
@@ -416,11 +733,12 @@ func (in *ingester) detect(path string, header []string) (VendorSpec, FileSpec, 
 	if source == "canonical" || source == "auto" {
 		if t, ok := in.canonicalTable(path); ok {
 			spec, fs := canonicalSpec(t)
-			if has(fs.Detect) || source == "canonical" {
+			if hasAll(fs.Detect) || source == "canonical" {
 				return spec, fs, nil
 			}
 		} else if source == "canonical" {
-			return VendorSpec{}, FileSpec{}, fmt.Errorf("%s: cannot tell the canonical table from the file name; name it after a table (%s) or pass --table", path, strings.Join(lake.TableNames(), ", "))
+			return VendorSpec{}, FileSpec{}, &Unrecognised{File: path, Header: header,
+				Known: fmt.Sprintf("cannot tell the canonical table from the file name; name it after a table (%s) or pass --table", strings.Join(lake.TableNames(), ", "))}
 		}
 	}
 	vendors := Vendors()
@@ -433,13 +751,26 @@ func (in *ingester) detect(path string, header []string) (VendorSpec, FileSpec, 
 		score int
 	}
 	var best []candidate
+	closest, closestHas, closestLacks := "", 0, []string(nil)
 	for _, v := range vendors {
 		spec, err := in.opts.Config.Spec(v)
 		if err != nil {
 			return VendorSpec{}, FileSpec{}, err
 		}
 		for _, fs := range spec.Files {
-			if len(fs.Detect) == 0 || !has(fs.Detect) {
+			if len(fs.Detect) == 0 {
+				continue
+			}
+			if !hasAll(fs.Detect) {
+				var lacks []string
+				for _, c := range fs.Detect {
+					if !has(c) {
+						lacks = append(lacks, c)
+					}
+				}
+				if n := len(fs.Detect) - len(lacks); n*2 >= len(fs.Detect) && n > closestHas {
+					closest, closestHas, closestLacks = spec.Vendor+" "+fs.Kind, n, lacks
+				}
 				continue
 			}
 			c := candidate{spec, fs, len(fs.Detect)}
@@ -453,21 +784,32 @@ func (in *ingester) detect(path string, header []string) (VendorSpec, FileSpec, 
 	}
 	switch len(best) {
 	case 0:
-		shown := header
-		if len(shown) > 8 {
-			shown = append(shown[:8:8], "…")
+		un := &Unrecognised{File: path, Header: header}
+		if closest != "" {
+			un.Closest = fmt.Sprintf("%s, which also needs %s", closest, quoteAll(closestLacks))
 		}
-		return VendorSpec{}, FileSpec{}, &Error{File: path, Line: 1, Kind: KindFormat,
-			Reason: fmt.Sprintf("not a known %s export (header: %s); pass --source, or name a canonical file after its table", strings.ReplaceAll(source, "auto", "canonical or vendor"), strings.Join(shown, ", "))}
+		return VendorSpec{}, FileSpec{}, un
 	case 1:
+		if best[0].fs.NotNeeded != "" {
+			return VendorSpec{}, FileSpec{}, &Unrecognised{File: path, Header: header,
+				Known: fmt.Sprintf("%s %s: not needed by handoff (%s)", best[0].spec.Vendor, best[0].fs.Kind, best[0].fs.NotNeeded)}
+		}
 		return best[0].spec, best[0].fs, nil
 	}
 	var names []string
 	for _, c := range best {
 		names = append(names, c.spec.Vendor+" "+c.fs.Kind)
 	}
-	return VendorSpec{}, FileSpec{}, &Error{File: path, Line: 1, Kind: KindFormat,
-		Reason: fmt.Sprintf("header fits several exports (%s); pass --source", strings.Join(names, ", "))}
+	return VendorSpec{}, FileSpec{}, &Unrecognised{File: path, Header: header,
+		Known: fmt.Sprintf("header fits several exports (%s); pass --source", strings.Join(names, ", "))}
+}
+
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
 }
 
 func (in *ingester) append(t lake.Table, row []driver.Value) error {
@@ -506,36 +848,68 @@ func (in *ingester) refuse(num int, fr *FileResult, e *Error) error {
 	if len(fr.Errors) < shownErrors {
 		fr.Errors = append(fr.Errors, e)
 	}
-	if in.quarantine == nil {
-		in.quarantine = map[int]*quarantineFile{}
-		in.qnames = map[string]bool{}
-	}
-	q, ok := in.quarantine[num]
-	if !ok {
-		if err := os.MkdirAll(in.tx.QuarantineDir(), 0o755); err != nil {
-			return fmt.Errorf("create quarantine: %w", err)
-		}
-		base := strings.TrimSuffix(filepath.Base(fr.Path), filepath.Ext(fr.Path))
-		name := base + ".csv"
-		for i := 2; in.qnames[name]; i++ {
-			name = base + "-" + strconv.Itoa(i) + ".csv"
-		}
-		in.qnames[name] = true
-		f, err := os.Create(filepath.Join(in.tx.QuarantineDir(), name))
-		if err != nil {
-			return fmt.Errorf("create quarantine file: %w", err)
-		}
-		q = &quarantineFile{f: f, w: csv.NewWriter(f)}
-		in.quarantine[num] = q
-		fr.Quarantine = in.tx.QuarantinePath(name)
-		if err := q.w.Write([]string{"line", "column", "field", "kind", "reason", "row"}); err != nil {
-			return fmt.Errorf("write quarantine: %w", err)
-		}
+	q, err := in.sideFile(num, "", fr, []string{"line", "column", "field", "kind", "reason", "row"})
+	if err != nil {
+		return err
 	}
 	if err := q.w.Write([]string{itoaOrBlank(e.Line), itoaOrBlank(e.Column), e.Field, string(e.Kind), e.Reason, e.Raw}); err != nil {
 		return fmt.Errorf("write quarantine: %w", err)
 	}
 	return nil
+}
+
+// warn records an optional value that could not be read; its row was kept
+// with the field blank.
+func (in *ingester) warn(num int, fr *FileResult, e *Error) error {
+	fr.Warnings++
+	if len(fr.WarningSamples) < shownErrors {
+		fr.WarningSamples = append(fr.WarningSamples, e)
+	}
+	q, err := in.sideFile(num, ".warnings", fr, []string{"line", "column", "field", "kind", "reason", "value"})
+	if err != nil {
+		return err
+	}
+	if err := q.w.Write([]string{itoaOrBlank(e.Line), itoaOrBlank(e.Column), e.Field, string(e.Kind), e.Reason, e.Value}); err != nil {
+		return fmt.Errorf("write warnings: %w", err)
+	}
+	return nil
+}
+
+// sideFile opens, on first use, the quarantine ("") or warnings file of an
+// input, in the run's quarantine folder.
+func (in *ingester) sideFile(num int, suffix string, fr *FileResult, header []string) (*quarantineFile, error) {
+	if in.quarantine == nil {
+		in.quarantine = map[string]*quarantineFile{}
+		in.qnames = map[string]bool{}
+	}
+	key := strconv.Itoa(num) + suffix
+	if q, ok := in.quarantine[key]; ok {
+		return q, nil
+	}
+	if err := os.MkdirAll(in.tx.QuarantineDir(), 0o755); err != nil {
+		return nil, fmt.Errorf("create quarantine: %w", err)
+	}
+	base := strings.TrimSuffix(filepath.Base(fr.Path), filepath.Ext(fr.Path))
+	name := base + suffix + ".csv"
+	for i := 2; in.qnames[name]; i++ {
+		name = base + "-" + strconv.Itoa(i) + suffix + ".csv"
+	}
+	in.qnames[name] = true
+	f, err := os.Create(filepath.Join(in.tx.QuarantineDir(), name))
+	if err != nil {
+		return nil, fmt.Errorf("create quarantine file: %w", err)
+	}
+	q := &quarantineFile{f: f, w: csv.NewWriter(f)}
+	in.quarantine[key] = q
+	if suffix == "" {
+		fr.Quarantine = in.tx.QuarantinePath(name)
+	} else {
+		fr.WarningsFile = in.tx.QuarantinePath(name)
+	}
+	if err := q.w.Write(header); err != nil {
+		return nil, fmt.Errorf("write quarantine: %w", err)
+	}
+	return q, nil
 }
 
 func itoaOrBlank(n int) string {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -24,6 +25,18 @@ type mapping struct {
 	outputs      []*compiledOutput
 	times        *timeParser
 	keepPersonal bool
+	blanks       map[string]bool
+	provides     []provide
+	lookups      lookups
+}
+
+// lookups are the run's lookup tables, by name: key → value.
+type lookups map[string]map[string]string
+
+type provide struct {
+	name       string
+	table      map[string]string
+	key, value int
 }
 
 type compiledOutput struct {
@@ -33,9 +46,14 @@ type compiledOutput struct {
 	whenOut map[string]bool
 	whenSet bool // NotBlank
 	entries []map[string]string
-	skip    []int // table column indexes
-	fields  []*compiledField
-	row     []driver.Value // reused per entry
+	// optional outputs are derived rows (a disposition from a lead's
+	// disposition fields): a bad value there drops that row with a
+	// warning, never the input row.
+	optional bool
+	skip     []int // table column indexes
+	sizeText int   // index of company_size_text, -1 when the table has none
+	fields   []*compiledField
+	row      []driver.Value // reused per entry
 }
 
 type compiledField struct {
@@ -45,6 +63,9 @@ type compiledField struct {
 	firstOf   []int
 	onlyIf    int
 	jsonKey   string
+	lookup    []map[string]string
+	missBlank bool
+	fallback  *compiledField
 	varName   string
 	colVar    map[int]int // entry index -> source column index
 	constant  string
@@ -55,16 +76,58 @@ type compiledField struct {
 	def       string
 }
 
+// headerIndex finds columns by name (normalHeader); of a repeated name the
+// first wins.
+//
+// HubSpot's exports group an associated record's columns after its own
+// "Record ID - Company" column, so "Create Date" or "Phone Number" can
+// appear twice: the first is the exported record's own. Columns of a group
+// can also be named with the group: "Company: Industry". "Record ID - X"
+// also answers to "Record ID", the first group's being the record's own.
 func headerIndex(header []string) map[string]int {
-	idx := make(map[string]int, len(header))
-	for i, h := range header {
-		key := strings.ToLower(strings.TrimSpace(h))
+	idx := make(map[string]int, len(header)*2)
+	add := func(key string, i int) {
+		key = normalHeader(key)
 		if _, dup := idx[key]; !dup {
 			idx[key] = i
 		}
 	}
+	group := ""
+	for i, h := range header {
+		name := strings.TrimSpace(h)
+		if m := recordIDGroup.FindStringSubmatch(name); m != nil {
+			group = m[1]
+			add("Record ID", i)
+			add(group+": Record ID", i)
+		}
+		add(name, i)
+		if group != "" {
+			add(group+": "+name, i)
+		}
+	}
 	return idx
 }
+
+var recordIDGroup = regexp.MustCompile(`^Record ID - (.+)$`)
+
+// normalHeader is a column name as matched. Case, spaces, underscores and
+// hyphens do not count, nor the property_/properties_ prefix warehouse
+// loaders put on HubSpot properties, so the one mapping reads a Salesforce
+// Data Export (CreatedDate), a Fivetran table (created_date) and an Airbyte
+// one; HubSpot's API names (createdate) read from Fivetran (property_createdate)
+// and Airbyte (properties_createdate) alike.
+func normalHeader(h string) string {
+	h = strings.ToLower(strings.TrimSpace(h))
+	for _, p := range []string{"properties_", "property_"} {
+		if strings.HasPrefix(h, p) && len(h) > len(p) {
+			h = h[len(p):]
+			break
+		}
+	}
+	return headerNoise.Replace(h)
+}
+
+var headerNoise = strings.NewReplacer(" ", "", "_", "", "-", "")
 
 var transforms = map[string]func(string) string{
 	"lower": strings.ToLower,
@@ -97,8 +160,18 @@ var transforms = map[string]func(string) string{
 	},
 }
 
-// compile resolves a file spec against a header.
-func compile(spec VendorSpec, fs FileSpec, file string, header []string, cfg Config) (*mapping, error) {
+// compile resolves a file spec against a header. lk holds the run's lookup
+// tables, filled by the files that provide them.
+func compile(spec VendorSpec, fs FileSpec, file string, header []string, cfg Config, lk lookups) (*mapping, error) {
+	if lk == nil {
+		lk = lookups{}
+	}
+	lookupTable := func(name string) map[string]string {
+		if lk[name] == nil {
+			lk[name] = map[string]string{}
+		}
+		return lk[name]
+	}
 	loc := time.UTC
 	tz := cfg.Timezone
 	if spec.Timezone != "" {
@@ -113,7 +186,7 @@ func compile(spec VendorSpec, fs FileSpec, file string, header []string, cfg Con
 	times := &timeParser{layouts: append(append([]string{}, cfg.DateFormats...), spec.TimestampFormats...), loc: loc}
 	idx := headerIndex(header)
 	lookup := func(name string) int {
-		if i, ok := idx[strings.ToLower(strings.TrimSpace(name))]; ok {
+		if i, ok := idx[normalHeader(name)]; ok {
 			return i
 		}
 		return -1
@@ -124,13 +197,101 @@ func compile(spec VendorSpec, fs FileSpec, file string, header []string, cfg Con
 				Reason: fmt.Sprintf("not a %s %s export: the header lacks %q", spec.Vendor, fs.Kind, d)}
 		}
 	}
-	m := &mapping{vendor: spec.Vendor, kind: fs.Kind, file: file, header: header, times: times, keepPersonal: cfg.KeepPersonalData}
+	m := &mapping{vendor: spec.Vendor, kind: fs.Kind, file: file, header: header, times: times, keepPersonal: cfg.KeepPersonalData,
+		blanks: map[string]bool{"null": true}}
+	for _, b := range spec.BlankValues {
+		m.blanks[strings.ToLower(strings.TrimSpace(b))] = true
+	}
+	for _, p := range fs.Provides {
+		k, v := lookup(p.Key), lookup(p.Value)
+		if k >= 0 && v >= 0 {
+			m.provides = append(m.provides, provide{name: p.Lookup, table: lookupTable(p.Lookup), key: k, value: v})
+		}
+	}
+	// The output and column being compiled: fields see the output's each
+	// entries, and errors name them.
+	var table string
+	var col lake.Column
+	var entries []map[string]string
+	var compileField func(f FieldSpec) (*compiledField, error)
+	compileField = func(f FieldSpec) (*compiledField, error) {
+		cf := &compiledField{col: col, src: -1, onlyIf: -1, varName: f.Var, constant: f.Value, times: times, def: f.Default, jsonKey: f.JSONKey}
+		for _, name := range f.Lookup {
+			cf.lookup = append(cf.lookup, lookupTable(name))
+		}
+		switch f.LookupMiss {
+		case "", "keep":
+		case "blank":
+			cf.missBlank = true
+		default:
+			return nil, fmt.Errorf("%s mapping, %s → %s.%s: lookup_miss %q (use keep or blank)", spec.Vendor, fs.Kind, table, col.Name, f.LookupMiss)
+		}
+		for _, c := range f.FirstOf {
+			if i := lookup(c); i >= 0 {
+				cf.firstOf = append(cf.firstOf, i)
+			}
+		}
+		if f.OnlyIf != "" {
+			if cf.onlyIf = lookup(f.OnlyIf); cf.onlyIf < 0 {
+				cf.onlyIf = len(header) // absent column: never true
+			}
+		}
+		if f.Format != "" {
+			cf.times = &timeParser{layouts: []string{f.Format}, loc: loc}
+		}
+		if f.Column != "" {
+			cf.src = lookup(f.Column)
+		}
+		for _, c := range f.Columns {
+			if i := lookup(c); i >= 0 {
+				cf.srcs = append(cf.srcs, i)
+			}
+		}
+		if f.ColumnVar != "" {
+			cf.colVar = map[int]int{}
+			for ei, e := range entries {
+				cf.colVar[ei] = lookup(e[f.ColumnVar])
+			}
+		}
+		if f.Map != "" {
+			vm, ok := spec.Maps[f.Map]
+			if !ok {
+				return nil, fmt.Errorf("%s mapping, %s → %s.%s: unknown map %q", spec.Vendor, fs.Kind, table, col.Name, f.Map)
+			}
+			switch vm.Unknown {
+			case "", "error", "keep", "lower", "snake", "blank":
+			default:
+				return nil, fmt.Errorf("%s mapping, map %s: unknown: %q (use error, keep, lower, snake or blank)", spec.Vendor, f.Map, vm.Unknown)
+			}
+			norm := ValueMap{Unknown: vm.Unknown, Values: make(map[string]string, len(vm.Values))}
+			for k, v := range vm.Values {
+				norm.Values[strings.ToLower(strings.TrimSpace(k))] = v
+			}
+			cf.vmap, cf.mapName = &norm, f.Map
+		}
+		if f.Transform != "" {
+			tf, ok := transforms[f.Transform]
+			if !ok {
+				return nil, fmt.Errorf("%s mapping, %s → %s.%s: unknown transform %q (known: lower, upper, email_domain, first, month, snake)", spec.Vendor, fs.Kind, table, col.Name, f.Transform)
+			}
+			cf.transform = tf
+		}
+		if f.Fallback != nil {
+			fb, err := compileField(*f.Fallback)
+			if err != nil {
+				return nil, err
+			}
+			cf.fallback = fb
+		}
+		return cf, nil
+	}
 	for _, os := range fs.Outputs {
 		t, ok := lake.TableNamed(os.Table)
 		if !ok {
 			return nil, fmt.Errorf("%s mapping, %s: unknown table %q (known: %s)", spec.Vendor, fs.Kind, os.Table, strings.Join(lake.TableNames(), ", "))
 		}
-		co := &compiledOutput{table: t, whenCol: -1, entries: os.Each, fields: make([]*compiledField, len(t.Columns)), row: make([]driver.Value, len(t.Columns))}
+		co := &compiledOutput{table: t, whenCol: -1, entries: os.Each, optional: os.Optional, sizeText: slices.Index(t.ColumnNames(), "company_size_text"),
+			fields: make([]*compiledField, len(t.Columns)), row: make([]driver.Value, len(t.Columns))}
 		if len(co.entries) == 0 {
 			co.entries = []map[string]string{nil}
 		}
@@ -155,56 +316,10 @@ func compile(spec VendorSpec, fs FileSpec, file string, header []string, cfg Con
 			if ci < 0 {
 				return nil, fmt.Errorf("%s mapping, %s → %s: unknown field %q (known: %s)", spec.Vendor, fs.Kind, t.Name, name, strings.Join(t.ColumnNames(), ", "))
 			}
-			cf := &compiledField{col: t.Columns[ci], src: -1, onlyIf: -1, varName: f.Var, constant: f.Value, times: times, def: f.Default, jsonKey: f.JSONKey}
-			for _, c := range f.FirstOf {
-				if i := lookup(c); i >= 0 {
-					cf.firstOf = append(cf.firstOf, i)
-				}
-			}
-			if f.OnlyIf != "" {
-				if cf.onlyIf = lookup(f.OnlyIf); cf.onlyIf < 0 {
-					cf.onlyIf = len(header) // absent column: never true
-				}
-			}
-			if f.Format != "" {
-				cf.times = &timeParser{layouts: []string{f.Format}, loc: loc}
-			}
-			if f.Column != "" {
-				cf.src = lookup(f.Column)
-			}
-			for _, c := range f.Columns {
-				if i := lookup(c); i >= 0 {
-					cf.srcs = append(cf.srcs, i)
-				}
-			}
-			if f.ColumnVar != "" {
-				cf.colVar = map[int]int{}
-				for ei, e := range co.entries {
-					cf.colVar[ei] = lookup(e[f.ColumnVar])
-				}
-			}
-			if f.Map != "" {
-				vm, ok := spec.Maps[f.Map]
-				if !ok {
-					return nil, fmt.Errorf("%s mapping, %s → %s.%s: unknown map %q", spec.Vendor, fs.Kind, t.Name, name, f.Map)
-				}
-				switch vm.Unknown {
-				case "", "error", "keep", "lower", "snake", "blank":
-				default:
-					return nil, fmt.Errorf("%s mapping, map %s: unknown: %q (use error, keep, lower, snake or blank)", spec.Vendor, f.Map, vm.Unknown)
-				}
-				norm := ValueMap{Unknown: vm.Unknown, Values: make(map[string]string, len(vm.Values))}
-				for k, v := range vm.Values {
-					norm.Values[strings.ToLower(strings.TrimSpace(k))] = v
-				}
-				cf.vmap, cf.mapName = &norm, f.Map
-			}
-			if f.Transform != "" {
-				tf, ok := transforms[f.Transform]
-				if !ok {
-					return nil, fmt.Errorf("%s mapping, %s → %s.%s: unknown transform %q (known: lower, upper, email_domain, first, month, snake)", spec.Vendor, fs.Kind, t.Name, name, f.Transform)
-				}
-				cf.transform = tf
+			table, col, entries = t.Name, t.Columns[ci], co.entries
+			cf, err := compileField(f)
+			if err != nil {
+				return nil, err
 			}
 			co.fields[ci] = cf
 		}
@@ -238,17 +353,20 @@ func canonicalSpec(t lake.Table) (VendorSpec, FileSpec) {
 // pending holds a row's outputs until every one of them is valid, so a row
 // is either wholly in the lake or wholly in quarantine.
 type pending struct {
-	tables []lake.Table
-	rows   [][]driver.Value
+	tables   []lake.Table
+	rows     [][]driver.Value
+	warnings []*Error
 }
 
 func (p *pending) reset() {
 	p.tables = p.tables[:0]
 	p.rows = p.rows[:0]
+	p.warnings = p.warnings[:0]
 }
 
-// apply maps one record. On a bad value it returns the positioned error and
-// emits nothing.
+// apply maps one record. On a bad key or required value it returns the
+// positioned error and emits nothing; a bad optional value is left blank
+// and noted in buf.warnings.
 func (m *mapping) apply(rec *record, buf *pending) *Error {
 	buf.reset()
 	for _, o := range m.outputs {
@@ -270,15 +388,28 @@ func (m *mapping) apply(rec *record, buf *pending) *Error {
 	entries:
 		for ei, entry := range o.entries {
 			row := make([]driver.Value, len(o.fields), len(o.fields)+1) // room for _seq
+			var warned []*Error
 			for ci, f := range o.fields {
 				if f == nil {
 					continue
 				}
-				v, err := m.value(rec, f, ei, entry)
+				v, err := m.field(rec, o, f, ei, entry, row)
 				if err != nil {
-					return err
+					switch {
+					case !f.col.Required:
+						warned = append(warned, err)
+						v = nil
+					case o.optional:
+						err.Reason += fmt.Sprintf("; no %s row was made from it", o.table.Name)
+						buf.warnings = append(buf.warnings, err)
+						continue entries
+					default:
+						return err
+					}
 				}
-				row[ci] = v
+				if v != nil || row[ci] == nil { // company_size may have filled company_size_text
+					row[ci] = v
+				}
 			}
 			for _, ci := range o.skip {
 				if row[ci] == nil {
@@ -290,14 +421,47 @@ func (m *mapping) apply(rec *record, buf *pending) *Error {
 			}
 			for ci, c := range o.table.Columns {
 				if c.Required && row[ci] == nil {
-					return m.missing(rec, o, ci, ei)
+					err := m.missing(rec, o, ci, ei)
+					if o.optional {
+						err.Reason += fmt.Sprintf("; no %s row was made from it", o.table.Name)
+						buf.warnings = append(buf.warnings, err)
+						continue entries
+					}
+					return err
 				}
 			}
+			buf.warnings = append(buf.warnings, warned...)
 			buf.tables = append(buf.tables, o.table)
 			buf.rows = append(buf.rows, row)
 		}
 	}
+	for _, p := range m.provides {
+		k, v := strings.TrimSpace(rec.values[p.key]), strings.TrimSpace(rec.values[p.value])
+		if k != "" && v != "" && !m.blanks[strings.ToLower(k)] && !m.blanks[strings.ToLower(v)] {
+			p.table[k] = v
+		}
+	}
 	return nil
+}
+
+// field computes one field of one entry. Company size also fills
+// company_size_text when the value is not a plain number.
+func (m *mapping) field(rec *record, o *compiledOutput, f *compiledField, ei int, entry map[string]string, row []driver.Value) (driver.Value, *Error) {
+	s, src, err := m.text(rec, f, ei, entry)
+	if err != nil || s == "" {
+		return nil, err
+	}
+	if f.col.Name == "company_size" && o.sizeText >= 0 {
+		n, exact := parseCompanySize(s)
+		if !exact && row[o.sizeText] == nil {
+			row[o.sizeText] = s
+		}
+		if n < 0 {
+			return nil, nil
+		}
+		return n, nil
+	}
+	return m.convert(rec, f, src, s)
 }
 
 func (m *mapping) missing(rec *record, o *compiledOutput, ci, ei int) *Error {
@@ -305,6 +469,12 @@ func (m *mapping) missing(rec *record, o *compiledOutput, ci, ei int) *Error {
 	src := -1
 	if f != nil {
 		src = f.source(ei)
+		if src < 0 && len(f.firstOf) > 0 {
+			src = f.firstOf[0]
+		}
+		if src < 0 && len(f.srcs) > 0 {
+			src = f.srcs[0]
+		}
 	}
 	col := o.table.Columns[ci].Name
 	if src < 0 {
@@ -322,16 +492,22 @@ func (f *compiledField) source(entry int) int {
 
 func (m *mapping) errorAt(rec *record, src int, kind Kind, field, reason string) *Error {
 	line, col := rec.line, 0
+	value := ""
 	if src >= 0 {
 		line, col = rec.pos(src)
+		if src < len(rec.values) {
+			value = rec.values[src]
+		}
 	}
-	return &Error{File: m.file, Line: line, Column: col, Field: field, Kind: kind, Reason: reason, Raw: rec.raw()}
+	return &Error{File: m.file, Line: line, Column: col, Field: field, Kind: kind, Reason: reason, Raw: rec.raw(), Value: value}
 }
 
-// value computes one field of one entry.
-func (m *mapping) value(rec *record, f *compiledField, ei int, entry map[string]string) (driver.Value, *Error) {
+// text computes one field's value as text: its source, then the vendor's
+// blanks, JSON key, default, transform and value map. src is the column it
+// came from (-1 for constants).
+func (m *mapping) text(rec *record, f *compiledField, ei int, entry map[string]string) (string, int, *Error) {
 	if f.col.Personal && !m.keepPersonal {
-		return nil, nil
+		return "", -1, nil
 	}
 	src := f.source(ei)
 	var s string
@@ -343,7 +519,7 @@ func (m *mapping) value(rec *record, f *compiledField, ei int, entry map[string]
 	case len(f.srcs) > 0:
 		parts := make([]string, 0, len(f.srcs))
 		for _, i := range f.srcs {
-			if p := strings.TrimSpace(rec.values[i]); p != "" {
+			if p := strings.TrimSpace(rec.values[i]); p != "" && !m.blanks[strings.ToLower(p)] {
 				parts = append(parts, p)
 			}
 		}
@@ -352,7 +528,7 @@ func (m *mapping) value(rec *record, f *compiledField, ei int, entry map[string]
 	case len(f.firstOf) > 0:
 		src = f.firstOf[0]
 		for _, i := range f.firstOf {
-			if strings.TrimSpace(rec.values[i]) != "" {
+			if v := strings.TrimSpace(rec.values[i]); v != "" && !m.blanks[strings.ToLower(v)] {
 				s, src = rec.values[i], i
 				break
 			}
@@ -366,14 +542,17 @@ func (m *mapping) value(rec *record, f *compiledField, ei int, entry map[string]
 			on, _ = parseBool(rec.values[f.onlyIf])
 		}
 		if !on {
-			return nil, nil
+			return "", src, nil
 		}
 	}
 	s = strings.TrimSpace(s)
+	if m.blanks[strings.ToLower(s)] {
+		s = ""
+	}
 	if s != "" && f.jsonKey != "" {
 		var obj map[string]any
 		if err := json.Unmarshal([]byte(s), &obj); err != nil {
-			return nil, m.errorAt(rec, src, KindType, m.header[src], fmt.Sprintf("expected a JSON object holding %q", f.jsonKey))
+			return "", src, m.errorAt(rec, src, KindType, m.header[src], fmt.Sprintf("expected a JSON object holding %q", f.jsonKey))
 		}
 		v, _ := obj[f.jsonKey].(string)
 		s = strings.TrimSpace(v)
@@ -384,6 +563,22 @@ func (m *mapping) value(rec *record, f *compiledField, ei int, entry map[string]
 	field := f.col.Name
 	if src >= 0 {
 		field = m.header[src]
+	}
+	if s != "" && strings.HasSuffix(f.col.Name, "_id") && excelDamagedID.MatchString(s) {
+		return "", src, m.errorAt(rec, src, KindExcel, field, fmt.Sprintf("id %q was turned into a number in scientific notation by Excel, and its digits are lost: "+
+			"export again from the CRM and ingest the file as downloaded (or open it in Excel through Data → From Text/CSV with the id columns as Text)", s))
+	}
+	if s != "" && len(f.lookup) > 0 {
+		found := false
+		for _, t := range f.lookup {
+			if v, ok := t[s]; ok {
+				s, found = v, true
+				break
+			}
+		}
+		if !found && f.missBlank {
+			s = ""
+		}
 	}
 	if s != "" && f.transform != nil {
 		s = f.transform(s)
@@ -401,12 +596,25 @@ func (m *mapping) value(rec *record, f *compiledField, ei int, entry map[string]
 		case f.vmap.Unknown == "blank":
 			s = ""
 		default:
-			return nil, m.errorAt(rec, src, KindUnknown, field, fmt.Sprintf("unknown value %q for %s (known: %s); add it under vendors.%s.maps.%s.values in handoff.yaml",
+			return "", src, m.errorAt(rec, src, KindUnknown, field, fmt.Sprintf("unknown value %q for %s (known: %s); add it under vendors.%s.maps.%s.values in handoff.yaml",
 				s, f.col.Name, strings.Join(mapKeys(f.vmap.Values), ", "), m.vendor, f.mapName))
 		}
 	}
-	if s == "" {
-		return nil, nil
+	if s == "" && f.fallback != nil {
+		return m.text(rec, f.fallback, ei, entry)
+	}
+	return s, src, nil
+}
+
+// excelDamagedID is an id Excel displayed, and then saved, in scientific
+// notation: 1.10416E+11.
+var excelDamagedID = regexp.MustCompile(`^[0-9](\.[0-9]+)?[eE]\+[0-9]{1,3}$`)
+
+// convert turns a field's text into its column's type.
+func (m *mapping) convert(rec *record, f *compiledField, src int, s string) (driver.Value, *Error) {
+	field := f.col.Name
+	if src >= 0 {
+		field = m.header[src]
 	}
 	switch f.col.Type {
 	case lake.String:
@@ -421,9 +629,9 @@ func (m *mapping) value(rec *record, f *compiledField, ei int, entry map[string]
 	case lake.Timestamp:
 		t, err := f.times.parse(s)
 		if err != nil {
-			reason := fmt.Sprintf("unparseable timestamp %q (expected ISO 8601, `2006-01-02 15:04`, epoch seconds or milliseconds, or a layout in ingest.date_formats)", s)
+			reason := fmt.Sprintf("unparseable timestamp %q (expected ISO 8601, `2006-01-02 15:04`, a slash date, epoch seconds or milliseconds, or a layout in ingest.date_formats)", s)
 			if errors.Is(err, errAmbiguousDate) {
-				reason = fmt.Sprintf("ambiguous date %q: day-first or month-first? Set ingest.date_formats in handoff.yaml (\"02/01/2006 15:04\" for day-first)", s)
+				reason = fmt.Sprintf("ambiguous date %q: day-first or month-first? No date in the file settles it; set ingest.date_order (month-first or day-first) in handoff.yaml", s)
 			}
 			return nil, m.errorAt(rec, src, KindType, field, reason)
 		}
@@ -454,6 +662,54 @@ func (m *mapping) value(rec *record, f *compiledField, ei int, entry map[string]
 		return b, nil
 	}
 	return nil, m.errorAt(rec, src, KindType, field, "unsupported column type "+string(f.col.Type))
+}
+
+// excelDates tells every timestamp field that plain numbers are Excel date
+// serials (an XLSX input).
+func (m *mapping) excelDates(from1904 bool) {
+	m.eachTimes(func(p *timeParser) { p.excel, p.date1904 = true, from1904 })
+}
+
+func (m *mapping) setDateOrder(order string) {
+	m.eachTimes(func(p *timeParser) { p.order = order })
+}
+
+func (m *mapping) eachTimes(fn func(*timeParser)) {
+	fn(m.times)
+	for _, o := range m.outputs {
+		for _, f := range o.fields {
+			if f != nil && f.times != m.times {
+				fn(f.times)
+			}
+		}
+	}
+}
+
+// timeColumns lists the source columns that feed timestamp or date fields.
+func (m *mapping) timeColumns() []int {
+	seen := map[int]bool{}
+	var cols []int
+	add := func(i int) {
+		if i >= 0 && i < len(m.header) && !seen[i] {
+			seen[i] = true
+			cols = append(cols, i)
+		}
+	}
+	for _, o := range m.outputs {
+		for _, f := range o.fields {
+			if f == nil || (f.col.Type != lake.Timestamp && f.col.Type != lake.Date) {
+				continue
+			}
+			add(f.src)
+			for _, i := range f.firstOf {
+				add(i)
+			}
+			for _, i := range f.colVar {
+				add(i)
+			}
+		}
+	}
+	return cols
 }
 
 func mapKeys(m map[string]string) []string {

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -9,6 +10,13 @@ import (
 	"strings"
 	"testing"
 )
+
+// openBytes opens data as an input file would be opened, encoding and
+// dialect detection included.
+func openBytes(name string, data []byte, encoding string) (rowReader, Dialect, error) {
+	open := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	return openCSV(context.Background(), openFile{path: name, raw: open, counted: open, encoding: encoding})
+}
 
 // readAll collects good records (values copied) and errors.
 func readAll(t testing.TB, r rowReader) (good [][]string, lines []int, raws []string, bad []*Error) {
@@ -43,7 +51,7 @@ func TestCSVReaderMessyExport(t *testing.T) {
 		"4,short\r\n" +
 		"5,bad\"quote,x\r\n" +
 		"6,Zeta,last\r\n"
-	r, err := newCSVReader("in.csv", strings.NewReader(in))
+	r, _, err := openBytes("in.csv", []byte(in), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +89,7 @@ func TestCSVReaderMessyExport(t *testing.T) {
 func TestCSVReaderTruncatedAndLatin1(t *testing.T) {
 	// A file cut off inside a quoted value: the rows before it are good, the
 	// cut row is refused with its starting line.
-	r, err := newCSVReader("cut.csv", strings.NewReader("id,note\n1,ok\n2,\"never closed\n"))
+	r, err := newCSVReader("cut.csv", strings.NewReader("id,note\n1,ok\n2,\"never closed\n"), ',')
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +98,7 @@ func TestCSVReaderTruncatedAndLatin1(t *testing.T) {
 		t.Fatalf("truncated file: good %q bad %+v", good, bad)
 	}
 	// Latin-1 "é" (0xE9) in row 3, column 7.
-	r, err = newCSVReader("latin1.csv", bytes.NewReader([]byte("id,name\n1,Jose\n2,Andr\xe9\n3,Ana\n")))
+	r, err = newCSVReader("latin1.csv", bytes.NewReader([]byte("id,name\n1,Jose\n2,Andr\xe9\n3,Ana\n")), ',')
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +131,7 @@ func FuzzCSVReader(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r, err := newCSVReader("fuzz.csv", bytes.NewReader(data))
+		r, err := newCSVReader("fuzz.csv", bytes.NewReader(data), ',')
 		if err != nil {
 			return
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -29,9 +30,15 @@ type VendorSpec struct {
 	// TimestampFormats are Go layouts tried after ISO 8601 and epoch values.
 	TimestampFormats []string `yaml:"timestamp_formats"`
 	// Timezone is the zone of naive timestamps (default UTC).
-	Timezone string              `yaml:"timezone"`
-	Maps     map[string]ValueMap `yaml:"maps"`
-	Files    []FileSpec          `yaml:"files"`
+	Timezone string `yaml:"timezone"`
+	// DateOrder is the vendor's convention for slash dates whose values do
+	// not settle it: month-first or day-first.
+	DateOrder string `yaml:"date_order"`
+	// BlankValues are values that mean "none" in this vendor's exports
+	// (Salesforce writes an empty lookup as 000000000000000AAA).
+	BlankValues []string            `yaml:"blank_values"`
+	Maps        map[string]ValueMap `yaml:"maps"`
+	Files       []FileSpec          `yaml:"files"`
 }
 
 // ValueMap translates a vendor's values (matched trimmed and case-blind)
@@ -51,8 +58,16 @@ type FileSpec struct {
 	Kind        string `yaml:"kind"`
 	Description string `yaml:"description"`
 	// Detect lists header columns that together identify this kind of file.
-	Detect  []string     `yaml:"detect"`
-	Outputs []OutputSpec `yaml:"outputs"`
+	Detect []string `yaml:"detect"`
+	// Provides fills lookup tables from this file's rows, for other files
+	// of the same run: a Lead export says which lead each converted contact
+	// came from (ConvertedContactId → Id), so a Task on that contact is
+	// counted on the lead. Files that provide are read first.
+	Provides []ProvideSpec `yaml:"provides"`
+	// NotNeeded marks a layout handoff recognises and has no use for
+	// (Salesforce Account): such a file is skipped with this reason.
+	NotNeeded string       `yaml:"not_needed"`
+	Outputs   []OutputSpec `yaml:"outputs"`
 }
 
 // OutputSpec says how a row of the file becomes rows of one canonical table.
@@ -65,8 +80,20 @@ type OutputSpec struct {
 	Each []map[string]string `yaml:"each"`
 	// SkipIfBlank names canonical fields whose blank value means "no row
 	// here" rather than "bad row".
-	SkipIfBlank []string             `yaml:"skip_if_blank"`
-	Fields      map[string]FieldSpec `yaml:"fields"`
+	SkipIfBlank []string `yaml:"skip_if_blank"`
+	// Optional marks a derived output (a disposition from a lead's
+	// disposition fields, a stage change from a lifecycle date): a value
+	// there that cannot be read drops that row with a warning and keeps the
+	// input row's other outputs.
+	Optional bool                 `yaml:"optional"`
+	Fields   map[string]FieldSpec `yaml:"fields"`
+}
+
+// ProvideSpec is one lookup a file fills: key column → value column.
+type ProvideSpec struct {
+	Lookup string `yaml:"lookup"`
+	Key    string `yaml:"key"`
+	Value  string `yaml:"value"`
 }
 
 // Condition selects the rows an output applies to.
@@ -90,14 +117,22 @@ type FieldSpec struct {
 	OnlyIf string `yaml:"only_if"`
 	// JSONKey reads one key of a JSON object held in the column (Marketo's
 	// activity "attributes").
-	JSONKey   string `yaml:"json_key"`
-	Var       string `yaml:"var"`
-	ColumnVar string `yaml:"column_var"`
-	Value     string `yaml:"value"`
-	Map       string `yaml:"map"`
-	Transform string `yaml:"transform"`
-	Format    string `yaml:"format"`
-	Default   string `yaml:"default"`
+	JSONKey string `yaml:"json_key"`
+	// Lookup replaces the value by what the first of these lookup tables
+	// holds for it (a converted contact's lead). A value none holds is kept,
+	// or made blank with lookup_miss: blank.
+	Lookup     []string `yaml:"lookup"`
+	LookupMiss string   `yaml:"lookup_miss"`
+	// Fallback computes the value another way when this one is blank (a
+	// custom stage name no map knows → its ForecastCategory).
+	Fallback  *FieldSpec `yaml:"fallback"`
+	Var       string     `yaml:"var"`
+	ColumnVar string     `yaml:"column_var"`
+	Value     string     `yaml:"value"`
+	Map       string     `yaml:"map"`
+	Transform string     `yaml:"transform"`
+	Format    string     `yaml:"format"`
+	Default   string     `yaml:"default"`
 }
 
 // UnmarshalYAML lets a field be written as a bare column name.
@@ -124,6 +159,13 @@ type Config struct {
 	// DateFormats are extra Go layouts tried first, e.g. "02-01-2006" or
 	// "02/01/2006 15:04" for day-first exports.
 	DateFormats []string `yaml:"date_formats"`
+	// Encoding of text files: auto (the default: a byte-order mark, else
+	// UTF-8, else Windows-1252), utf-8, utf-16le, utf-16be, windows-1252 or
+	// iso-8859-1.
+	Encoding string `yaml:"encoding"`
+	// DateOrder reads slash dates month-first or day-first when neither the
+	// file's values nor the vendor's convention settle it.
+	DateOrder string `yaml:"date_order"`
 	// KeepPersonalData keeps full e-mail addresses, lead names and phone
 	// numbers. Off by default: no metric needs them.
 	KeepPersonalData bool `yaml:"keep_personal_data"`
@@ -163,7 +205,16 @@ func (c Config) validate(name string) error {
 			return fmt.Errorf("%s: timezone %q: %w (use an IANA name such as Europe/Berlin)", name, c.Timezone, err)
 		}
 	}
-	for v := range c.Vendors {
+	if c.Encoding != "" && !slices.Contains(Encodings, c.Encoding) {
+		return fmt.Errorf("%s: ingest.encoding %q: use one of %s", name, c.Encoding, strings.Join(Encodings, ", "))
+	}
+	if c.DateOrder != "" && !slices.Contains(DateOrders, c.DateOrder) {
+		return fmt.Errorf("%s: ingest.date_order %q: use one of %s", name, c.DateOrder, strings.Join(DateOrders, ", "))
+	}
+	for v, o := range c.Vendors {
+		if o.DateOrder != "" && !slices.Contains(DateOrders, o.DateOrder) {
+			return fmt.Errorf("%s: vendors.%s.date_order %q: use one of %s", name, v, o.DateOrder, strings.Join(DateOrders, ", "))
+		}
 		if _, err := builtinSpec(v); err != nil {
 			return fmt.Errorf("%s: vendors: %w", name, err)
 		}
@@ -216,6 +267,10 @@ func (s VendorSpec) merge(o VendorSpec) VendorSpec {
 	if o.Timezone != "" {
 		s.Timezone = o.Timezone
 	}
+	if o.DateOrder != "" {
+		s.DateOrder = o.DateOrder
+	}
+	s.BlankValues = append(slices.Clone(s.BlankValues), o.BlankValues...)
 	s.TimestampFormats = append(append([]string{}, o.TimestampFormats...), s.TimestampFormats...)
 	maps := map[string]ValueMap{}
 	for k, v := range s.Maps {
@@ -248,6 +303,12 @@ func (s VendorSpec) merge(o VendorSpec) VendorSpec {
 		if len(of.Detect) > 0 {
 			f.Detect = of.Detect
 		}
+		if len(of.Provides) > 0 {
+			f.Provides = of.Provides
+		}
+		if of.NotNeeded != "" {
+			f.NotNeeded = of.NotNeeded
+		}
 		outs := append([]OutputSpec{}, f.Outputs...)
 		for _, oo := range of.Outputs {
 			j := indexOf(len(outs), func(j int) bool { return outs[j].Table == oo.Table })
@@ -273,6 +334,7 @@ func (s VendorSpec) merge(o VendorSpec) VendorSpec {
 			if oo.SkipIfBlank != nil {
 				out.SkipIfBlank = oo.SkipIfBlank
 			}
+			out.Optional = out.Optional || oo.Optional
 			outs[j] = out
 		}
 		f.Outputs = outs

@@ -3,6 +3,8 @@ package ingest
 import (
 	"errors"
 	"fmt"
+	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +17,16 @@ import (
 type timeParser struct {
 	layouts []string
 	loc     *time.Location
+	// order reads slash dates (2/5/24 1:51): "month-first", "day-first",
+	// or "" when only unambiguous ones can be read.
+	order string
+	// excel reads plain numbers as Excel date serials (XLSX inputs), from
+	// 1904-01-01 when date1904 is set, else from 1899-12-30.
+	excel, date1904 bool
 }
+
+// DateOrders are the values of date_order settings.
+var DateOrders = []string{"month-first", "day-first"}
 
 var errAmbiguousDate = errors.New("ambiguous date")
 
@@ -44,15 +55,114 @@ func (p *timeParser) parseAny(s string) (time.Time, error) {
 			}
 		}
 	}
+	if p.excel {
+		if t, ok := excelSerial(s, p.date1904, p.loc); ok {
+			return t, nil
+		}
+	}
 	for _, layout := range p.layouts {
 		if t, err := time.ParseInLocation(layout, s, p.loc); err == nil {
 			return t.UTC(), nil
 		}
 	}
-	if strings.Count(s, "/") == 2 {
-		return time.Time{}, errAmbiguousDate
+	if sd, ok := parseSlashDate(s); ok {
+		return sd.time(p.order, p.loc)
 	}
 	return time.Time{}, errors.New("unparseable")
+}
+
+// excelSerial reads an Excel date serial: whole days since the epoch of the
+// workbook's date system, and the time of day as the fraction, rounded to
+// the millisecond (Excel keeps 15 significant digits, about 1 µs at today's
+// serials, so the rounding only drops float noise).
+func excelSerial(s string, date1904 bool, loc *time.Location) (time.Time, bool) {
+	if s == "" || strings.ContainsAny(s, "eE+-") {
+		return time.Time{}, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 1 || f >= 2958466 { // 2958466 is 10000-01-01
+		return time.Time{}, false
+	}
+	epoch := time.Date(1899, 12, 30, 0, 0, 0, 0, loc)
+	if date1904 {
+		epoch = time.Date(1904, 1, 1, 0, 0, 0, 0, loc)
+	}
+	days := int(f)
+	ms := int64(math.Round((f - float64(days)) * 86_400_000))
+	// The serial is a wall-clock reading: the day and the time of day are
+	// set as fields in loc, never added as durations across a DST change.
+	day := epoch.AddDate(0, 0, days)
+	hms := time.Duration(ms) * time.Millisecond
+	t := time.Date(day.Year(), day.Month(), day.Day(), int(hms/time.Hour), int(hms%time.Hour/time.Minute), int(hms%time.Minute/time.Second), int(hms%time.Second), loc)
+	return t.UTC(), true
+}
+
+// slashDate is a date written with slashes, its first two fields not yet
+// known to be day or month: 2/5/24, 13/02/2024 09:30, 2/5/2024 1:51 PM.
+type slashDate struct {
+	a, b, year           int
+	hour, minute, second int
+}
+
+var slashDateRE = regexp.MustCompile(`^(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?)?$`)
+
+func parseSlashDate(s string) (slashDate, bool) {
+	m := slashDateRE.FindStringSubmatch(s)
+	if m == nil {
+		return slashDate{}, false
+	}
+	atoi := func(x string) int { n, _ := strconv.Atoi(x); return n }
+	d := slashDate{a: atoi(m[1]), b: atoi(m[2]), year: atoi(m[3]), hour: atoi(m[4]), minute: atoi(m[5]), second: atoi(m[6])}
+	if len(m[3]) == 2 { // as Excel and Go read two-digit years: 00–68 → 20xx
+		if d.year <= 68 {
+			d.year += 2000
+		} else {
+			d.year += 1900
+		}
+	}
+	if m[7] != "" {
+		if d.hour < 1 || d.hour > 12 {
+			return slashDate{}, false
+		}
+		d.hour %= 12
+		if m[7] == "p" || m[7] == "P" {
+			d.hour += 12
+		}
+	}
+	return d, true
+}
+
+// evidence says which order the date proves, if any.
+func (d slashDate) evidence() string {
+	switch {
+	case d.a > 12 && d.b <= 12:
+		return "day-first"
+	case d.b > 12 && d.a <= 12:
+		return "month-first"
+	}
+	return ""
+}
+
+func (d slashDate) time(order string, loc *time.Location) (time.Time, error) {
+	month, day := d.a, d.b
+	switch {
+	case order == "day-first":
+		month, day = d.b, d.a
+	case order == "month-first":
+	case d.a == d.b:
+	case d.evidence() == "day-first":
+		month, day = d.b, d.a
+	case d.evidence() == "":
+		return time.Time{}, errAmbiguousDate
+	}
+	if month < 1 || month > 12 || day < 1 || day > 31 || d.hour > 23 || d.minute > 59 || d.second > 59 {
+		return time.Time{}, errors.New("unparseable")
+	}
+	t := time.Date(d.year, time.Month(month), day, d.hour, d.minute, d.second, 0, loc)
+	if t.Day() != day {
+		return time.Time{}, errors.New("unparseable")
+	}
+	return t.UTC(), nil
 }
 
 func allDigits(s string) bool {
@@ -219,3 +329,30 @@ func (p *timeParser) parseDate(s string) (time.Time, error) {
 	}
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
 }
+
+// parseCompanySize reads a company size as exports write it: a number
+// ("250", "1,200"), a band ("51-200", "1,001–5,000") or an open band
+// ("1,000+", "10001+"). It returns the number, or a band's lower bound (the
+// size the company is known to have at least), and whether the text was a
+// plain number; n is -1 when no number can be read ("online_medium").
+func parseCompanySize(s string) (n int64, exact bool) {
+	if v, err := parseInt(s); err == nil {
+		return v, true
+	}
+	m := companyBandRE.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return -1, false
+	}
+	low, err := parseInt(m[1])
+	if err != nil {
+		return -1, false
+	}
+	if m[2] != "" {
+		if high, err := parseInt(m[2]); err != nil || high < low {
+			return -1, false
+		}
+	}
+	return low, false
+}
+
+var companyBandRE = regexp.MustCompile(`^([0-9][0-9,.]*)\s*(?:(?:-|–|—|to)\s*([0-9][0-9,.]*)|\+)\s*(?:employees)?$`)

@@ -66,7 +66,9 @@ type Run struct {
 
 // RunInput is one input file of a run and what became of its rows.
 type RunInput struct {
-	Path        string `json:"path"`
+	Path string `json:"path"`
+	// SHA256 is the input file's hash: the same file again is known.
+	SHA256      string `json:"sha256,omitempty"`
 	Source      string `json:"source"`
 	Kind        string `json:"kind"`
 	Rows        int64  `json:"rows"`
@@ -78,6 +80,19 @@ type RunInput struct {
 	Tables  map[string]int `json:"tables,omitempty"`
 	// Quarantine is the quarantine file, relative to the lake, when rows were refused.
 	Quarantine string `json:"quarantine,omitempty"`
+	// Warnings counts optional values that could not be read: the row was
+	// kept with the field blank. WarningsFile lists them, relative to the lake.
+	Warnings     int64  `json:"warnings,omitempty"`
+	WarningsFile string `json:"warnings_file,omitempty"`
+	// Unrecognised says why a file was skipped whole (its header fits no
+	// layout, or a layout handoff does not need); its rows were not read.
+	Unrecognised string `json:"unrecognised,omitempty"`
+	// How the file was read: encoding (and why, when it was not UTF-8),
+	// delimiter and the order of day and month in slash dates.
+	Encoding     string `json:"encoding,omitempty"`
+	EncodingNote string `json:"encoding_note,omitempty"`
+	Delimiter    string `json:"delimiter,omitempty"`
+	DateOrder    string `json:"date_order,omitempty"`
 }
 
 // ReadManifest reads the lake's manifest; ErrNoLake when there is none.

@@ -43,7 +43,11 @@ func Open(ctx context.Context, dir string) (*Lake, error) {
 	}
 	root := filepath.Join(abs, m.Root)
 	for _, t := range Tables {
-		if _, err := db.ExecContext(ctx, "CREATE VIEW "+Ident(t.Name)+" AS "+tableSelect(t, root, m.Tables[t.Name])); err != nil {
+		sel, err := tableSelect(ctx, db, t, root, m.Tables[t.Name])
+		if err == nil {
+			_, err = db.ExecContext(ctx, "CREATE VIEW "+Ident(t.Name)+" AS "+sel)
+		}
+		if err != nil {
 			db.Close()
 			return nil, fmt.Errorf("open lake %s: view %s: %w", dir, t.Name, err)
 		}
@@ -126,17 +130,64 @@ func openDuckDB(path string) (*sql.DB, error) {
 }
 
 // tableSelect reads a table's files, or is a typed empty relation.
-func tableSelect(t Table, root string, tf TableFiles) string {
+//
+// A lake written before a column was added has files without it: the
+// column reads as NULL from those files (union_by_name), or as a typed NULL
+// when no file has it yet. Finding out reads each file's footer once per
+// open, which costs milliseconds; a lake whose files all have every column
+// gets the plain scan.
+func tableSelect(ctx context.Context, q queryer, t Table, root string, tf TableFiles) (string, error) {
 	if len(tf.Files) == 0 {
-		return t.emptySelect()
+		return t.emptySelect(), nil
 	}
 	paths := make([]string, len(tf.Files))
 	for i, f := range tf.Files {
 		paths[i] = Literal(filepath.Join(root, f.Path))
 	}
+	list := "[" + strings.Join(paths, ", ") + "]"
+	rows, err := q.QueryContext(ctx, "SELECT name, count(DISTINCT file_name) FROM parquet_schema("+list+") GROUP BY name")
+	if err != nil {
+		return "", fmt.Errorf("read %s file schemas: %w", t.Name, err)
+	}
+	inFiles := map[string]int{}
+	for rows.Next() {
+		var name string
+		var n int
+		if err := rows.Scan(&name, &n); err != nil {
+			rows.Close()
+			return "", fmt.Errorf("read %s file schemas: %w", t.Name, err)
+		}
+		inFiles[name] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("read %s file schemas: %w", t.Name, err)
+	}
+	cols := make([]string, len(t.Columns))
+	mixed := false
+	for i, c := range t.Columns {
+		switch n := inFiles[c.Name]; {
+		case n == 0:
+			cols[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type, Ident(c.Name))
+		case n < len(tf.Files):
+			mixed = true
+			fallthrough
+		default:
+			cols[i] = Ident(c.Name)
+		}
+	}
 	// hive_partitioning is off: the month= directories are for other engines;
 	// the files hold every column, typed.
-	return fmt.Sprintf("SELECT %s FROM read_parquet([%s], hive_partitioning = false)", t.selectList(), strings.Join(paths, ", "))
+	opts := "hive_partitioning = false"
+	if mixed {
+		opts += ", union_by_name = true"
+	}
+	return fmt.Sprintf("SELECT %s FROM read_parquet(%s, %s)", strings.Join(cols, ", "), list, opts), nil
+}
+
+// queryer is a *sql.DB or a *sql.Conn.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // Literal quotes a string (a file path) as a SQL literal for the statements

@@ -73,7 +73,11 @@ var Tables = []Table{
 			{Name: "country", Type: String},
 			{Name: "region", Type: String},
 			{Name: "industry", Type: String},
+			// company_size is the head count, or the lower bound of a band
+			// ("51-200" → 51); company_size_text keeps the value as the
+			// export wrote it when it was not a plain number.
 			{Name: "company_size", Type: Int},
+			{Name: "company_size_text", Type: String},
 			{Name: "title", Type: String},
 			{Name: "source", Type: String},
 			{Name: "campaign", Type: String},

@@ -41,6 +41,8 @@ type Tx struct {
 	db      *sql.DB
 	conn    *sql.Conn
 	done    bool
+	// keepIfUnchanged: see KeepIfUnchanged.
+	keepIfUnchanged bool
 }
 
 // NewRunID names an ingest run: sortable by time, unique by a random suffix.
@@ -105,7 +107,11 @@ func (tx *Tx) begin(ctx context.Context) error {
 	}
 	root := filepath.Join(tx.dir, prev.Root)
 	for _, t := range Tables {
-		if _, err := tx.conn.ExecContext(ctx, "CREATE VIEW "+Ident(currentName(t.Name))+" AS "+tableSelect(t, root, prev.Tables[t.Name])); err != nil {
+		sel, err := tableSelect(ctx, tx.conn, t, root, prev.Tables[t.Name])
+		if err == nil {
+			_, err = tx.conn.ExecContext(ctx, "CREATE VIEW "+Ident(currentName(t.Name))+" AS "+sel)
+		}
+		if err != nil {
 			return fmt.Errorf("stage current %s: %w", t.Name, err)
 		}
 		if _, err := tx.conn.ExecContext(ctx, t.createTableSQL(Incoming(t.Name), Column{Name: "_seq", Type: Int})); err != nil {
@@ -114,6 +120,11 @@ func (tx *Tx) begin(ctx context.Context) error {
 	}
 	return nil
 }
+
+// KeepIfUnchanged makes Commit write nothing when no table would change:
+// no manifest, no generation, no quarantine. For a run whose inputs were
+// all ingested before, where a new record would only repeat an old one.
+func (tx *Tx) KeepIfUnchanged() { tx.keepIfUnchanged = true }
 
 // RunID is this write's run.
 func (tx *Tx) RunID() string { return tx.runID }
@@ -204,6 +215,9 @@ func (tx *Tx) Commit(ctx context.Context, run Run) (Manifest, error) {
 		if !sameFiles(prevFiles.Files, files) {
 			run.Changed = append(run.Changed, t.Name)
 		}
+	}
+	if len(run.Changed) == 0 && tx.keepIfUnchanged {
+		return tx.prev, nil
 	}
 	if len(run.Changed) > 0 {
 		next.Root = filepath.Join(versionsDir, fmt.Sprintf("%09d", next.Generation))

@@ -91,8 +91,11 @@ func (h *hubspot) lead(l *Lead) error {
 			bad[0] = ""
 			h.out.spoil(contacts, contacts.row(bad...), "missing Record ID")
 		default:
-			bad[8] = "fifty"
-			h.out.spoil(contacts, contacts.row(bad...), "Number of Employees is not a number")
+			// Opened and saved in Excel: the id is in scientific notation,
+			// its digits lost. (A company size in words is no longer bad:
+			// it is kept as text.)
+			bad[0] = fmt.Sprintf("9.99%dE+11", k)
+			h.out.spoil(contacts, contacts.row(bad...), "Record ID damaged by Excel")
 		}
 	}
 	// Stage entries the lifecycle columns cannot hold: side stages and

@@ -123,8 +123,8 @@ func (s *salesforce) lead(l *Lead) error {
 		bad := append([]string{}, row...)
 		bad[0] = sfID("00Q", 90000000+sk)
 		if sk == 0 {
-			bad[8] = "n/a"
-			s.out.spoil(f, f.row(bad...), "NumberOfEmployees is not a number")
+			bad[0] = ""
+			s.out.spoil(f, f.row(bad...), "missing Id")
 		} else {
 			bad[15] = "yesterday"
 			s.out.spoil(f, f.row(bad...), "unparseable CreatedDate")

@@ -11,6 +11,7 @@ CREATE TABLE leads (
     region       text,
     industry     text,
     company_size bigint,
+    company_size_text text,
     title        text,
     source       text,
     campaign     text,

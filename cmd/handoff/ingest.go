@@ -17,35 +17,59 @@ import (
 func ingestCommand(e *env) *cobra.Command {
 	var opts ingest.Options
 	var configPath string
+	var explain bool
 	cmd := &cobra.Command{
 		Use:   "ingest --lake DIR [--source auto|canonical|hubspot|salesforce|marketo] PATH...",
 		Short: "Validate exports and add them to the lake",
-		Long: `Reads CSV (and canonical NDJSON) exports, maps them onto the canonical tables,
-and commits them to the lake in one atomic step. Rows that fail validation go
-to quarantine/<run>/<file>.csv in the lake with their line, column and reason;
-every good row is kept. Re-ingesting the same export changes nothing; a newer
-export of the same records updates them.
+		Long: `Reads exports (CSV and other delimited text, XLSX, Parquet, canonical NDJSON),
+maps them onto the canonical tables, and commits them to the lake in one
+atomic step. Rows that fail validation go to quarantine/<run>/<file>.csv in
+the lake with their line, column and reason; every good row is kept. An
+optional value that cannot be read (a bad date in updated_at) leaves that
+field blank and is listed in quarantine/<run>/<file>.warnings.csv.
+Re-ingesting the same files changes nothing; a newer export of the same
+records updates them.
 
-Directories are read for *.csv, *.ndjson and *.jsonl. With --source auto (the
-default) each file's vendor and kind is recognised from its header, and a
-canonical file's table from its name (leads.csv, stage_changes-2026-05.ndjson).
+Directories are read for *.csv, *.tsv, *.txt, *.xlsx, *.parquet, *.ndjson and
+*.jsonl. With --source auto (the default) each file's vendor and layout is
+recognised from its header (Salesforce Data Export, Data Loader and report
+exports, HubSpot, Marketo, Fivetran and Airbyte tables), and a canonical
+file's table from its name (leads.csv, stage_changes-2026-05.ndjson). The
+encoding (UTF-8, UTF-16, Windows-1252), delimiter and date order are found
+per file and shown; --explain shows them, and where each column goes,
+without writing anything.
+
+A file whose header fits no known layout is skipped and named in the
+summary; the other files are committed.
 
 Exit status: 0 when the run committed (even with quarantined rows, unless
---strict), 1 on failure (the lake is left as it was), 2 on a usage error.`,
+--strict), 3 when it committed but skipped files it did not recognise
+(unless --strict), 1 on failure (the lake is left as it was), 2 on a usage
+error.`,
 		Example: `  handoff ingest --lake ./lake exports/hubspot/
+  handoff ingest --explain exports/salesforce/
   handoff ingest --lake ./lake --source salesforce Lead.csv LeadHistory.csv
+  handoff ingest --lake ./lake --sheet Contacts hubspot-contacts.xlsx
   handoff ingest --lake ./lake --config handoff.yaml --strict leads.csv`,
 		Args: args(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, paths []string) error {
-			if opts.Lake == "" {
-				return usagef("--lake is required")
-			}
 			if configPath != "" {
 				cfg, err := ingest.LoadConfig(configPath)
 				if err != nil {
 					return err
 				}
 				opts.Config = cfg
+			}
+			if explain {
+				exps, err := ingest.Explain(cmd.Context(), opts, paths)
+				if err != nil {
+					return err
+				}
+				printExplain(e.stdout, exps)
+				return nil
+			}
+			if opts.Lake == "" {
+				return usagef("--lake is required (or --explain, to look without ingesting)")
 			}
 			opts.Logger = e.log
 			res, err := ingestWithProgress(cmd, e, opts, paths)
@@ -56,6 +80,9 @@ Exit status: 0 when the run committed (even with quarantined rows, unless
 				return err
 			}
 			printIngest(e.stdout, opts.Lake, res)
+			if res.SkippedFiles > 0 {
+				return partialError{code: exitSkipped, msg: fmt.Sprintf("committed, but %d of %d files were skipped as not recognised (exit status 3; --strict makes this a failure)", res.SkippedFiles, len(res.Files))}
+			}
 			return nil
 		},
 	}
@@ -63,8 +90,10 @@ Exit status: 0 when the run committed (even with quarantined rows, unless
 	f.StringVar(&opts.Lake, "lake", "", "lake directory (created if missing)")
 	f.StringVar(&opts.Source, "source", "auto", "export format: "+strings.Join(ingest.Sources, ", "))
 	f.StringVar(&opts.Table, "table", "", "canonical table of every file (canonical source only): "+strings.Join(lake.TableNames(), ", "))
-	f.StringVar(&configPath, "config", "", "handoff.yaml with ingest settings (time zone, date formats, mapping overrides)")
-	f.BoolVar(&opts.Strict, "strict", false, "fail, leaving the lake unchanged, if any row is refused")
+	f.StringVar(&opts.Sheet, "sheet", "", "worksheet of XLSX inputs (default: the first)")
+	f.StringVar(&configPath, "config", "", "handoff.yaml with ingest settings (encoding, time zone, date order, mapping overrides)")
+	f.BoolVar(&opts.Strict, "strict", false, "fail, leaving the lake unchanged, if any row is refused or any file is not recognised")
+	f.BoolVar(&explain, "explain", false, "write nothing; show how each file would be read and where each column goes")
 	return cmd
 }
 
@@ -93,21 +122,38 @@ func ingestWithProgress(cmd *cobra.Command, e *env, opts ingest.Options, paths [
 	return ingest.Run(cmd.Context(), opts, paths)
 }
 
-// printIngest reports per file what was accepted and refused, and where the
-// quarantine is.
+// printIngest reports per file what was accepted and refused, how it was
+// read, and where the quarantine and warnings are.
 func printIngest(w io.Writer, lakeDir string, res ingest.Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "FILE\tRECOGNISED AS\tROWS\tACCEPTED\tQUARANTINED\tSKIPPED")
+	fmt.Fprintln(tw, "FILE\tRECOGNISED AS\tREAD AS\tROWS\tACCEPTED\tQUARANTINED\tWARNINGS\tSKIPPED")
 	for _, f := range res.Files {
-		fmt.Fprintf(tw, "%s\t%s %s\t%d\t%d\t%d\t%d\n", f.Path, f.Source, f.Kind, f.Rows, f.Accepted, f.Quarantined, f.Skipped)
+		if f.Unrecognised != "" {
+			fmt.Fprintf(tw, "%s\t(skipped)\t\t-\t-\t-\t-\t-\n", f.Path)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s %s\t%s\t%d\t%d\t%d\t%d\t%d\n", f.Path, f.Source, f.Kind, readAs(f.RunInput), f.Rows, f.Accepted, f.Quarantined, f.Warnings, f.Skipped)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\n%d rows accepted, %d quarantined.\n", res.Accepted, res.Quarantined)
+	fmt.Fprintf(w, "\n%d rows accepted, %d quarantined, %d warnings.\n", res.Accepted, res.Quarantined, res.Warnings)
+	for _, f := range res.Files {
+		if f.EncodingNote != "" {
+			fmt.Fprintf(w, "\n%s: %s\n", f.Path, f.EncodingNote)
+		}
+		if f.DateOrder != "" {
+			fmt.Fprintf(w, "\n%s: slash dates read %s\n", f.Path, f.DateOrder)
+		}
+	}
+	for _, f := range res.Files {
+		if f.Unrecognised != "" {
+			fmt.Fprintf(w, "\n%s: skipped: %s\n", f.Path, f.Unrecognised)
+		}
+	}
 	for _, f := range res.Files {
 		if f.Quarantined == 0 {
 			continue
 		}
-		if f.Quarantine != "" {
+		if f.Quarantine != "" && res.Run.ID != "" {
 			fmt.Fprintf(w, "\n%s: %d rows quarantined in %s\n", f.Path, f.Quarantined, filepath.Join(lakeDir, f.Quarantine))
 		} else {
 			fmt.Fprintf(w, "\n%s: %d rows refused\n", f.Path, f.Quarantined)
@@ -119,11 +165,91 @@ func printIngest(w io.Writer, lakeDir string, res ingest.Result) {
 			fmt.Fprintf(w, "  … and %d more\n", f.Quarantined-int64(len(f.Errors)))
 		}
 	}
-	if res.Run.ID != "" {
+	for _, f := range res.Files {
+		if f.Warnings == 0 {
+			continue
+		}
+		if f.WarningsFile != "" && res.Run.ID != "" {
+			fmt.Fprintf(w, "\n%s: %d values could not be read and were left blank (rows kept); listed in %s\n", f.Path, f.Warnings, filepath.Join(lakeDir, f.WarningsFile))
+		} else {
+			fmt.Fprintf(w, "\n%s: %d values could not be read and were left blank (rows kept)\n", f.Path, f.Warnings)
+		}
+		for _, e := range f.WarningSamples {
+			fmt.Fprintf(w, "  %v\n", e)
+		}
+		if int64(len(f.WarningSamples)) < f.Warnings {
+			fmt.Fprintf(w, "  … and %d more\n", f.Warnings-int64(len(f.WarningSamples)))
+		}
+	}
+	switch {
+	case res.Unchanged:
+		fmt.Fprintf(w, "\nNothing changed: every file was ingested before (run %s) and the lake already holds its rows. No new generation (still %d).\n", res.SeenIn, res.Manifest.Generation)
+	case res.Run.ID != "":
 		changed := "no table changed"
 		if len(res.Run.Changed) > 0 {
 			changed = "changed: " + strings.Join(res.Run.Changed, ", ")
 		}
 		fmt.Fprintf(w, "\nRun %s committed to %s (generation %d; %s).\n", res.Run.ID, lakeDir, res.Manifest.Generation, changed)
+	}
+}
+
+// readAs says how a file was read: its encoding and delimiter.
+func readAs(in lake.RunInput) string {
+	parts := []string{}
+	if in.Encoding != "" {
+		parts = append(parts, in.Encoding)
+	}
+	if in.Delimiter != "" {
+		parts = append(parts, ingest.DelimiterName(in.Delimiter))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// printExplain shows, per file, how it would be read and where each column
+// goes, with a handoff.yaml fragment for what is left unplaced.
+func printExplain(w io.Writer, exps []ingest.Explanation) {
+	for i, ex := range exps {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%s\n", ex.Path)
+		if ex.Err != nil {
+			fmt.Fprintf(w, "  cannot be read: %v\n", ex.Err)
+			continue
+		}
+		if ex.Layout != "" {
+			fmt.Fprintf(w, "  layout:     %s (%s)\n", ex.Layout, ex.Description)
+		} else {
+			fmt.Fprintf(w, "  layout:     none: %s\n", ex.Unrecognised)
+		}
+		d := ex.Dialect
+		fmt.Fprintf(w, "  encoding:   %s\n", d.Encoding)
+		if d.EncodingNote != "" {
+			fmt.Fprintf(w, "              %s\n", d.EncodingNote)
+		}
+		if d.Delimiter != "" {
+			fmt.Fprintf(w, "  delimiter:  %s; line ending %s\n", ingest.DelimiterName(d.Delimiter), d.LineEnding)
+		}
+		if d.DateOrder != "" {
+			fmt.Fprintf(w, "  date order: %s\n", d.DateOrder)
+		} else if ex.Layout != "" {
+			fmt.Fprintf(w, "  date order: no slash dates in the file\n")
+		}
+		fmt.Fprintln(w, "  columns:")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, c := range ex.Columns {
+			where := strings.Join(c.Targets, "; ")
+			if c.Ignored != "" {
+				where = "ignored: " + c.Ignored
+			}
+			fmt.Fprintf(tw, "    %s\t→ %s\n", c.Column, where)
+		}
+		tw.Flush()
+		if ex.Suggestion != "" {
+			fmt.Fprintln(w, "  to place the rest, add to handoff.yaml:")
+			for _, line := range strings.Split(strings.TrimRight(ex.Suggestion, "\n"), "\n") {
+				fmt.Fprintf(w, "    %s\n", line)
+			}
+		}
 	}
 }

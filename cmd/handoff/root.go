@@ -13,12 +13,23 @@ import (
 	"golang.org/x/term"
 )
 
-// Exit codes (DESIGN.md): 0 ok, 1 failure, 2 usage error.
+// Exit codes (DESIGN.md): 0 ok, 1 failure, 2 usage error; 3 an ingest
+// that committed but skipped files it did not recognise.
 const (
 	exitOK      = 0
 	exitFailure = 1
 	exitUsage   = 2
+	exitSkipped = 3
 )
+
+// partialError is a run that did its work, less some of it: the message goes
+// to stderr and the exit status is code.
+type partialError struct {
+	code int
+	msg  string
+}
+
+func (p partialError) Error() string { return p.msg }
 
 // usageError marks a mistake in how the command was called.
 type usageError struct{ err error }
@@ -94,6 +105,11 @@ and shows what landed.`,
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
+	}
+	var pe partialError
+	if errors.As(err, &pe) {
+		fmt.Fprintf(stderr, "handoff: %v\n", err)
+		return pe.code
 	}
 	var ue usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {
