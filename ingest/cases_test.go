@@ -134,3 +134,29 @@ func checkSideFile(t *testing.T, wantPath, lakeDir string, res Result, side func
 		t.Errorf("%s\n got:\n  %s\nwant:\n  %s", filepath.Base(wantPath), strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
 }
+
+// TestLayoutsAreToldApart: a header holding exactly a layout's detect
+// columns is recognised as that layout and no other. Names match loosely
+// (case, spaces, underscores), so a new layout can collide with another
+// vendor's: Fivetran's HubSpot owner table once tied with a Salesforce Lead.
+func TestLayoutsAreToldApart(t *testing.T) {
+	in := &ingester{opts: Options{Source: "auto"}}
+	for _, v := range Vendors() {
+		spec, err := Config{}.Spec(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fs := range spec.Files {
+			gotSpec, gotFS, err := in.detect("export.csv", fs.Detect)
+			if fs.NotNeeded != "" {
+				if un, ok := err.(*Unrecognised); !ok || !strings.Contains(un.Known, v+" "+fs.Kind) {
+					t.Errorf("%s %s: %v, want skipped as not needed", v, fs.Kind, err)
+				}
+				continue
+			}
+			if err != nil || gotSpec.Vendor != v || gotFS.Kind != fs.Kind {
+				t.Errorf("%s %s: detected as %s %s, %v", v, fs.Kind, gotSpec.Vendor, gotFS.Kind, err)
+			}
+		}
+	}
+}

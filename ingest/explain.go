@@ -200,7 +200,7 @@ var fieldGuesses = []struct {
 	{"leads", "company", []string{"company", "companyname", "account", "companyaccount", "accountname"}},
 	{"leads", "country", []string{"country", "countryregion", "billingcountry"}},
 	{"leads", "industry", []string{"industry"}},
-	{"leads", "company_size", []string{"employees", "numberofemployees", "no.ofemployees", "companysize", "numemployees"}},
+	{"leads", "company_size", []string{"employees", "numberofemployees", "noofemployees", "companysize", "numemployees"}},
 	{"leads", "title", []string{"title", "jobtitle"}},
 	{"leads", "updated_at", []string{"lastmodifieddate", "lastmodified", "updatedat", "lastmodifieddate", "systemmodstamp"}},
 	{"leads", "email_domain", []string{"email", "emailaddress"}},

@@ -573,6 +573,9 @@ func (in *ingester) file(ctx context.Context, num int, path string) (FileResult,
 	in.opts.Logger.Info("reading", "file", path, "source", m.vendor, "kind", m.kind, "encoding", fr.Encoding)
 	var buf pending
 	deleted := deletedColumns(reader.header())
+	if m.history {
+		deleted.no = nil
+	}
 	lastProgress := time.Now()
 	for {
 		rec, err := reader.next()
@@ -643,7 +646,7 @@ func (in *ingester) file(ctx context.Context, num int, path string) (FileResult,
 // deletedMarks are the columns by which CRM exports and warehouse loaders
 // mark a row deleted: such a row is skipped.
 type deletedMarks struct {
-	yes  []int // true means deleted: IsDeleted, _fivetran_deleted
+	yes  []int // true means deleted: IsDeleted, _fivetran_deleted, archived (Airbyte's HubSpot)
 	no   []int // false means gone: _fivetran_active (history mode)
 	when []int // any value means deleted: _ab_cdc_deleted_at
 }
@@ -652,7 +655,7 @@ func deletedColumns(header []string) deletedMarks {
 	var d deletedMarks
 	for i, h := range header {
 		switch normalHeader(h) {
-		case "isdeleted", "fivetrandeleted":
+		case "isdeleted", "fivetrandeleted", "archived":
 			d.yes = append(d.yes, i)
 		case "fivetranactive":
 			d.no = append(d.no, i)

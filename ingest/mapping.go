@@ -27,7 +27,7 @@ type mapping struct {
 	keepPersonal bool
 	blanks       map[string]bool
 	provides     []provide
-	lookups      lookups
+	history      bool
 }
 
 // lookups are the run's lookup tables, by name: key → value.
@@ -110,8 +110,8 @@ func headerIndex(header []string) map[string]int {
 
 var recordIDGroup = regexp.MustCompile(`^Record ID - (.+)$`)
 
-// normalHeader is a column name as matched. Case, spaces, underscores and
-// hyphens do not count, nor the property_/properties_ prefix warehouse
+// normalHeader is a column name as matched. Case, spaces, underscores,
+// hyphens, quotes, brackets, dots and slashes do not count, nor the property_/properties_ prefix warehouse
 // loaders put on HubSpot properties, so the one mapping reads a Salesforce
 // Data Export (CreatedDate), a Fivetran table (created_date) and an Airbyte
 // one; HubSpot's API names (createdate) read from Fivetran (property_createdate)
@@ -127,7 +127,7 @@ func normalHeader(h string) string {
 	return headerNoise.Replace(h)
 }
 
-var headerNoise = strings.NewReplacer(" ", "", "_", "", "-", "")
+var headerNoise = strings.NewReplacer(" ", "", "_", "", "-", "", `"`, "", "(", "", ")", "", ".", "", "/", "")
 
 var transforms = map[string]func(string) string{
 	"lower": strings.ToLower,
@@ -197,7 +197,7 @@ func compile(spec VendorSpec, fs FileSpec, file string, header []string, cfg Con
 				Reason: fmt.Sprintf("not a %s %s export: the header lacks %q", spec.Vendor, fs.Kind, d)}
 		}
 	}
-	m := &mapping{vendor: spec.Vendor, kind: fs.Kind, file: file, header: header, times: times, keepPersonal: cfg.KeepPersonalData,
+	m := &mapping{vendor: spec.Vendor, kind: fs.Kind, file: file, header: header, times: times, keepPersonal: cfg.KeepPersonalData, history: fs.History,
 		blanks: map[string]bool{"null": true}}
 	for _, b := range spec.BlankValues {
 		m.blanks[strings.ToLower(strings.TrimSpace(b))] = true

@@ -64,6 +64,9 @@ type FileSpec struct {
 	// came from (ConvertedContactId → Id), so a Task on that contact is
 	// counted on the lead. Files that provide are read first.
 	Provides []ProvideSpec `yaml:"provides"`
+	// History marks a table whose every row is an event (Fivetran's
+	// deal_stage): rows a history-mode loader marks inactive are kept.
+	History bool `yaml:"history"`
 	// NotNeeded marks a layout handoff recognises and has no use for
 	// (Salesforce Account): such a file is skipped with this reason.
 	NotNeeded string       `yaml:"not_needed"`
