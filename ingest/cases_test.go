@@ -18,15 +18,15 @@ import (
 // from the bytes and the mapping (each case's README.md has the working):
 //
 //   - <table>.want: the canonical rows, columns named in the header;
-//   - summary.want: per file, the layout, encoding, delimiter and the counts
+//   - summary.want: per file, the layout, encoding, delimiter, the counts
 //     of rows, accepted, quarantined, warnings and skipped rows (layout
-//     "skipped" for a file skipped whole);
+//     "skipped" for a file skipped whole), and how slash dates were read;
 //   - quarantine.want: file, line, column (characters) and kind of each
 //     refused row;
 //   - warnings.want: file, line, column and field of each value left blank.
 //
-// A new layout is a new folder, not new test code. A case may hold a
-// setup_test.go-free generated input (an XLSX): see writeCaseInputs.
+// A new layout is a new folder, not new test code. A case whose input is
+// made by a library (an XLSX) has no in/: generatedInputs writes it.
 func TestIngestCases(t *testing.T) {
 	dirs, _ := filepath.Glob(filepath.Join("..", "testdata", "ingest", "cases", "*"))
 	if len(dirs) == 0 {
@@ -97,7 +97,7 @@ func checkSummary(t *testing.T, dir string, res Result) {
 		}
 		got = append(got, strings.Join([]string{filepath.Base(f.Path), layout, f.Encoding, f.Delimiter,
 			strconv.FormatInt(f.Rows, 10), strconv.FormatInt(f.Accepted, 10), strconv.FormatInt(f.Quarantined, 10),
-			strconv.FormatInt(f.Warnings, 10), strconv.FormatInt(f.Skipped, 10)}, "|"))
+			strconv.FormatInt(f.Warnings, 10), strconv.FormatInt(f.Skipped, 10), strings.SplitN(f.DateOrder, " ", 2)[0]}, "|"))
 	}
 	sort.Strings(want)
 	sort.Strings(got)

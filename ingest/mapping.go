@@ -607,8 +607,8 @@ func (m *mapping) text(rec *record, f *compiledField, ei int, entry map[string]s
 }
 
 // excelDamagedID is an id Excel displayed, and then saved, in scientific
-// notation: 1.10416E+11.
-var excelDamagedID = regexp.MustCompile(`^[0-9](\.[0-9]+)?[eE]\+[0-9]{1,3}$`)
+// notation: 1.10416E+11, or 1,10416E+11 where the decimal mark is a comma.
+var excelDamagedID = regexp.MustCompile(`^[0-9]([.,][0-9]+)?[eE]\+[0-9]{1,3}$`)
 
 // convert turns a field's text into its column's type.
 func (m *mapping) convert(rec *record, f *compiledField, src int, s string) (driver.Value, *Error) {

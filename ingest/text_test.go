@@ -193,7 +193,7 @@ func TestCompanySize(t *testing.T) {
 }
 
 func TestExcelDamagedIDs(t *testing.T) {
-	for _, s := range []string{"1.10416E+11", "1E+11", "9.9e+14"} {
+	for _, s := range []string{"1.10416E+11", "1E+11", "9.9e+14", "1,10416E+11"} {
 		if !excelDamagedID.MatchString(s) {
 			t.Errorf("%q not seen as Excel damage", s)
 		}
