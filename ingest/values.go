@@ -226,6 +226,9 @@ func parseISO(s string, loc *time.Location) (time.Time, bool) {
 		}
 	}
 	zone := loc
+	if len(rest) > 1 && rest[0] == ' ' && (rest[1] == '+' || rest[1] == '-') {
+		rest = rest[1:] // Snowflake and Redshift unloads: "2024-02-05 09:15:00.000 +0000"
+	}
 	switch {
 	case rest == "":
 	case rest == "Z" || rest == "z" || rest == " UTC":

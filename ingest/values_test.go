@@ -28,6 +28,8 @@ func TestTimestampFormats(t *testing.T) {
 		{name: "RFC 3339 Z", in: "2026-05-01T13:45:00Z", want: utc("2026-05-01T13:45:00Z")},
 		{name: "millis Z", in: "2026-05-01T13:45:00.250Z", want: utc("2026-05-01T13:45:00.25Z")},
 		{name: "offset", in: "2026-05-01T13:45:00+02:00", want: utc("2026-05-01T11:45:00Z")},
+		{name: "warehouse unload, space before offset", in: "2024-02-05 09:15:00.000 +0000", want: utc("2024-02-05T09:15:00Z")},
+		{name: "warehouse unload, negative offset", in: "2024-02-05 04:15:00 -0500", want: utc("2024-02-05T09:15:00Z")},
 		{name: "offset without colon", in: "2026-05-01T13:45:00.000-0700", want: utc("2026-05-01T20:45:00Z")},
 		{name: "naive in UTC", in: "2026-05-01 13:45:00", want: utc("2026-05-01T13:45:00Z")},
 		{name: "minutes only", in: "2026-05-01 13:45", want: utc("2026-05-01T13:45:00Z")},
