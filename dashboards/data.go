@@ -100,17 +100,28 @@ func DataPage(d DataInfo) Page {
 	runs := reports.Table{Columns: []reports.Column{
 		{Name: "run", Kind: reflect.String}, {Name: "finished", Kind: reflect.String}, {Name: "file", Kind: reflect.String},
 		{Name: "read as", Kind: reflect.String}, {Name: "rows", Kind: reflect.Int64}, {Name: "accepted", Kind: reflect.Int64},
-		{Name: "quarantined", Kind: reflect.Int64}, {Name: "skipped", Kind: reflect.Int64},
+		{Name: "quarantined", Kind: reflect.Int64}, {Name: "warnings", Kind: reflect.Int64}, {Name: "skipped", Kind: reflect.Int64},
+		{Name: "note", Kind: reflect.String},
 	}}
 	for i := len(m.Runs) - 1; i >= 0 && i >= len(m.Runs)-runsShown; i-- {
 		r := m.Runs[i]
 		for _, in := range r.Inputs {
+			readAs := in.Source + " " + in.Kind
+			note := in.EncodingNote
+			if in.Unrecognised != "" {
+				readAs, note = "(skipped)", in.Unrecognised
+			} else if in.Encoding != "" && in.Encoding != "utf-8" {
+				readAs += ", " + in.Encoding
+			}
+			if in.DateOrder != "" {
+				note = strings.TrimPrefix(note+"; slash dates "+in.DateOrder, "; ")
+			}
 			runs.Rows = append(runs.Rows, []any{r.ID, r.FinishedAt.UTC().Format("2006-01-02 15:04:05"), in.Path,
-				in.Source + " " + in.Kind, in.Rows, in.Accepted, in.Quarantined, in.Skipped})
+				readAs, in.Rows, in.Accepted, in.Quarantined, in.Warnings, in.Skipped, note})
 		}
 	}
 	p.Sections = append(p.Sections, Section{Title: "Recent ingests",
-		Note:  fmt.Sprintf("The last %s, newest first, a row per input file. Quarantined rows were refused with a reason and kept aside; the lake holds the rest.", plural(int64(min(runsShown, len(m.Runs))), "run", "runs")),
+		Note:  fmt.Sprintf("The last %s, newest first, a row per input file. Quarantined rows were refused with a reason and kept aside; warnings are optional values that could not be read and were left blank, the row kept; the lake holds the rest.", plural(int64(min(runsShown, len(m.Runs))), "run", "runs")),
 		Table: &runs})
 
 	if len(d.Quarantine) == 0 {

@@ -282,10 +282,17 @@ func suggestNewLayout(path string, header []string) string {
 	if kind == "" {
 		kind = "my_export"
 	}
+	// The columns that tell this file apart: the guessed key and creation
+	// time, else the header's first columns.
 	detect := []string{}
 	for _, f := range []string{"lead_id", "created_at"} {
-		if v, ok := fields[f]; ok {
+		if v, ok := fields[f]; ok && !strings.HasPrefix(v, "{") {
 			detect = append(detect, v)
+		}
+	}
+	for i := 0; len(detect) < 2 && i < len(header) && i < 2; i++ {
+		if q := strconv.Quote(header[i]); !slices.Contains(detect, q) {
+			detect = append(detect, q)
 		}
 	}
 	fmt.Fprintf(&b, "ingest:\n  vendors:\n    # under the vendor that wrote it: hubspot, salesforce or marketo\n    salesforce:\n      files:\n        - kind: %s\n", kind)

@@ -64,6 +64,9 @@ type FileResult struct {
 	WarningSamples []*Error
 	// Header is the header of a file that was not recognised.
 	Header []string
+	// NotNeeded: the file was skipped as a layout handoff knows and has no
+	// use for (a Data Export's Account.csv), not as an unknown one.
+	NotNeeded bool
 }
 
 // Result is what a run did.
@@ -74,9 +77,11 @@ type Result struct {
 	Accepted    int64
 	Quarantined int64
 	Warnings    int64
-	// SkippedFiles counts inputs skipped whole: not recognised, or not
-	// needed by handoff.
-	SkippedFiles int
+	// SkippedFiles counts inputs skipped whole as not recognised;
+	// NotNeededFiles those skipped as layouts handoff has no use for, which
+	// neither --strict nor the exit status counts against the run.
+	SkippedFiles   int
+	NotNeededFiles int
 	// Unchanged is set when every input had been ingested before and the
 	// lake already held what they say: nothing was committed. SeenIn names
 	// an earlier run that read them.
@@ -161,12 +166,15 @@ func Run(ctx context.Context, opts Options, paths []string) (Result, error) {
 		res.Accepted += f.Accepted
 		res.Quarantined += f.Quarantined
 		res.Warnings += f.Warnings
-		if f.Unrecognised != "" {
+		switch {
+		case f.NotNeeded:
+			res.NotNeededFiles++
+		case f.Unrecognised != "":
 			res.SkippedFiles++
 		}
 		run.Inputs = append(run.Inputs, f.RunInput)
 	}
-	if res.SkippedFiles == len(res.Files) {
+	if res.SkippedFiles+res.NotNeededFiles == len(res.Files) {
 		return res, fmt.Errorf("no input was recognised, so nothing was ingested; the lake is unchanged: %w", ErrNothingRecognised)
 	}
 	if opts.Strict && res.Quarantined > 0 {
@@ -560,6 +568,7 @@ func (in *ingester) file(ctx context.Context, num int, path string) (FileResult,
 		if errors.As(err, &un) {
 			fr.Unrecognised = un.Reason()
 			fr.Header = un.Header
+			fr.NotNeeded = un.NotNeeded
 			in.opts.Logger.Warn("skipping unrecognised file", "file", path, "reason", fr.Unrecognised)
 			return fr, nil
 		}
@@ -695,6 +704,8 @@ type Unrecognised struct {
 	Known string
 	// Closest is the layout the header came nearest to, with what it lacks.
 	Closest string
+	// NotNeeded: Known names a layout handoff has no use for.
+	NotNeeded bool
 }
 
 // Reason is the sentence the summary shows.
@@ -794,7 +805,7 @@ func (in *ingester) detect(path string, header []string) (VendorSpec, FileSpec, 
 		return VendorSpec{}, FileSpec{}, un
 	case 1:
 		if best[0].fs.NotNeeded != "" {
-			return VendorSpec{}, FileSpec{}, &Unrecognised{File: path, Header: header,
+			return VendorSpec{}, FileSpec{}, &Unrecognised{File: path, Header: header, NotNeeded: true,
 				Known: fmt.Sprintf("%s %s: not needed by handoff (%s)", best[0].spec.Vendor, best[0].fs.Kind, best[0].fs.NotNeeded)}
 		}
 		return best[0].spec, best[0].fs, nil

@@ -309,6 +309,17 @@ func TestUnrecognisedFileIsSkipped(t *testing.T) {
 	if in := res.Run.Inputs[0]; in.Unrecognised == "" || in.Rows != 0 {
 		t.Errorf("run record of the skipped file: %+v", in)
 	}
+	// A layout handoff knows and does not need is skipped too, and counts
+	// against neither the exit status nor --strict.
+	os.WriteFile(filepath.Join(dir, "d-account.csv"), []byte("Id,Name,BillingCountry,AccountSource\n001A,Acme,US,Web\n"), 0o644)
+	res, err = Run(ctx, Options{Lake: t.TempDir(), Now: testNow}, []string{filepath.Join(dir, "d-account.csv"), filepath.Join(dir, "leads-a.csv")})
+	if err != nil || res.NotNeededFiles != 1 || res.SkippedFiles != 0 || !res.Files[0].NotNeeded {
+		t.Fatalf("account export: %v, not needed %d, skipped %d", err, res.NotNeededFiles, res.SkippedFiles)
+	}
+	if _, err := Run(ctx, Options{Lake: t.TempDir(), Now: testNow, Strict: true}, []string{filepath.Join(dir, "d-account.csv"), filepath.Join(dir, "leads-a.csv")}); err != nil {
+		t.Fatalf("strict run with a not-needed file: %v", err)
+	}
+	os.Remove(filepath.Join(dir, "d-account.csv"))
 	// Strict refuses, and the lake stays as it was.
 	_, err = Run(ctx, Options{Lake: lakeDir, Now: testNow, Strict: true}, []string{dir})
 	if !errors.Is(err, ErrSkippedFiles) {

@@ -346,7 +346,7 @@ func canonicalSpec(t lake.Table) (VendorSpec, FileSpec) {
 			detect = append(detect, c.Name)
 		}
 	}
-	fs := FileSpec{Kind: t.Name, Detect: detect, Outputs: []OutputSpec{{Table: t.Name, Fields: fields}}}
+	fs := FileSpec{Kind: t.Name, Description: "canonical " + t.Name + " file", Detect: detect, Outputs: []OutputSpec{{Table: t.Name, Fields: fields}}}
 	return VendorSpec{Vendor: "canonical"}, fs
 }
 

@@ -232,7 +232,14 @@ func saveUpload(fh *multipart.FileHeader, path string) error {
 func describeIngest(res ingest.Result, dir string) []string {
 	var lines []string
 	for _, f := range res.Files {
+		if f.Unrecognised != "" {
+			lines = append(lines, fmt.Sprintf("%s was skipped: %s.", f.Path, f.Unrecognised))
+			continue
+		}
 		line := fmt.Sprintf("%s, read as %s %s: %d rows, %d accepted, %d quarantined", f.Path, f.Source, f.Kind, f.Rows, f.Accepted, f.Quarantined)
+		if f.Warnings > 0 {
+			line += fmt.Sprintf(", %d values left blank with a warning", f.Warnings)
+		}
 		if f.Skipped > 0 {
 			line += fmt.Sprintf(", %d skipped (nothing handoff keeps)", f.Skipped)
 		}

@@ -129,7 +129,11 @@ func printIngest(w io.Writer, lakeDir string, res ingest.Result) {
 	fmt.Fprintln(tw, "FILE\tRECOGNISED AS\tREAD AS\tROWS\tACCEPTED\tQUARANTINED\tWARNINGS\tSKIPPED")
 	for _, f := range res.Files {
 		if f.Unrecognised != "" {
-			fmt.Fprintf(tw, "%s\t(skipped)\t\t-\t-\t-\t-\t-\n", f.Path)
+			what := "(not recognised)"
+			if f.NotNeeded {
+				what = "(not needed)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t\t-\t-\t-\t-\t-\n", f.Path, what)
 			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s %s\t%s\t%d\t%d\t%d\t%d\t%d\n", f.Path, f.Source, f.Kind, readAs(f.RunInput), f.Rows, f.Accepted, f.Quarantined, f.Warnings, f.Skipped)

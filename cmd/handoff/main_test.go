@@ -164,3 +164,37 @@ func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// TestIngestSkippedFilesAndExplain: a run with an unknown file among good
+// ones commits the good ones and exits 3, --strict makes it 1 with the lake
+// as it was, and --explain writes nothing and says how each file is read.
+func TestIngestSkippedFilesAndExplain(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "leads.csv"), []byte("lead_id,created_at\nL1,2026-05-01\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "mystery.csv"), []byte("foo;bar\n1;2\n"), 0o644)
+	lakeDir := filepath.Join(t.TempDir(), "lake")
+	code, out, errOut := runCLI(t, "ingest", "--lake", lakeDir, "--strict", dir)
+	if code != 1 || !strings.Contains(errOut, "not recognised") {
+		t.Fatalf("strict: exit %d, stderr %q", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(lakeDir, "manifest.json")); err == nil {
+		t.Fatal("a failed strict run wrote a manifest")
+	}
+	code, out, errOut = runCLI(t, "ingest", "--lake", lakeDir, dir)
+	if code != 3 || !strings.Contains(out, "mystery.csv: skipped: not a known export (header: foo, bar)") || !strings.Contains(out, "1 rows accepted") {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, "ingest", "--lake", lakeDir, filepath.Join(dir, "leads.csv"))
+	if code != 0 || !strings.Contains(out, "Nothing changed") {
+		t.Fatalf("re-ingest: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "ingest", "--explain", dir)
+	for _, want := range []string{"layout:     canonical leads", "delimiter:  semicolon", "→ leads.lead_id", "layout:     none: not a known export"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--explain lacks %q:\n%s", want, out)
+		}
+	}
+	if code != 0 {
+		t.Errorf("--explain exit %d", code)
+	}
+}
