@@ -173,14 +173,14 @@ func TestIngestSkippedFilesAndExplain(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "leads.csv"), []byte("lead_id,created_at\nL1,2026-05-01\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "mystery.csv"), []byte("foo;bar\n1;2\n"), 0o644)
 	lakeDir := filepath.Join(t.TempDir(), "lake")
-	code, out, errOut := runCLI(t, "ingest", "--lake", lakeDir, "--strict", dir)
+	code, _, errOut := runCLI(t, "ingest", "--lake", lakeDir, "--strict", dir)
 	if code != 1 || !strings.Contains(errOut, "not recognised") {
 		t.Fatalf("strict: exit %d, stderr %q", code, errOut)
 	}
 	if _, err := os.Stat(filepath.Join(lakeDir, "manifest.json")); err == nil {
 		t.Fatal("a failed strict run wrote a manifest")
 	}
-	code, out, errOut = runCLI(t, "ingest", "--lake", lakeDir, dir)
+	code, out, errOut := runCLI(t, "ingest", "--lake", lakeDir, dir)
 	if code != 3 || !strings.Contains(out, "mystery.csv: skipped: not a known export (header: foo, bar)") || !strings.Contains(out, "1 rows accepted") {
 		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
