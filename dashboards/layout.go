@@ -68,7 +68,7 @@ const layoutHTML = `<!doctype html>
   </table></div>{{end}}
   {{end}}
   {{with .Upload}}<form class="upload" method="post" action="{{.Action}}" enctype="multipart/form-data">
-    <label>Export files <input type="file" name="files" multiple required accept=".csv,.ndjson,.jsonl,text/csv"></label>
+    <label>Export files <input type="file" name="files" multiple required accept=".csv,.tsv,.txt,.xlsx,.xlsm,.parquet,.ndjson,.jsonl,text/csv"></label>
     <label>Format <select name="source">{{range .Sources}}<option>{{.}}</option>{{end}}</select></label>
     <button type="submit" onclick="this.form.classList.add('sending')">Ingest</button>
     <span class="sending-note">Ingesting… large exports take a while; this page answers when the lake has them.</span>
