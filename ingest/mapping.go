@@ -140,12 +140,14 @@ var transforms = map[string]func(string) string{
 		return strings.ToLower(strings.TrimSpace(s[at+1:]))
 	},
 	// first keeps the first of a list ("123;456" → "123"), as HubSpot
-	// writes several associated records in one cell.
+	// writes several associated records in one cell, and as a warehouse
+	// writes a list column ("[123, 456]", `["123","456"]`).
 	"first": func(s string) string {
-		if i := strings.IndexAny(s, ";,"); i >= 0 {
-			return strings.TrimSpace(s[:i])
+		s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "["))
+		if i := strings.IndexAny(s, ";,]"); i >= 0 {
+			s = s[:i]
 		}
-		return s
+		return strings.Trim(strings.TrimSpace(s), `"'`)
 	},
 	// month keeps the year and month of an ISO date ("2026-05-17" → "2026-05").
 	"month": func(s string) string {

@@ -11,9 +11,10 @@ func init() {
 }
 
 // writeAirbyteParquet writes, with DuckDB, the typed Parquet files Airbyte's
-// Destinations V2 leave in a bucket: Salesforce Lead under its API names and
-// HubSpot contacts with properties_ columns, each with Airbyte's _airbyte_
-// columns. The expected rows are in testdata/ingest/cases/airbyte-parquet.
+// Destinations V2 leave in a bucket: Salesforce Lead under its API names
+// (with Airbyte's _airbyte_ columns), and HubSpot's contacts, owners,
+// engagements_calls and deals streams, properties as properties_ columns and
+// associations as a list column. The expected rows are in testdata/ingest/cases/airbyte-parquet.
 func writeAirbyteParquet(t *testing.T, dir string) {
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
@@ -38,6 +39,20 @@ func writeAirbyteParquet(t *testing.T, dir string) {
 		       "properties_hs_analytics_source", "properties_numemployees", "properties_country", "properties_hubspot_owner_id",
 		       "properties_lastmodifieddate", "properties_hs_lifecyclestage_lead_date"))
 		TO '` + filepath.Join(dir, "contacts.parquet") + `' (FORMAT parquet)`,
+		`COPY (SELECT * FROM (VALUES
+			('301', 'Rita', 'Rep', 9001::BIGINT, 'rita@handoff-demo.com', false)
+		) AS t("id", "firstName", "lastName", "userId", "email", "archived"))
+		TO '` + filepath.Join(dir, "owners.parquet") + `' (FORMAT parquet)`,
+		`COPY (SELECT * FROM (VALUES
+			('801', TIMESTAMPTZ '2024-02-06 09:40:00+00', 'Intro call', 'COMPLETED', '301', ['701', '799'], false),
+			('802', TIMESTAMPTZ '2024-02-07 09:00:00+00', 'No answer', 'COMPLETED', '301', []::VARCHAR[], false)
+		) AS t("id", "properties_hs_timestamp", "properties_hs_call_title", "properties_hs_call_status", "properties_hubspot_owner_id", "contacts", "archived"))
+		TO '` + filepath.Join(dir, "engagements_calls.parquet") + `' (FORMAT parquet)`,
+		`COPY (SELECT * FROM (VALUES
+			('901', 'Eva deal', 'closedwon', TIMESTAMPTZ '2024-02-10 10:00:00+00', TIMESTAMPTZ '2024-03-04 12:00:00+00', 12000.50::DECIMAL(12,2), true, true, ['701'], false)
+		) AS t("id", "properties_dealname", "properties_dealstage", "properties_createdate", "properties_closedate", "properties_amount",
+		       "properties_hs_is_closed", "properties_hs_is_closed_won", "contacts", "archived"))
+		TO '` + filepath.Join(dir, "deals.parquet") + `' (FORMAT parquet)`,
 	}
 	for _, s := range stmts {
 		if _, err := db.Exec(s); err != nil {
