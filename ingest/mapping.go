@@ -25,7 +25,7 @@ type mapping struct {
 	outputs      []*compiledOutput
 	times        *timeParser
 	keepPersonal bool
-	blanks       map[string]bool
+	blanks       []string // values that mean none, besides null
 	provides     []provide
 	history      bool
 }
@@ -65,6 +65,7 @@ type compiledField struct {
 	jsonKey   string
 	lookup    []map[string]string
 	missBlank bool
+	idField   bool // an id: checked for Excel's scientific notation
 	fallback  *compiledField
 	varName   string
 	colVar    map[int]int // entry index -> source column index
@@ -200,9 +201,9 @@ func compile(spec VendorSpec, fs FileSpec, file string, header []string, cfg Con
 		}
 	}
 	m := &mapping{vendor: spec.Vendor, kind: fs.Kind, file: file, header: header, times: times, keepPersonal: cfg.KeepPersonalData, history: fs.History,
-		blanks: map[string]bool{"null": true}}
+	}
 	for _, b := range spec.BlankValues {
-		m.blanks[strings.ToLower(strings.TrimSpace(b))] = true
+		m.blanks = append(m.blanks, strings.TrimSpace(b))
 	}
 	for _, p := range fs.Provides {
 		k, v := lookup(p.Key), lookup(p.Value)
@@ -217,7 +218,8 @@ func compile(spec VendorSpec, fs FileSpec, file string, header []string, cfg Con
 	var entries []map[string]string
 	var compileField func(f FieldSpec) (*compiledField, error)
 	compileField = func(f FieldSpec) (*compiledField, error) {
-		cf := &compiledField{col: col, src: -1, onlyIf: -1, varName: f.Var, constant: f.Value, times: times, def: f.Default, jsonKey: f.JSONKey}
+		cf := &compiledField{col: col, src: -1, onlyIf: -1, varName: f.Var, constant: f.Value, times: times, def: f.Default, jsonKey: f.JSONKey,
+			idField: strings.HasSuffix(col.Name, "_id")}
 		for _, name := range f.Lookup {
 			cf.lookup = append(cf.lookup, lookupTable(name))
 		}
@@ -439,7 +441,7 @@ func (m *mapping) apply(rec *record, buf *pending) *Error {
 	}
 	for _, p := range m.provides {
 		k, v := strings.TrimSpace(rec.values[p.key]), strings.TrimSpace(rec.values[p.value])
-		if k != "" && v != "" && !m.blanks[strings.ToLower(k)] && !m.blanks[strings.ToLower(v)] {
+		if !m.blank(k) && !m.blank(v) {
 			p.table[k] = v
 		}
 	}
@@ -521,7 +523,7 @@ func (m *mapping) text(rec *record, f *compiledField, ei int, entry map[string]s
 	case len(f.srcs) > 0:
 		parts := make([]string, 0, len(f.srcs))
 		for _, i := range f.srcs {
-			if p := strings.TrimSpace(rec.values[i]); p != "" && !m.blanks[strings.ToLower(p)] {
+			if p := strings.TrimSpace(rec.values[i]); !m.blank(p) {
 				parts = append(parts, p)
 			}
 		}
@@ -530,7 +532,7 @@ func (m *mapping) text(rec *record, f *compiledField, ei int, entry map[string]s
 	case len(f.firstOf) > 0:
 		src = f.firstOf[0]
 		for _, i := range f.firstOf {
-			if v := strings.TrimSpace(rec.values[i]); v != "" && !m.blanks[strings.ToLower(v)] {
+			if v := strings.TrimSpace(rec.values[i]); !m.blank(v) {
 				s, src = rec.values[i], i
 				break
 			}
@@ -548,7 +550,7 @@ func (m *mapping) text(rec *record, f *compiledField, ei int, entry map[string]s
 		}
 	}
 	s = strings.TrimSpace(s)
-	if m.blanks[strings.ToLower(s)] {
+	if m.blank(s) {
 		s = ""
 	}
 	if s != "" && f.jsonKey != "" {
@@ -566,7 +568,7 @@ func (m *mapping) text(rec *record, f *compiledField, ei int, entry map[string]s
 	if src >= 0 {
 		field = m.header[src]
 	}
-	if s != "" && strings.HasSuffix(f.col.Name, "_id") && excelDamagedID.MatchString(s) {
+	if f.idField && looksScientific(s) && excelDamagedID.MatchString(s) {
 		return "", src, m.errorAt(rec, src, KindExcel, field, fmt.Sprintf("id %q was turned into a number in scientific notation by Excel, and its digits are lost: "+
 			"export again from the CRM and ingest the file as downloaded (or open it in Excel through Data → From Text/CSV with the id columns as Text)", s))
 	}
@@ -606,6 +608,26 @@ func (m *mapping) text(rec *record, f *compiledField, ei int, entry map[string]s
 		return m.text(rec, f.fallback, ei, entry)
 	}
 	return s, src, nil
+}
+
+// blank says whether a value means none: empty, null/NULL, or one of the
+// vendor's blank values. It runs on every value, so it allocates nothing.
+func (m *mapping) blank(s string) bool {
+	if s == "" || len(s) == 4 && strings.EqualFold(s, "null") {
+		return true
+	}
+	for _, b := range m.blanks {
+		if len(b) == len(s) && strings.EqualFold(b, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// looksScientific is the cheap test before excelDamagedID's regular
+// expression: every id of every row passes here.
+func looksScientific(s string) bool {
+	return len(s) >= 4 && s[0] >= '0' && s[0] <= '9' && (strings.Contains(s, "E+") || strings.Contains(s, "e+"))
 }
 
 // excelDamagedID is an id Excel displayed, and then saved, in scientific
