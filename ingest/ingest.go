@@ -524,6 +524,9 @@ func (in *ingester) settleDateOrder(ctx context.Context, path string, spec Vendo
 				seen = fmt.Sprintf("%s on line %d", v, rec.line)
 			}
 			if e := sd.evidence(); e != "" {
+				if _, err := sd.time(e, time.UTC); err != nil {
+					continue // 31/02 or 25:00 proves nothing: it is no date either way
+				}
 				m.setDateOrder(e)
 				d.DateOrder = fmt.Sprintf("%s (%s on line %d)", e, v, rec.line)
 				return nil

@@ -200,8 +200,7 @@ func compile(spec VendorSpec, fs FileSpec, file string, header []string, cfg Con
 				Reason: fmt.Sprintf("not a %s %s export: the header lacks %q", spec.Vendor, fs.Kind, d)}
 		}
 	}
-	m := &mapping{vendor: spec.Vendor, kind: fs.Kind, file: file, header: header, times: times, keepPersonal: cfg.KeepPersonalData, history: fs.History,
-	}
+	m := &mapping{vendor: spec.Vendor, kind: fs.Kind, file: file, header: header, times: times, keepPersonal: cfg.KeepPersonalData, history: fs.History}
 	for _, b := range spec.BlankValues {
 		m.blanks = append(m.blanks, strings.TrimSpace(b))
 	}

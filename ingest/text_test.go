@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -235,4 +237,22 @@ func FuzzTextDecoding(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDateOrderEvidenceMustBeADate: a spoiled 31/02/2026 25:00 is no date
+// either way round, so it cannot settle a file's date order.
+func TestDateOrderEvidenceMustBeADate(t *testing.T) {
+	dir := t.TempDir()
+	p := dir + "/leads.csv"
+	content := "lead_id,created_at\nL1,31/02/2026 25:00\nL2,2/13/2026 10:00\n"
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), Options{Lake: t.TempDir(), Now: testNow}, []string{p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := res.Files[0]; !strings.HasPrefix(f.DateOrder, "month-first (2/13/2026 10:00 on line 3)") || f.Quarantined != 1 {
+		t.Errorf("date order %q, quarantined %d; want month-first from line 3, 1", f.DateOrder, f.Quarantined)
+	}
 }
