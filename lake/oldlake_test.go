@@ -75,5 +75,4 @@ func TestOpenLakeWrittenBeforeAColumnWasAdded(t *testing.T) {
 	}
 }
 
-
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
