@@ -2,9 +2,11 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -73,40 +75,29 @@ func Explain(ctx context.Context, opts Options, paths []string) ([]Explanation, 
 
 func (in *ingester) explain(ctx context.Context, path string) Explanation {
 	ex := Explanation{Path: path}
-	rows, d, err := in.openRows(ctx, path, false, false)
-	if err != nil {
-		ex.Err = err
-		return ex
-	}
-	defer rows.close()
-	ex.Dialect = d
-	header := rows.header()
-	spec, fs, err := in.detect(path, header)
-	if err != nil {
-		if un, ok := err.(*Unrecognised); ok {
-			ex.Unrecognised, ex.Header = un.Reason(), header
-			if un.Known == "" {
-				ex.Suggestion = suggestNewLayout(path, header)
-			}
-			for _, h := range header {
-				ex.Columns = append(ex.Columns, ColumnUse{Column: h, Ignored: "file not recognised"})
-			}
-			return ex
-		}
-		ex.Err = err
-		return ex
-	}
 	op, err := in.open(ctx, path)
-	if err != nil {
+	var un *Unrecognised
+	switch {
+	case errors.As(err, &un):
+		ex.Dialect = op.dialect
+		ex.Unrecognised, ex.Header = un.Reason(), un.Header
+		if un.Known == "" {
+			ex.Suggestion = suggestNewLayout(path, un.Header)
+		}
+		for _, h := range un.Header {
+			ex.Columns = append(ex.Columns, ColumnUse{Column: h, Ignored: "file not recognised"})
+		}
+		return ex
+	case err != nil:
 		ex.Err = err
 		return ex
 	}
 	op.rows.close()
-	ex.Layout = spec.Vendor + " " + fs.Kind
-	ex.Description = fs.Description
+	ex.Layout = op.m.vendor + " " + op.m.kind
+	ex.Description = op.fs.Description
 	ex.Dialect = op.dialect
 	ex.Columns = op.m.columnUses(in.opts.Config.KeepPersonalData)
-	ex.Suggestion = op.m.suggestMissing(fs, ex.Columns)
+	ex.Suggestion = op.m.suggestMissing(op.fs, ex.Columns)
 	return ex
 }
 
@@ -277,7 +268,7 @@ func suggestNewLayout(path string, header []string) string {
 		order = append(order, field)
 	}
 	var b strings.Builder
-	kind := strings.ToLower(strings.TrimSuffix(baseName(path), extOf(path)))
+	kind := strings.ToLower(strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)))
 	kind = strings.Trim(headerNoise.Replace(strings.ReplaceAll(kind, " ", "_")), "_")
 	if kind == "" {
 		kind = "my_export"
@@ -312,21 +303,6 @@ func suggestNewLayout(path string, header []string) string {
 		}
 	}
 	return b.String()
-}
-
-func baseName(path string) string {
-	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
-		return path[i+1:]
-	}
-	return path
-}
-
-func extOf(path string) string {
-	b := baseName(path)
-	if i := strings.LastIndexByte(b, '.'); i > 0 {
-		return b[i:]
-	}
-	return ""
 }
 
 func walkedExts() string {

@@ -123,6 +123,8 @@ type xlsxReader struct {
 	hdr   []string
 	line  int
 	width int
+	// date1904: the workbook counts date serials from 1904 (old Mac Excel).
+	date1904 bool
 }
 
 func openXLSX(_ context.Context, f openFile) (rowReader, Dialect, error) {
@@ -150,7 +152,8 @@ func openXLSX(_ context.Context, f openFile) (rowReader, Dialect, error) {
 	}
 	d := Dialect{Encoding: "xlsx sheet " + strconv.Quote(sheet)}
 	props, err := wb.GetWorkbookProps()
-	if err == nil && props.Date1904 != nil && *props.Date1904 {
+	date1904 := err == nil && props.Date1904 != nil && *props.Date1904
+	if date1904 {
 		d.Encoding += ", 1904 dates"
 	}
 	rows, err := wb.Rows(sheet)
@@ -158,7 +161,7 @@ func openXLSX(_ context.Context, f openFile) (rowReader, Dialect, error) {
 		wb.Close()
 		return nil, Dialect{}, &Error{File: f.path, Kind: KindFormat, Reason: "read sheet " + sheet + ": " + err.Error(), Err: err}
 	}
-	x := &xlsxReader{file: f.path, wb: wb, rows: rows}
+	x := &xlsxReader{file: f.path, wb: wb, rows: rows, date1904: date1904}
 	for x.rows.Next() { // the header is the first row with a value
 		x.line++
 		cols, err := x.rows.Columns()
@@ -178,13 +181,6 @@ func openXLSX(_ context.Context, f openFile) (rowReader, Dialect, error) {
 	}
 	x.close()
 	return nil, d, &Error{File: f.path, Line: 1, Reason: "the sheet is empty: expected a header row"}
-}
-
-// excelDates says that numbers in date fields are Excel serials, and
-// whether the workbook counts them from 1904 (old Mac Excel) or 1900.
-func (x *xlsxReader) excelDates() (bool, bool) {
-	props, err := x.wb.GetWorkbookProps()
-	return true, err == nil && props.Date1904 != nil && *props.Date1904
 }
 
 func (x *xlsxReader) header() []string { return x.hdr }

@@ -414,11 +414,13 @@ func (in *ingester) countedOpen(path string) (io.ReadCloser, error) {
 type opened struct {
 	rows    rowReader
 	dialect Dialect
+	fs      FileSpec
 	m       *mapping
 }
 
 // open opens an input and finds its layout. A file whose header fits no
-// layout comes back as an *Unrecognised error.
+// layout comes back as an *Unrecognised error, with how it was read (the
+// opened value then holds only the dialect).
 func (in *ingester) open(ctx context.Context, path string) (*opened, error) {
 	rows, d, err := in.openRows(ctx, path, true, false)
 	if err != nil {
@@ -427,22 +429,21 @@ func (in *ingester) open(ctx context.Context, path string) (*opened, error) {
 	spec, fs, err := in.detect(path, rows.header())
 	if err != nil {
 		rows.close()
-		return nil, err
+		return &opened{dialect: d}, err
 	}
 	m, err := compile(spec, fs, path, rows.header(), in.opts.Config, in.lookups)
 	if err != nil {
 		rows.close()
 		return nil, err
 	}
-	if x, ok := rows.(interface{ excelDates() (bool, bool) }); ok {
-		_, from1904 := x.excelDates()
-		m.excelDates(from1904)
+	if x, ok := rows.(*xlsxReader); ok {
+		m.excelDates(x.date1904)
 	}
 	if err := in.settleDateOrder(ctx, path, spec, m, &d); err != nil {
 		rows.close()
 		return nil, err
 	}
-	return &opened{rows: rows, dialect: d, m: m}, nil
+	return &opened{rows: rows, dialect: d, fs: fs, m: m}, nil
 }
 
 // readOrder is the order files are read in: those that provide lookups

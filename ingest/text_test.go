@@ -224,12 +224,7 @@ func FuzzTextDecoding(f *testing.F) {
 			return
 		}
 		defer r.close()
-		width := len(r.header())
-		good, _, _, _ := readAll(t, r)
-		for _, row := range good {
-			if len(row) != width {
-				t.Fatalf("row of %d values, header %d", len(row), width)
-			}
+		for _, row := range rowsOfHeaderWidth(t, r) {
 			for _, v := range row {
 				if !utf8.ValidString(v) {
 					t.Fatalf("value %q is not UTF-8", v)
@@ -237,6 +232,19 @@ func FuzzTextDecoding(f *testing.F) {
 			}
 		}
 	})
+}
+
+// rowsOfHeaderWidth reads every good row and fails on one whose width is
+// not the header's.
+func rowsOfHeaderWidth(t *testing.T, r rowReader) [][]string {
+	width := len(r.header())
+	good, _, _, _ := readAll(t, r)
+	for _, row := range good {
+		if len(row) != width {
+			t.Fatalf("row of %d values, header %d", len(row), width)
+		}
+	}
+	return good
 }
 
 // TestDateOrderEvidenceMustBeADate: a spoiled 31/02/2026 25:00 is no date

@@ -153,37 +153,14 @@ func printIngest(w io.Writer, lakeDir string, res ingest.Result) {
 			fmt.Fprintf(w, "\n%s: skipped: %s\n", f.Path, f.Unrecognised)
 		}
 	}
+	committed := res.Run.ID != ""
 	for _, f := range res.Files {
-		if f.Quarantined == 0 {
-			continue
-		}
-		if f.Quarantine != "" && res.Run.ID != "" {
-			fmt.Fprintf(w, "\n%s: %d rows quarantined in %s\n", f.Path, f.Quarantined, filepath.Join(lakeDir, f.Quarantine))
-		} else {
-			fmt.Fprintf(w, "\n%s: %d rows refused\n", f.Path, f.Quarantined)
-		}
-		for _, e := range f.Errors {
-			fmt.Fprintf(w, "  %v\n", e)
-		}
-		if int64(len(f.Errors)) < f.Quarantined {
-			fmt.Fprintf(w, "  … and %d more\n", f.Quarantined-int64(len(f.Errors)))
-		}
+		printSamples(w, f.Path, f.Quarantined, f.Errors, sideFile(lakeDir, f.Quarantine, committed),
+			"%d rows quarantined in %s", "%d rows refused")
 	}
 	for _, f := range res.Files {
-		if f.Warnings == 0 {
-			continue
-		}
-		if f.WarningsFile != "" && res.Run.ID != "" {
-			fmt.Fprintf(w, "\n%s: %d values could not be read and were left blank (rows kept); listed in %s\n", f.Path, f.Warnings, filepath.Join(lakeDir, f.WarningsFile))
-		} else {
-			fmt.Fprintf(w, "\n%s: %d values could not be read and were left blank (rows kept)\n", f.Path, f.Warnings)
-		}
-		for _, e := range f.WarningSamples {
-			fmt.Fprintf(w, "  %v\n", e)
-		}
-		if int64(len(f.WarningSamples)) < f.Warnings {
-			fmt.Fprintf(w, "  … and %d more\n", f.Warnings-int64(len(f.WarningSamples)))
-		}
+		printSamples(w, f.Path, f.Warnings, f.WarningSamples, sideFile(lakeDir, f.WarningsFile, committed),
+			"%d values could not be read and were left blank (rows kept); listed in %s", "%d values could not be read and were left blank (rows kept)")
 	}
 	switch {
 	case res.Unchanged:
@@ -194,6 +171,34 @@ func printIngest(w io.Writer, lakeDir string, res ingest.Result) {
 			changed = "changed: " + strings.Join(res.Run.Changed, ", ")
 		}
 		fmt.Fprintf(w, "\nRun %s committed to %s (generation %d; %s).\n", res.Run.ID, lakeDir, res.Manifest.Generation, changed)
+	}
+}
+
+// sideFile is where a quarantine or warnings file lies in the lake, "" when
+// the run did not commit it.
+func sideFile(lakeDir, rel string, committed bool) string {
+	if rel == "" || !committed {
+		return ""
+	}
+	return filepath.Join(lakeDir, rel)
+}
+
+// printSamples says how many rows of a file were refused (or values left
+// blank), where they are listed, and the first few.
+func printSamples(w io.Writer, path string, n int64, samples []*ingest.Error, where, withFile, withoutFile string) {
+	if n == 0 {
+		return
+	}
+	if where != "" {
+		fmt.Fprintf(w, "\n%s: "+withFile+"\n", path, n, where)
+	} else {
+		fmt.Fprintf(w, "\n%s: "+withoutFile+"\n", path, n)
+	}
+	for _, e := range samples {
+		fmt.Fprintf(w, "  %v\n", e)
+	}
+	if int64(len(samples)) < n {
+		fmt.Fprintf(w, "  … and %d more\n", n-int64(len(samples)))
 	}
 }
 
