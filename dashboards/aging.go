@@ -6,7 +6,6 @@ import (
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
-	"github.com/go-echarts/go-echarts/v2/render"
 
 	"github.com/handoff-dev/handoff/reports"
 )
@@ -73,7 +72,7 @@ func AgingPage(q url.Values, status string, run Runner) (Page, error) {
 // agingChart draws each stage's open leads as shares of age buckets: a
 // stage with thousands of open leads would otherwise flatten the others to
 // slivers. The counts are in the tooltips and the table.
-func agingChart(tb reports.Table) *render.ChartSnippet {
+func agingChart(tb reports.Table) *Chart {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(chartBase("320px"),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
@@ -91,17 +90,15 @@ func agingChart(tb reports.Table) *render.ChartSnippet {
 		var data []opts.BarData
 		for _, row := range tb.Rows {
 			n, total := row[col(tb, b.column)].(int64), row[open].(int64)
-			tip := fmt.Sprintf("'%s, %s: %d of %d open leads'", row[stage], b.label, n, total)
-			data = append(data, opts.BarData{Value: percent(n, total), Tooltip: &opts.Tooltip{Formatter: opts.FuncOpts(tip)}})
+			data = append(data, opts.BarData{Value: percent(n, total), Tooltip: tip("%v, %s: %d of %d open leads", row[stage], b.label, n, total)})
 		}
 		bar.AddSeries(b.label, data, charts.WithBarChartOpts(opts.BarChart{Stack: "age"}))
 	}
 	bar.XYReversal()
-	s := bar.RenderSnippet()
-	return &s
+	return chartOf(bar, &bar.BaseConfiguration)
 }
 
-func timeInStageChart(tb reports.Table) *render.ChartSnippet {
+func timeInStageChart(tb reports.Table) *Chart {
 	line := charts.NewLine()
 	line.SetGlobalOptions(chartBase("320px"),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
@@ -133,6 +130,5 @@ func timeInStageChart(tb reports.Table) *render.ChartSnippet {
 		}
 		line.AddSeries(st, data)
 	}
-	s := line.RenderSnippet()
-	return &s
+	return chartOf(line, &line.BaseConfiguration)
 }

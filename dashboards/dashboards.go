@@ -15,7 +15,6 @@ import (
 	"reflect"
 	"time"
 
-	"github.com/go-echarts/go-echarts/v2/render"
 
 	"github.com/handoff-dev/handoff/reports"
 )
@@ -78,7 +77,7 @@ type Section struct {
 	Title string
 	// Note explains how to read it, in a sentence.
 	Note  string
-	Chart *render.ChartSnippet
+	Chart *Chart
 	Table *reports.Table
 	// Report and Query name the API rows behind the section.
 	Report string
@@ -129,7 +128,6 @@ var layout = template.Must(template.New("layout").Funcs(template.FuncMap{
 		}
 		return false
 	},
-	"safeHTML": func(s string) template.HTML { return template.HTML(s) },
 	"first":    func(v url.Values, k string) string { return v.Get(k) },
 	"nav":      func() any { return nav },
 	"long":     func(v any) bool { s, ok := v.(string); return ok && len(s) > 48 },

@@ -9,7 +9,6 @@ import (
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
-	"github.com/go-echarts/go-echarts/v2/render"
 
 	"github.com/handoff-dev/handoff/reports"
 )
@@ -103,7 +102,7 @@ func FunnelPage(q url.Values, status string, run Runner) (Page, error) {
 // outcomes (disqualified, recycled, nurture) are in the download.
 var flowStages = []string{"lead", "mql", "sql", "opportunity", "customer"}
 
-func flowChart(tb reports.Table) *render.ChartSnippet {
+func flowChart(tb reports.Table) *Chart {
 	period, stage, entries := col(tb, "period"), col(tb, "stage"), col(tb, "entries")
 	var periods []string
 	index := map[string]int{}
@@ -137,8 +136,7 @@ func flowChart(tb reports.Table) *render.ChartSnippet {
 		}
 		bar.AddSeries(st, data)
 	}
-	s := bar.RenderSnippet()
-	return &s
+	return chartOf(bar, &bar.BaseConfiguration)
 }
 
 // stepRate is a step's pooled conversion over every cohort of a group.
@@ -173,7 +171,7 @@ func stepRates(tb reports.Table, by string) map[string][]stepRate {
 	return out
 }
 
-func overallChart(rates map[string][]stepRate, by string) *render.ChartSnippet {
+func overallChart(rates map[string][]stepRate, by string) *Chart {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(chartBase("360px"),
 		charts.WithYAxisOpts(opts.YAxis{Name: "converted", Max: 100, AxisLabel: &opts.AxisLabel{Formatter: "{value}%"}}),
@@ -193,15 +191,14 @@ func overallChart(rates map[string][]stepRate, by string) *render.ChartSnippet {
 		var data []opts.BarData
 		for _, r := range rates[group] {
 			data = append(data, opts.BarData{Value: percent(r.reachedTo, r.reachedFrom),
-				Tooltip: &opts.Tooltip{Formatter: opts.FuncOpts(fmt.Sprintf("'%s: %d of %d'", jsString(name), r.reachedTo, r.reachedFrom))}})
+				Tooltip: tip("%s: %d of %d", name, r.reachedTo, r.reachedFrom)})
 		}
 		bar.AddSeries(name, data, charts.WithLabelOpts(opts.Label{Show: opts.Bool(by == ""), Position: "top", Formatter: "{c}%"}))
 	}
-	s := bar.RenderSnippet()
-	return &s
+	return chartOf(bar, &bar.BaseConfiguration)
 }
 
-func cohortChart(tb reports.Table) *render.ChartSnippet {
+func cohortChart(tb reports.Table) *Chart {
 	cohort, open, fromStage, toStage, from, to := col(tb, "cohort"), col(tb, "open"), col(tb, "from_stage"), col(tb, "to_stage"), col(tb, "reached_from"), col(tb, "reached_to")
 	var cohorts []string
 	index := map[string]int{}
@@ -237,8 +234,7 @@ func cohortChart(tb reports.Table) *render.ChartSnippet {
 		}
 		line.AddSeries(st.label, data, charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(false)}))
 	}
-	s := line.RenderSnippet()
-	return &s
+	return chartOf(line, &line.BaseConfiguration)
 }
 
 // chartBase are the options every chart shares: full width, no remote
@@ -279,8 +275,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-func jsString(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", " ").Replace(s)
 }

@@ -7,14 +7,14 @@ const layoutHTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} · handoff</title>
-<link rel="stylesheet" href="/assets/handoff.css">
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/assets/handoff.css">
 <script src="/assets/echarts.min.js"></script>
 <script src="/assets/handoff.js"></script>
 </head><body>
 <header>
   <a class="brand" href="/">handoff</a>
   <nav>{{range nav}}<a href="{{.Path}}"{{if selected .Path $.Path}} aria-current="page"{{end}}>{{.Title}}</a>{{end}}</nav>
-  <button class="theme" type="button" onclick="handoffToggleTheme()" title="Switch between the light and dark theme">◐ Theme</button>
+  <button class="theme" type="button" title="Switch between the light and dark theme">◐ Theme</button>
 </header>
 <p id="computing" class="computing" role="status" hidden>Computing… the first look at a view of a large lake takes a few seconds; after that it is instant.</p>
 <main>
@@ -61,7 +61,8 @@ const layoutHTML = `<!doctype html>
     <span class="label">{{.Label}}</span><span class="value">{{.Value}}</span>
     {{if .Change}}<span class="change {{.Tone}}">{{.Change}}</span>{{end}}
     {{if .Detail}}<span class="detail">{{.Detail}}</span>{{end}}{{.Spark}}</a>{{end}}</div>{{end}}
-  {{with .Chart}}<div class="chart">{{safeHTML .Element}}</div>{{end}}
+  {{with .Chart}}<div class="chart"><div class="item" id="{{.ID}}" style="height:{{.Height}}"></div>
+  <script type="application/json" class="chart-option">{{.Option}}</script></div>{{end}}
   {{with .Table}}{{$t := .}}<div class="table-wrap"><table>
     <thead><tr>{{range .Columns}}<th{{if numeric .}} class="num"{{end}}>{{.Name}}</th>{{end}}</tr></thead>
     <tbody>{{range $row := .Rows}}<tr>{{range $i, $v := $row}}{{$c := index $t.Columns $i}}<td{{if numeric $c}} class="num"{{else if long $v}} class="long"{{end}}>{{with link $sec $c.Name $row}}<a href="{{.}}">{{cell $c $v}}</a>{{else}}{{cell $c $v}}{{end}}</td>{{end}}</tr>{{end}}</tbody>
@@ -70,7 +71,7 @@ const layoutHTML = `<!doctype html>
   {{with .Upload}}<form class="upload" method="post" action="{{.Action}}" enctype="multipart/form-data">
     <label>Export files <input type="file" name="files" multiple required accept=".csv,.tsv,.txt,.xlsx,.xlsm,.parquet,.ndjson,.jsonl,text/csv"></label>
     <label>Format <select name="source">{{range .Sources}}<option>{{.}}</option>{{end}}</select></label>
-    <button type="submit" onclick="this.form.classList.add('sending')">Ingest</button>
+    <button type="submit">Ingest</button>
     <span class="sending-note">Ingesting… large exports take a while; this page answers when the lake has them.</span>
   </form>{{end}}
   {{if .Download}}<p class="downloads">The whole file: <a href="{{.Download}}">CSV</a></p>{{end}}
@@ -78,6 +79,5 @@ const layoutHTML = `<!doctype html>
 </section>
 {{end}}
 </main>
-{{range .Sections}}{{with .Chart}}{{safeHTML .Script}}{{end}}{{end}}
 </body></html>
 `

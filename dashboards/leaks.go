@@ -8,7 +8,6 @@ import (
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
-	"github.com/go-echarts/go-echarts/v2/render"
 
 	"github.com/handoff-dev/handoff/reports"
 )
@@ -114,7 +113,7 @@ func LeaksPage(q url.Values, status string, run Runner) (Page, error) {
 }
 
 // leaksChart stacks each period's leaks by crack.
-func leaksChart(tb reports.Table) *render.ChartSnippet {
+func leaksChart(tb reports.Table) *Chart {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(chartBase("380px"),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
@@ -143,8 +142,7 @@ func leaksChart(tb reports.Table) *render.ChartSnippet {
 		}
 		bar.AddSeries(strings.ReplaceAll(c, "_", " "), data, charts.WithBarChartOpts(opts.BarChart{Stack: "leaks"}))
 	}
-	s := bar.RenderSnippet()
-	return &s
+	return chartOf(bar, &bar.BaseConfiguration)
 }
 
 // periodEnd is the last day of the period starting on from ("" is the

@@ -10,7 +10,6 @@ import (
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
-	"github.com/go-echarts/go-echarts/v2/render"
 
 	"github.com/handoff-dev/handoff/reports"
 )
@@ -375,7 +374,7 @@ func periodLabels(tb reports.Table, openColumn string) []string {
 	return out
 }
 
-func volumeChart(tb reports.Table) *render.ChartSnippet {
+func volumeChart(tb reports.Table) *Chart {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(chartBase("340px"),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
@@ -390,11 +389,10 @@ func volumeChart(tb reports.Table) *render.ChartSnippet {
 		}
 		bar.AddSeries(s.name, data)
 	}
-	snippet := bar.RenderSnippet()
-	return &snippet
+	return chartOf(bar, &bar.BaseConfiguration)
 }
 
-func overviewRatesChart(tb reports.Table) *render.ChartSnippet {
+func overviewRatesChart(tb reports.Table) *Chart {
 	line := charts.NewLine()
 	line.SetGlobalOptions(chartBase("320px"),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
@@ -420,11 +418,10 @@ func overviewRatesChart(tb reports.Table) *render.ChartSnippet {
 		}
 		line.AddSeries(s.name, data, charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Formatter: "{c}%"}))
 	}
-	snippet := line.RenderSnippet()
-	return &snippet
+	return chartOf(line, &line.BaseConfiguration)
 }
 
-func revenueChart(tb reports.Table) *render.ChartSnippet {
+func revenueChart(tb reports.Table) *Chart {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(chartBase("320px"),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
@@ -439,6 +436,5 @@ func revenueChart(tb reports.Table) *render.ChartSnippet {
 		}
 		bar.AddSeries(s.name, data)
 	}
-	snippet := bar.RenderSnippet()
-	return &snippet
+	return chartOf(bar, &bar.BaseConfiguration)
 }

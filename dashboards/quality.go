@@ -6,7 +6,6 @@ import (
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
-	"github.com/go-echarts/go-echarts/v2/render"
 
 	"github.com/handoff-dev/handoff/reports"
 )
@@ -65,7 +64,7 @@ func QualityPage(q url.Values, status string, run Runner) (Page, error) {
 	return p, nil
 }
 
-func verdictChart(tb reports.Table, by string) *render.ChartSnippet {
+func verdictChart(tb reports.Table, by string) *Chart {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(chartBase(fmt.Sprintf("%dpx", max(260, 38*len(tb.Rows)+100))),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
@@ -96,11 +95,10 @@ func verdictChart(tb reports.Table, by string) *render.ChartSnippet {
 	}
 	bar.AddSeries("no verdict yet", open, charts.WithBarChartOpts(opts.BarChart{Stack: "verdict"}))
 	bar.XYReversal()
-	s := bar.RenderSnippet()
-	return &s
+	return chartOf(bar, &bar.BaseConfiguration)
 }
 
-func reasonsChart(tb reports.Table) *render.ChartSnippet {
+func reasonsChart(tb reports.Table) *Chart {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(chartBase(fmt.Sprintf("%dpx", max(220, 30*len(tb.Rows)+60))),
 		charts.WithXAxisOpts(opts.XAxis{Name: "rejected", Position: "top"}),
@@ -116,6 +114,5 @@ func reasonsChart(tb reports.Table) *render.ChartSnippet {
 	}
 	bar.SetXAxis(names).AddSeries("rejected", data, charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right"}))
 	bar.XYReversal()
-	s := bar.RenderSnippet()
-	return &s
+	return chartOf(bar, &bar.BaseConfiguration)
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
-	"github.com/go-echarts/go-echarts/v2/render"
 
 	"github.com/handoff-dev/handoff/reports"
 )
@@ -93,7 +92,7 @@ func ResponsePage(q url.Values, status string, run Runner) (Page, error) {
 	return p, nil
 }
 
-func bucketChart(tb reports.Table) *render.ChartSnippet {
+func bucketChart(tb reports.Table) *Chart {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(chartBase("340px"),
 		charts.WithYAxisOpts(opts.YAxis{Name: "assignments"}),
@@ -106,11 +105,10 @@ func bucketChart(tb reports.Table) *render.ChartSnippet {
 		data = append(data, opts.BarData{Value: tb.Rows[0][col(tb, b.column)]})
 	}
 	bar.SetXAxis(labels).AddSeries("assignments", data, charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "top"}))
-	s := bar.RenderSnippet()
-	return &s
+	return chartOf(bar, &bar.BaseConfiguration)
 }
 
-func curveChart(tb reports.Table) *render.ChartSnippet {
+func curveChart(tb reports.Table) *Chart {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(chartBase("340px"),
 		charts.WithYAxisOpts(opts.YAxis{Name: "converted", Max: 100, AxisLabel: &opts.AxisLabel{Formatter: "{value}%"}}),
@@ -129,11 +127,10 @@ func curveChart(tb reports.Table) *render.ChartSnippet {
 	bar.SetXAxis(labels).
 		AddSeries("became SQL", toSQL).
 		AddSeries("became opportunity", toOpp)
-	s := bar.RenderSnippet()
-	return &s
+	return chartOf(bar, &bar.BaseConfiguration)
 }
 
-func groupChart(tb reports.Table, by string) *render.ChartSnippet {
+func groupChart(tb reports.Table, by string) *Chart {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(chartBase(fmt.Sprintf("%dpx", max(240, 28*len(tb.Rows)+60))),
 		charts.WithXAxisOpts(opts.XAxis{Name: "hours", Position: "top"}),
@@ -149,12 +146,11 @@ func groupChart(tb reports.Table, by string) *render.ChartSnippet {
 			v = roundTo(m/60, 1)
 		}
 		data = append(data, opts.BarData{Value: v,
-			Tooltip: &opts.Tooltip{Formatter: opts.FuncOpts(fmt.Sprintf("'%s: median %s over %d assignments'", jsString(fmt.Sprint(row[dim])), jsString(minutes(row[p50])), row[n]))}})
+			Tooltip: tip("%v: median %s over %d assignments", row[dim], minutes(row[p50]), row[n])})
 	}
 	bar.SetXAxis(labels).AddSeries("median hours", data, charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right"}))
 	bar.XYReversal()
-	s := bar.RenderSnippet()
-	return &s
+	return chartOf(bar, &bar.BaseConfiguration)
 }
 
 // minutes says a duration in minutes the way people do: 45 min, 6.6 h,
@@ -176,7 +172,7 @@ var weekdays = []string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
 
 // heatmapChart draws the median response per weekday and hour of
 // assignment from the response report broken down by weekday_hour.
-func heatmapChart(tb reports.Table) *render.ChartSnippet {
+func heatmapChart(tb reports.Table) *Chart {
 	hours := make([]string, 24)
 	for h := range hours {
 		hours[h] = fmt.Sprintf("%02d", h)
@@ -197,7 +193,9 @@ func heatmapChart(tb reports.Table) *render.ChartSnippet {
 		}
 		v := roundTo(m/60, 1)
 		values = append(values, v)
-		data = append(data, opts.HeatMapData{Value: []any{hour, day, v, row[n]}})
+		// The cell's name is its tooltip ({b} below): weekday, hour and
+		// counts only, no text from the data.
+		data = append(data, opts.HeatMapData{Name: fmt.Sprintf("%s %02d:00: median %.1f h over %d assignments", name, hour, v, row[n]), Value: []any{hour, day, v, row[n]}})
 	}
 	// The colour scale ends at the 90th percentile of the cells: one
 	// weekend hour with a three-day wait would otherwise paint every other
@@ -214,12 +212,10 @@ func heatmapChart(tb reports.Table) *render.ChartSnippet {
 		charts.WithVisualMapOpts(opts.VisualMap{Calculable: opts.Bool(true), Min: 0, Max: float32(math.Ceil(highest)),
 			Orient: "horizontal", Left: "center", Bottom: "0", Text: []string{"median hours: slow", "fast"},
 			InRange: &opts.VisualMapInRange{Color: []string{"#1a9850", "#fee08b", "#d73027"}}}),
-		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Formatter: opts.FuncOpts(
-			"function (p) { var d = ['Mon','Tue','Wed','Thu','Fri','Sat','Sun']; return d[p.value[1]] + ' ' + p.value[0] + ':00: median ' + p.value[2] + ' h over ' + p.value[3] + ' assignments'; }")}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Formatter: "{b}"}),
 		charts.WithGridOpts(opts.Grid{Bottom: "70", Top: "10"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 	)
 	hm.SetXAxis(hours).AddSeries("median hours", data)
-	s := hm.RenderSnippet()
-	return &s
+	return chartOf(hm, &hm.BaseConfiguration)
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
-	"github.com/go-echarts/go-echarts/v2/render"
 
 	"github.com/handoff-dev/handoff/reports"
 	"github.com/handoff-dev/handoff/routing"
@@ -68,7 +67,7 @@ func repTable(r routing.Replay) *reports.Table {
 	return &tb
 }
 
-func repChart(r routing.Replay) *render.ChartSnippet {
+func repChart(r routing.Replay) *Chart {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(chartBase(fmt.Sprintf("%dpx", max(260, 44*len(r.Reps)+90))),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
@@ -85,6 +84,5 @@ func repChart(r routing.Replay) *render.ChartSnippet {
 	}
 	bar.SetXAxis(names).AddSeries("proposed", proposed).AddSeries("actual", actual)
 	bar.XYReversal()
-	s := bar.RenderSnippet()
-	return &s
+	return chartOf(bar, &bar.BaseConfiguration)
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
-	"github.com/go-echarts/go-echarts/v2/render"
 
 	"github.com/handoff-dev/handoff/reports"
 	"github.com/handoff-dev/handoff/scoring"
@@ -89,7 +88,7 @@ func thresholdLabels(b scoring.Backtest) []string {
 	return out
 }
 
-func precisionRecallChart(b scoring.Backtest) *render.ChartSnippet {
+func precisionRecallChart(b scoring.Backtest) *Chart {
 	line := charts.NewLine()
 	line.SetGlobalOptions(chartBase("320px"),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
@@ -107,8 +106,7 @@ func precisionRecallChart(b scoring.Backtest) *render.ChartSnippet {
 	}
 	line.AddSeries("recall (left)", rec).
 		AddSeries("precision (right)", prec, charts.WithLineChartOpts(opts.LineChart{YAxisIndex: 1}))
-	s := line.RenderSnippet()
-	return &s
+	return chartOf(line, &line.BaseConfiguration)
 }
 
 func pctValue(f *float64) any {
@@ -118,7 +116,7 @@ func pctValue(f *float64) any {
 	return roundTo(*f*100, 1)
 }
 
-func volumeCapacityChart(b scoring.Backtest) *render.ChartSnippet {
+func volumeCapacityChart(b scoring.Backtest) *Chart {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(chartBase("340px"),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
@@ -140,11 +138,10 @@ func volumeCapacityChart(b scoring.Backtest) *render.ChartSnippet {
 	breachLine := charts.NewLine()
 	breachLine.AddSeries("first-touch SLA breached", breaches, charts.WithLineChartOpts(opts.LineChart{YAxisIndex: 1}))
 	bar.Overlap(capLine, breachLine)
-	s := bar.RenderSnippet()
-	return &s
+	return chartOf(bar, &bar.BaseConfiguration)
 }
 
-func calibrationChart(b scoring.Backtest, outcome string) *render.ChartSnippet {
+func calibrationChart(b scoring.Backtest, outcome string) *Chart {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(chartBase("300px"),
 		charts.WithYAxisOpts(opts.YAxis{Name: "reached " + outcome, AxisLabel: &opts.AxisLabel{Formatter: "{value}%"}}),
@@ -154,10 +151,8 @@ func calibrationChart(b scoring.Backtest, outcome string) *render.ChartSnippet {
 	var data []opts.BarData
 	for _, d := range b.Deciles {
 		labels = append(labels, fmt.Sprint(d.Decile))
-		tip := fmt.Sprintf("'decile %d: scores %.1f to %.1f, %d of %d leads'", d.Decile, d.MinScore, d.MaxScore, d.Converted, d.Leads)
-		data = append(data, opts.BarData{Value: pctValue(d.Rate), Tooltip: &opts.Tooltip{Formatter: opts.FuncOpts(tip)}})
+		data = append(data, opts.BarData{Value: pctValue(d.Rate), Tooltip: tip("decile %d: scores %.1f to %.1f, %d of %d leads", d.Decile, d.MinScore, d.MaxScore, d.Converted, d.Leads)})
 	}
 	bar.SetXAxis(labels).AddSeries("converted", data, charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "top", Formatter: "{c}%"}))
-	s := bar.RenderSnippet()
-	return &s
+	return chartOf(bar, &bar.BaseConfiguration)
 }

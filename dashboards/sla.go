@@ -9,7 +9,6 @@ import (
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
-	"github.com/go-echarts/go-echarts/v2/render"
 
 	"github.com/handoff-dev/handoff/reports"
 )
@@ -171,7 +170,7 @@ func distinct(tb reports.Table, name string) []string {
 }
 
 // slaBars draws compliance per SLA, or per group with a series per SLA.
-func slaBars(tb reports.Table, by string, groups []string) *render.ChartSnippet {
+func slaBars(tb reports.Table, by string, groups []string) *Chart {
 	bar := charts.NewBar()
 	height := "300px"
 	if by != "" {
@@ -189,8 +188,7 @@ func slaBars(tb reports.Table, by string, groups []string) *render.ChartSnippet 
 		if f, ok := row[compliance].(float64); ok {
 			v = roundTo(f*100, 1)
 		}
-		tip := fmt.Sprintf("'%s: %d met, %d breached'", jsString(fmt.Sprint(row[sla])), row[met], row[breached])
-		return opts.BarData{Value: v, Tooltip: &opts.Tooltip{Formatter: opts.FuncOpts(tip)}}
+		return opts.BarData{Value: v, Tooltip: tip("%v: %d met, %d breached", row[sla], row[met], row[breached])}
 	}
 	if by == "" {
 		var names []string
@@ -221,11 +219,10 @@ func slaBars(tb reports.Table, by string, groups []string) *render.ChartSnippet 
 		}
 	}
 	bar.XYReversal()
-	s := bar.RenderSnippet()
-	return &s
+	return chartOf(bar, &bar.BaseConfiguration)
 }
 
-func slaWeekly(tb reports.Table) *render.ChartSnippet {
+func slaWeekly(tb reports.Table) *Chart {
 	line := charts.NewLine()
 	line.SetGlobalOptions(chartBase("320px"),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
@@ -253,8 +250,7 @@ func slaWeekly(tb reports.Table) *render.ChartSnippet {
 		}
 		line.AddSeries(name, data)
 	}
-	s := line.RenderSnippet()
-	return &s
+	return chartOf(line, &line.BaseConfiguration)
 }
 
 // worstBreaches keeps the n latest-past-their-limit breaches over every
@@ -284,7 +280,7 @@ func hasCommitment(tb reports.Table) bool {
 	return false
 }
 
-func marketingChart(tb reports.Table) *render.ChartSnippet {
+func marketingChart(tb reports.Table) *Chart {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(chartBase("320px"),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0", Type: "scroll"}),
@@ -338,6 +334,5 @@ func marketingChart(tb reports.Table) *render.ChartSnippet {
 			bar.Overlap(line)
 		}
 	}
-	s := bar.RenderSnippet()
-	return &s
+	return chartOf(bar, &bar.BaseConfiguration)
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
-	"github.com/go-echarts/go-echarts/v2/render"
 
 	"github.com/handoff-dev/handoff/reports"
 )
@@ -68,7 +67,7 @@ func groupNames(tb reports.Table, by string) []string {
 	return out
 }
 
-func sourceRatesChart(tb reports.Table, names []string) *render.ChartSnippet {
+func sourceRatesChart(tb reports.Table, names []string) *Chart {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(chartBase(fmt.Sprintf("%dpx", max(300, 64*len(tb.Rows)+90))),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
@@ -90,11 +89,10 @@ func sourceRatesChart(tb reports.Table, names []string) *render.ChartSnippet {
 		bar.AddSeries(r.label, data)
 	}
 	bar.XYReversal()
-	s := bar.RenderSnippet()
-	return &s
+	return chartOf(bar, &bar.BaseConfiguration)
 }
 
-func roiChart(tb reports.Table, names []string) *render.ChartSnippet {
+func roiChart(tb reports.Table, names []string) *Chart {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(chartBase(fmt.Sprintf("%dpx", max(260, 28*len(tb.Rows)+60))),
 		charts.WithXAxisOpts(opts.XAxis{Position: "top", AxisLabel: &opts.AxisLabel{Formatter: "{value}%"}}),
@@ -112,11 +110,9 @@ func roiChart(tb reports.Table, names []string) *render.ChartSnippet {
 			data = append(data, opts.BarData{Value: nil})
 			continue
 		}
-		tip := fmt.Sprintf("'%s: won %s on spend %s'", jsString(names[i]), money(row[won]), money(row[spend]))
-		data = append(data, opts.BarData{Value: roundTo(f*100, 0), Tooltip: &opts.Tooltip{Formatter: opts.FuncOpts(tip)}})
+		data = append(data, opts.BarData{Value: roundTo(f*100, 0), Tooltip: tip("%s: won %s on spend %s", names[i], money(row[won]), money(row[spend]))})
 	}
 	bar.SetXAxis(labels).AddSeries("ROI", data, charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right", Formatter: "{c}%"}))
 	bar.XYReversal()
-	s := bar.RenderSnippet()
-	return &s
+	return chartOf(bar, &bar.BaseConfiguration)
 }

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -51,12 +53,43 @@ type FlightOptions struct {
 	Authorize func(token string) error
 	// Log receives one line per query; nil discards them.
 	Log *slog.Logger
-	// QueryTimeout bounds one query, from its start to its last batch, so
-	// a runaway join does not hold the server's memory; 0 is 15 minutes.
-	QueryTimeout time.Duration
+	// Limits bound the queries' memory and time.
+	FlightLimits
 	// TLS, when set, serves over TLS (clients connect with useEncryption or
 	// tls=enabled); nil is plain gRPC, for 127.0.0.1.
 	TLS *tls.Config
+}
+
+// FlightLimits bound what SQL clients can take of the machine.
+type FlightLimits struct {
+	// MemoryLimit bounds the memory of the endpoint's DuckDB, which every
+	// query shares, in bytes; a query that needs more fails with DuckDB's
+	// out-of-memory error and the server goes on. 0 is a quarter of the
+	// machine's memory.
+	MemoryLimit int64
+	// QueryTimeout bounds one query, from its start to its last batch, so
+	// a runaway join does not hold the server; 0 is 2 minutes.
+	QueryTimeout time.Duration
+}
+
+// DefaultFlightQueryTimeout is QueryTimeout's default.
+const DefaultFlightQueryTimeout = 2 * time.Minute
+
+// DefaultFlightMemoryLimit is a quarter of the machine's memory (1 GiB
+// where /proc/meminfo cannot be read).
+func DefaultFlightMemoryLimit() int64 {
+	raw, err := os.ReadFile("/proc/meminfo")
+	if err == nil {
+		for _, line := range strings.Split(string(raw), "\n") {
+			if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+				var kib int64
+				if _, err := fmt.Sscanf(strings.TrimSpace(rest), "%d kB", &kib); err == nil && kib > 0 {
+					return kib * 1024 / 4
+				}
+			}
+		}
+	}
+	return 1 << 30
 }
 
 // Flight is a read-only Arrow Flight SQL endpoint over the lake: the
@@ -95,7 +128,10 @@ func NewFlight(opts FlightOptions) *Flight {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	if opts.QueryTimeout == 0 {
-		opts.QueryTimeout = 15 * time.Minute
+		opts.QueryTimeout = DefaultFlightQueryTimeout
+	}
+	if opts.MemoryLimit == 0 {
+		opts.MemoryLimit = DefaultFlightMemoryLimit()
 	}
 	f := &Flight{
 		opts:     opts,
@@ -131,7 +167,7 @@ func NewFlight(opts FlightOptions) *Flight {
 // Serve answers Flight SQL on ln until ctx ends, then lets calls in flight
 // finish for up to 10 seconds.
 func (f *Flight) Serve(ctx context.Context, ln net.Listener) error {
-	opts := []grpc.ServerOption{grpc.ChainUnaryInterceptor(f.authUnary), grpc.ChainStreamInterceptor(f.authStream)}
+	opts := []grpc.ServerOption{grpc.ChainUnaryInterceptor(f.recoverUnary, f.authUnary), grpc.ChainStreamInterceptor(f.recoverStream, f.authStream)}
 	if f.opts.TLS != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(f.opts.TLS)))
 	}
@@ -163,6 +199,10 @@ func (f *Flight) Serve(ctx context.Context, ln net.Listener) error {
 func (f *Flight) prepareLake(ctx context.Context, l *lake.Lake) error {
 	if err := models.PrepareLake(ctx, l); err != nil {
 		return err
+	}
+	// Every client's queries share this DuckDB: its memory is theirs.
+	if _, err := l.DB.ExecContext(ctx, fmt.Sprintf("SET memory_limit = '%dKiB'", max(f.opts.MemoryLimit>>10, 1<<10))); err != nil {
+		return fmt.Errorf("flight sql memory limit: %w", err)
 	}
 	if err := l.LockDown(ctx); err != nil {
 		return err
@@ -281,6 +321,26 @@ func (f *Flight) authorize(ctx context.Context) (string, bool, error) {
 		return "", false, status.Error(codes.Unauthenticated, err.Error())
 	}
 	return tok, basic, nil
+}
+
+// recoverUnary and recoverStream turn a panic in any call into an
+// INTERNAL error for that caller, logged with its stack: one bad call must
+// not take the pages, the feed and the exports down with the process.
+func (f *Flight) recoverUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, next grpc.UnaryHandler) (resp any, err error) {
+	defer f.recovered(info.FullMethod, &err)
+	return next(ctx, req)
+}
+
+func (f *Flight) recoverStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, next grpc.StreamHandler) (err error) {
+	defer f.recovered(info.FullMethod, &err)
+	return next(srv, ss)
+}
+
+func (f *Flight) recovered(method string, err *error) {
+	if v := recover(); v != nil {
+		f.log.Error("flight sql panic", "method", method, "panic", v, "stack", string(debug.Stack()))
+		*err = status.Error(codes.Internal, "internal error: the server's log has the cause")
+	}
 }
 
 func (f *Flight) authUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
@@ -487,6 +547,22 @@ func (f *Flight) run(ctx context.Context, query string, args []driver.NamedValue
 		defer conn.Close()
 		started := false
 		var rowsSent int64
+		// The interceptors see only the call that started this stream: a
+		// panic here is this query's error, not the process's end.
+		defer func() {
+			if v := recover(); v != nil {
+				f.log.Error("flight sql panic", "query", oneLine(query), "panic", v, "stack", string(debug.Stack()))
+				err := status.Error(codes.Internal, "internal error: the server's log has the cause")
+				if !started {
+					ready <- opened{err: err}
+					return
+				}
+				select {
+				case ch <- flight.StreamChunk{Err: err}:
+				case <-ctx.Done():
+				}
+			}
+		}()
 		err := conn.Raw(func(dc any) error {
 			schema, rows, done, err := openSelect(ctx, dc, query, args)
 			if err != nil {

@@ -2,15 +2,15 @@ package exports
 
 import (
 	"context"
-	"regexp"
 	"slices"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql/schema_ref"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/reports"
@@ -38,27 +38,50 @@ func catalogTables() []catalogTable {
 	return out
 }
 
+// maxPatternLength bounds a Flight SQL filter pattern: no table or schema
+// name comes near it, and a longer one is refused rather than matched.
+const maxPatternLength = 256
+
 // likePattern matches a Flight SQL filter pattern: SQL LIKE, % for any run
-// of characters and _ for one. An absent or empty pattern matches all.
-func likePattern(p *string) func(string) bool {
+// of characters and _ for one. An absent or empty pattern matches all. The
+// pattern is matched as it is, never compiled into a regular expression: a
+// caller's text must not decide how much work or memory a match takes.
+func likePattern(p *string) (func(string) bool, error) {
 	if p == nil || *p == "" {
-		return func(string) bool { return true }
+		return func(string) bool { return true }, nil
 	}
-	var b strings.Builder
-	b.WriteString("^")
-	for _, r := range *p {
-		switch r {
-		case '%':
-			b.WriteString(".*")
-		case '_':
-			b.WriteString(".")
+	if n := len([]rune(*p)); n > maxPatternLength {
+		return nil, status.Errorf(codes.InvalidArgument, "a filter pattern of %d characters: at most %d", n, maxPatternLength)
+	}
+	pattern := []rune(*p)
+	return func(s string) bool { return likeMatch(pattern, []rune(s)) }, nil
+}
+
+// likeMatch is LIKE's matching with one step back to the last %: linear
+// in the pattern times the name, however many % the pattern holds.
+func likeMatch(pattern, s []rune) bool {
+	pi, si := 0, 0
+	star, mark := -1, 0
+	for si < len(s) {
+		switch {
+		case pi < len(pattern) && (pattern[pi] == '_' || pattern[pi] == s[si]) && pattern[pi] != '%':
+			pi++
+			si++
+		case pi < len(pattern) && pattern[pi] == '%':
+			star, mark = pi, si
+			pi++
+		case star >= 0:
+			// The last % takes one more character.
+			mark++
+			pi, si = star+1, mark
 		default:
-			b.WriteString(regexp.QuoteMeta(string(r)))
+			return false
 		}
 	}
-	b.WriteString("$")
-	re := regexp.MustCompile(b.String())
-	return re.MatchString
+	for pi < len(pattern) && pattern[pi] == '%' {
+		pi++
+	}
+	return pi == len(pattern)
 }
 
 // catalogWanted: there is no named catalog, so a filter naming one
@@ -103,7 +126,10 @@ func (f *Flight) GetFlightInfoSchemas(_ context.Context, _ flightsql.GetDBSchema
 
 // DoGetDBSchemas sends main and reports, as the filter allows.
 func (f *Flight) DoGetDBSchemas(_ context.Context, cmd flightsql.GetDBSchemas) (*arrow.Schema, <-chan flight.StreamChunk, error) {
-	match := likePattern(cmd.GetDBSchemaFilterPattern())
+	match, err := likePattern(cmd.GetDBSchemaFilterPattern())
+	if err != nil {
+		return nil, nil, err
+	}
 	return f.oneBatch(schema_ref.DBSchemas, func(b *array.RecordBuilder) error {
 		if !catalogWanted(cmd.GetCatalog()) {
 			return nil
@@ -134,8 +160,14 @@ func (f *Flight) DoGetTables(ctx context.Context, cmd flightsql.GetTables) (*arr
 	if cmd.GetIncludeSchema() {
 		schema = schema_ref.TablesWithIncludedSchema
 	}
-	matchSchema := likePattern(cmd.GetDBSchemaFilterPattern())
-	matchName := likePattern(cmd.GetTableNameFilterPattern())
+	matchSchema, err := likePattern(cmd.GetDBSchemaFilterPattern())
+	if err != nil {
+		return nil, nil, err
+	}
+	matchName, err := likePattern(cmd.GetTableNameFilterPattern())
+	if err != nil {
+		return nil, nil, err
+	}
 	kinds := cmd.GetTableTypes()
 	return f.oneBatch(schema, func(b *array.RecordBuilder) error {
 		if !catalogWanted(cmd.GetCatalog()) {

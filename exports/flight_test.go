@@ -292,6 +292,13 @@ func TestFlightRefusesWhatIsNotARead(t *testing.T) {
 		{"query()", "SELECT * FROM query('SELECT 1')"},
 		{"parquet_metadata", "SELECT * FROM parquet_metadata('" + lakeFile + "')"},
 		{"current_setting", "SELECT current_setting('allowed_paths')"},
+		{"pg_settings", "SELECT * FROM pg_settings"},
+		{"duckdb_settings()", "SELECT * FROM duckdb_settings()"},
+		{"duckdb_views()", "SELECT sql FROM duckdb_views()"},
+		{"duckdb_views", "SELECT sql FROM duckdb_views"},
+		{"information_schema.views", "SELECT view_definition FROM information_schema.views"},
+		{"sqlite_master", "SELECT sql FROM sqlite_master"},
+		{"pg_views in a subquery", "SELECT * FROM leads WHERE lead_id IN (SELECT definition FROM pg_catalog.pg_views)"},
 	}
 	for _, s := range statements {
 		t.Run(s.name, func(t *testing.T) {

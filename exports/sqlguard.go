@@ -30,13 +30,26 @@ func (r refusal) Is(target error) bool { return target == ErrReadOnly }
 // refused by name before DuckDB sees the query.
 var allowedTableFunctions = []string{
 	"duckdb_columns", "duckdb_constraints", "duckdb_functions", "duckdb_keywords",
-	"duckdb_schemas", "duckdb_tables", "duckdb_types", "duckdb_views",
+	"duckdb_schemas", "duckdb_tables", "duckdb_types",
 	"generate_series", "pragma_table_info", "range", "unnest",
+}
+
+// deniedRelations are DuckDB's catalog views that show the lake's absolute
+// file paths (the text of its views) or the server's configuration; a
+// query naming one is refused, in any schema. The table functions behind
+// them (duckdb_views(), duckdb_settings(), …) are not in
+// allowedTableFunctions.
+var deniedRelations = []string{
+	"duckdb_views", "duckdb_settings", "duckdb_databases", "duckdb_extensions", "duckdb_memory",
+	"duckdb_temporary_files", "duckdb_secrets", "duckdb_variables", "duckdb_dependencies",
+	"pg_settings", "pg_views", "pg_database",
+	"sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema",
+	"views",
 }
 
 // deniedFunctions are scalar functions that tell about the machine rather
 // than the lake (settings hold the lake's file paths).
-var deniedFunctions = []string{"current_setting", "getenv"}
+var deniedFunctions = []string{"current_setting", "getenv", "which_secret", "duckdb_extensions", "current_database"}
 
 // tableRef is a table a query names.
 type tableRef struct{ Schema, Name string }
@@ -108,6 +121,9 @@ func checkQuery(ctx context.Context, db *sql.DB, query string) (checkedQuery, er
 				schema, _ := n["schema_name"].(string)
 				if looksLikeFile(name) {
 					return refusal{fmt.Sprintf("%q reads a file; queries read the lake's tables and the reports schema", name)}
+				}
+				if slices.Contains(deniedRelations, strings.ToLower(name)) {
+					return refusal{fmt.Sprintf("%s is not readable here: it shows the server's files or settings, not the lake's data", name)}
 				}
 				ref := tableRef{Schema: strings.ToLower(schema), Name: strings.ToLower(name)}
 				if !seen[ref] {

@@ -195,3 +195,41 @@ type queryer interface {
 func Literal(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
+
+var timeZones struct {
+	once  sync.Once
+	names map[string]bool
+	err   error
+}
+
+// KnownTimeZone says whether DuckDB knows the time zone name. Go's list
+// is not DuckDB's: Go takes "Local" and "posixrules", which DuckDB refuses
+// in the middle of a query, so reports check names against DuckDB's own
+// list (read once, from an empty in-memory database).
+func KnownTimeZone(name string) (bool, error) {
+	timeZones.once.Do(func() {
+		db, err := openDuckDB("")
+		if err != nil {
+			timeZones.err = err
+			return
+		}
+		defer db.Close()
+		rows, err := db.Query("SELECT name FROM pg_timezone_names()")
+		if err != nil {
+			timeZones.err = fmt.Errorf("time zones: %w", err)
+			return
+		}
+		defer rows.Close()
+		names := map[string]bool{}
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				timeZones.err = fmt.Errorf("time zones: %w", err)
+				return
+			}
+			names[n] = true
+		}
+		timeZones.names, timeZones.err = names, rows.Err()
+	})
+	return timeZones.names[name], timeZones.err
+}

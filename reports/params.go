@@ -92,9 +92,8 @@ func (p Params) check(report string, by []string) error {
 	// Errors name each parameter as its caller wrote it: --to on the
 	// command line, to in a URL.
 	name := Query{Flags: p.flags}.name
-	loc, err := time.LoadLocation(p.TZ)
-	if err != nil || loc == nil {
-		return fmt.Errorf("%w: %s %q is not a time zone (use an IANA name such as Europe/Berlin)", ErrBadParam, name("tz"), p.TZ)
+	if err := checkTimeZone(name("tz"), p.TZ); err != nil {
+		return err
 	}
 	if !slices.Contains(Grains, p.Grain) {
 		return fmt.Errorf("%w: grain %q: want one of %s", ErrBadParam, p.Grain, strings.Join(Grains, ", "))
@@ -240,4 +239,20 @@ func prepareModels(ctx context.Context, l *lake.Lake) error {
 // as-of time (models.LatestEvent).
 func LatestEvent(ctx context.Context, l *lake.Lake) (time.Time, error) {
 	return models.LatestEvent(ctx, l)
+}
+
+// checkTimeZone accepts a time zone both Go and DuckDB know by that name.
+func checkTimeZone(param, tz string) error {
+	loc, err := time.LoadLocation(tz)
+	if err != nil || loc == nil || tz == "Local" {
+		return fmt.Errorf("%w: %s %q is not a time zone (use an IANA name such as Europe/Berlin)", ErrBadParam, param, tz)
+	}
+	known, err := lake.KnownTimeZone(tz)
+	if err != nil {
+		return err
+	}
+	if !known {
+		return fmt.Errorf("%w: %s %q is not a time zone DuckDB knows (use an IANA name such as Europe/Berlin)", ErrBadParam, param, tz)
+	}
+	return nil
 }

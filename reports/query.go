@@ -85,9 +85,12 @@ func parseInstant(name, s, tz string) (time.Time, error) {
 	if tz == "" {
 		tz = "UTC"
 	}
+	if err := checkTimeZone("tz", tz); err != nil {
+		return time.Time{}, err
+	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: tz %q is not a time zone (use an IANA name such as Europe/Berlin)", ErrBadParam, tz)
+		return time.Time{}, err
 	}
 	return time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc).Add(-time.Microsecond), nil
 }

@@ -115,9 +115,12 @@ func BuildReview(ctx context.Context, l *lake.Lake, week, tz string, cfg Config)
 	if tz == "" {
 		tz = "UTC"
 	}
+	if err := checkTimeZone("tz", tz); err != nil {
+		return Review{}, err
+	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
-		return Review{}, fmt.Errorf("%w: time zone %q: %v", ErrBadParam, tz, err)
+		return Review{}, err
 	}
 	latest, err := LatestEvent(ctx, l)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -64,6 +65,12 @@ func newBrowser(t *testing.T) *browser {
 					args = append(args, string(a.Value))
 				}
 				b.note("console error: " + strings.Join(args, " "))
+			}
+		case *cdplog.EventEntryAdded:
+			// Content-Security-Policy violations and failed loads land
+			// here, not on the console API.
+			if e.Entry.Level == cdplog.EntryLevelError {
+				b.note("log error: " + e.Entry.Text + " " + e.Entry.URL)
 			}
 		case *runtime.EventExceptionThrown:
 			b.note("exception: " + e.ExceptionDetails.Text)

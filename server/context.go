@@ -79,10 +79,21 @@ func (s *Server) leadContext(c *gin.Context) {
 // leadPage is the lead's context packet as a page, /leads/:lead.
 func (s *Server) leadPage(c *gin.Context) {
 	lead := c.Param("lead")
+	// The score and its explanation are the feed's: a token without
+	// feed:read sees the lead without them.
+	feed := s.mayReadFeed(c)
+	if !feed {
+		c.Set(pageVariantKey, "without the feed")
+	}
 	s.cachedPage(c, "/leads/"+lead, "Lead "+lead, dashboards.Form{}, func(ctx context.Context, h *lake.Handle, _ url.Values) (dashboards.Page, error) {
 		p, err := s.packetFor(ctx, h, lead)
 		if err != nil {
 			return dashboards.Page{}, err
+		}
+		if !feed {
+			page := dashboards.LeadPage(p.LeadContext, nil)
+			page.Sections = append(page.Sections, dashboards.Section{Title: "Score", Empty: "The score and its explanation need a token with the feed:read scope."})
+			return page, nil
 		}
 		var score *dashboards.LeadScore
 		if p.Score != nil {

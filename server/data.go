@@ -28,7 +28,7 @@ const (
 	quarantineRunsShown = 3
 	quarantineRowsShown = 20
 	// defaultMaxUpload bounds one upload when Options.MaxUpload is 0.
-	defaultMaxUpload = 1 << 30
+	defaultMaxUpload = 512 << 20
 )
 
 // dataPage shows what the lake holds and the form to add to it.
@@ -47,16 +47,18 @@ func (s *Server) dataInfo(c *gin.Context) (dashboards.DataInfo, int) {
 		return info, http.StatusOK
 	}
 	if err != nil {
-		info.Result, info.Failed = []string{"The lake could not be read: " + err.Error()}, true
-		return info, http.StatusInternalServerError
+		status, message := s.errorStatus(c, err)
+		info.Result, info.Failed = []string{"The lake could not be read: " + message}, true
+		return info, status
 	}
 	defer s.lakes.Release(h)
 	m := h.Lake.Manifest
 	info.Manifest = &m
 	info.Exports = s.exportStatuses()
 	if info.Tables, err = h.Lake.Summary(c.Request.Context()); err != nil {
-		info.Result, info.Failed = []string{"The tables could not be summarised: " + err.Error()}, true
-		return info, http.StatusInternalServerError
+		status, message := s.errorStatus(c, err)
+		info.Result, info.Failed = []string{"The tables could not be summarised: " + message}, true
+		return info, status
 	}
 	for i := len(m.Runs) - 1; i >= 0 && i >= len(m.Runs)-quarantineRunsShown; i-- {
 		for _, in := range m.Runs[i].Inputs {
@@ -127,13 +129,7 @@ func (s *Server) quarantineFile(c *gin.Context) {
 // time, and answers with the data page saying what became of them.
 func (s *Server) upload(c *gin.Context) {
 	// A page on another site can post a form here (browsers allow that
-	// without asking); it says so in Origin, and is turned away.
-	if origin := c.GetHeader("Origin"); origin != "" {
-		if u, err := url.Parse(origin); err != nil || u.Host != c.Request.Host {
-			problem(c, http.StatusForbidden, fmt.Sprintf("uploads come from this server's own data page, not from %s", origin))
-			return
-		}
-	}
+	// without asking): checkOrigin has turned it away.
 	limit := s.opts.MaxUpload
 	if limit <= 0 {
 		limit = defaultMaxUpload
@@ -169,7 +165,8 @@ func (s *Server) upload(c *gin.Context) {
 	}
 	dir, err := os.MkdirTemp("", "handoff-upload-")
 	if err != nil {
-		fail(http.StatusInternalServerError, "Could not store the upload: "+err.Error())
+		_, message := s.errorStatus(c, err)
+		fail(http.StatusInternalServerError, "Could not store the upload: "+message)
 		return
 	}
 	defer os.RemoveAll(dir)
@@ -188,7 +185,8 @@ func (s *Server) upload(c *gin.Context) {
 			return
 		}
 		if err := saveUpload(fh, path); err != nil {
-			fail(http.StatusInternalServerError, "Could not store the upload: "+err.Error())
+			_, message := s.errorStatus(c, err)
+			fail(http.StatusInternalServerError, "Could not store the upload: "+message)
 			return
 		}
 		paths = append(paths, path)

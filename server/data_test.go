@@ -30,7 +30,14 @@ func postFiles(t *testing.T, url, source string, files map[string]string) (int, 
 	w.WriteField("source", source)
 	w.Close()
 	client := &http.Client{Timeout: time.Minute}
-	resp, err := client.Post(url, w.FormDataContentType(), &body)
+	req, err := http.NewRequest(http.MethodPost, url, &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	// As a browser on the data page sends it.
+	req.Header.Set("Origin", "http://"+req.URL.Host)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,10 @@ func (s *Server) page(path, title string, build pageBuilder) gin.HandlerFunc {
 	}
 }
 
+// pageVariantKey names, on the request, a version of a page that differs
+// for the same URL: what the caller's token may see.
+const pageVariantKey = "handoff.page_variant"
+
 // cachedPage answers a page from the page cache, building it on a miss: a
 // page is a function of the lake state and its URL. A page that fails
 // shows the error in the page's frame, with its own filter fields when the
@@ -42,6 +46,9 @@ func (s *Server) cachedPage(c *gin.Context, path, title string, form dashboards.
 	defer s.lakes.Release(h)
 	// Pages built on older rules are not served either.
 	key := fmt.Sprintf("%d.%d %s?%s", h.Generation, s.currentRules().Version, path, q.Encode())
+	if variant := c.GetString(pageVariantKey); variant != "" {
+		key += " " + variant
+	}
 	html, hit, err := s.pages.get(key, func() ([]byte, error) {
 		// Others may be waiting on this page: it outlives this request.
 		p, err := build(context.WithoutCancel(ctx), h, q)
@@ -98,7 +105,8 @@ func (s *Server) buildPage(ctx context.Context, h *lake.Handle, q url.Values, bu
 // errorPage keeps the page's frame and filters, so a person can correct a
 // parameter, and says what went wrong in words.
 func (s *Server) errorPage(c *gin.Context, path, title string, q url.Values, form dashboards.Form, err error) {
-	status, message := http.StatusInternalServerError, "Something went wrong computing this page: "+err.Error()
+	var status int
+	var message string
 	switch {
 	case errors.Is(err, reports.ErrBadParam):
 		status, message = http.StatusBadRequest, "One of the filters is not right: "+err.Error()
@@ -107,7 +115,8 @@ func (s *Server) errorPage(c *gin.Context, path, title string, q url.Values, for
 	case errors.Is(err, reports.ErrNoLead):
 		status, message = http.StatusNotFound, "The lake has no such lead: "+err.Error()+". Lead ids are as the CRM exported them; the drill-down lists link to each lead."
 	default:
-		s.log.Error("page failed", "path", path, "error", err)
+		status, _ = s.errorStatus(c, err)
+		message = fmt.Sprintf("Something went wrong computing this page (request id %s); the server's log has the cause.", requestID(c))
 	}
 	p := dashboards.Page{Title: title, Path: path, Query: q, Form: form, Status: time.Now().UTC().Format("2 Jan 2006 15:04 MST"),
 		Sections: []dashboards.Section{{Title: "Nothing to show", Empty: message}}}
@@ -117,8 +126,7 @@ func (s *Server) errorPage(c *gin.Context, path, title string, q url.Values, for
 func (s *Server) writePage(c *gin.Context, status int, p dashboards.Page) {
 	body, err := dashboards.Render(p)
 	if err != nil {
-		s.log.Error("render page", "path", p.Path, "error", err)
-		c.String(http.StatusInternalServerError, "render page: %v", err)
+		s.fail(c, fmt.Errorf("render page %s: %w", p.Path, err))
 		return
 	}
 	c.Data(status, "text/html; charset=utf-8", body)

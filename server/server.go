@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -84,6 +85,22 @@ type Options struct {
 	ExportClock exports.Clock
 	// FlightTLS, when set, serves Flight SQL over TLS.
 	FlightTLS *tls.Config
+	// Flight bounds each Flight SQL query (memory, time); zero values are
+	// exports' defaults.
+	Flight exports.FlightLimits
+	// Hosts are the names the server answers to besides the address it
+	// listens on, localhost and the loopback addresses ("*" for any);
+	// other Host headers are refused.
+	Hosts []string
+	// TrustedProxies are the addresses whose X-Forwarded-For is believed
+	// for the client's address in the log; none unless given.
+	TrustedProxies []string
+	// ReadTimeout bounds reading a whole request, body included (0: 10
+	// minutes, room for a large upload); WriteTimeout writing the answer
+	// from the end of the request's headers (0: 10 minutes, room for a
+	// cold page on a large lake); IdleTimeout a kept-alive connection
+	// with no request (0: 2 minutes).
+	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 }
 
 // Server answers the API for one lake.
@@ -112,6 +129,11 @@ type Server struct {
 	loopback atomic.Bool
 	// flightAddr is where ServeFlight listens, for the data page.
 	flightAddr atomic.Value
+	// routes are the registered routes with who may use them.
+	routes []route
+	// hosts are the Host names answered; Serve sets them from its
+	// listener.
+	hosts atomic.Pointer[hostAllowList]
 }
 
 // New builds a server; it opens nothing until the first request.
@@ -134,6 +156,7 @@ func New(opts Options) *Server {
 		replays:    newCache[[]routing.DecisionRow](16),
 		tokens:     &tokenStore{dir: opts.Lake},
 	}
+	s.hosts.Store(newHostAllowList(opts.Hosts, nil))
 	s.rules.Store(&ruleSet{Scoring: opts.Rules, File: opts.RulesFile, Raw: opts.RulesRaw})
 	clock := opts.ExportClock
 	if clock == nil {
@@ -141,50 +164,65 @@ func New(opts Options) *Server {
 	}
 	s.exporter = &exports.Scheduler{Exports: opts.Exports, StateFile: exportStateFile(opts.Lake), Clock: clock, Log: opts.Logger, Run: s.runExport}
 	e := gin.New()
-	e.Use(s.logRequests, gin.Recovery())
-	e.StaticFS("/assets", http.FS(dashboards.Assets()))
-	e.GET("/healthz", s.health)
-	e.GET("/readyz", s.ready)
-	e.GET("/login", s.login)
-	e.POST("/login", s.login)
+	// Behind no proxy unless told: X-Forwarded-For from anyone else is
+	// just a header, not the client's address.
+	if err := e.SetTrustedProxies(opts.TrustedProxies); err != nil {
+		s.log.Warn("trusted proxies", "error", err)
+		_ = e.SetTrustedProxies(nil)
+	}
+	e.Use(tagRequest, s.logRequests, gin.CustomRecovery(func(c *gin.Context, v any) {
+		s.log.Error("panic", "path", c.Request.URL.Path, "request_id", requestID(c), "panic", v, "stack", string(debug.Stack()))
+		problem(c, http.StatusInternalServerError, internalMessage(requestID(c)))
+	}), secureHeaders, s.checkHost, s.checkOrigin)
+	s.engine = e
+	s.openRoute("GET", "/assets/*filepath", gin.WrapH(http.StripPrefix("/assets", http.FileServer(http.FS(dashboards.Assets())))))
+	// Browsers ask for /favicon.ico whatever the page says (the review
+	// is one file with no link to it).
+	s.openRoute("GET", "/favicon.ico", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/assets/favicon.svg") })
+	s.openRoute("GET", "/healthz", s.health)
+	s.openRoute("GET", "/readyz", s.ready)
+	s.openRoute("GET", "/login", s.login)
+	s.openRoute("POST", "/login", s.login)
+	s.openRoute("GET", "/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/overview") })
+	// The API's description holds no data: a client reads it before it
+	// has a token.
+	s.openRoute("GET", "/api/v1/openapi.json", s.openAPI)
 
-	pages := e.Group("/", s.dashboardAccess)
-	pages.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/overview") })
-	pages.GET("/reports", s.index)
-	pages.GET("/overview", s.page("/overview", "Overview", dashboards.OverviewPage))
-	pages.GET("/funnel", s.page("/funnel", "Funnel", dashboards.FunnelPage))
-	pages.GET("/speed", s.page("/speed", "Speed to lead", dashboards.ResponsePage))
-	pages.GET("/aging", s.page("/aging", "Aging", dashboards.AgingPage))
-	pages.GET("/sources", s.page("/sources", "Sources & ROI", dashboards.SourcesPage))
-	pages.GET("/sla", s.page("/sla", "SLA", dashboards.SLAPage))
-	pages.GET("/quality", s.page("/quality", "Lead quality", dashboards.QualityPage))
-	pages.GET("/leaks", s.page("/leaks", "Leaks", dashboards.LeaksPage))
-	pages.GET("/scoring", s.scoringPage)
-	pages.GET("/routing", s.routingPage)
-	pages.GET("/leads", s.page("/leads", "Leads behind the numbers", dashboards.LeadsPage))
-	pages.GET("/leads/:lead", s.leadPage)
-	pages.GET("/review", s.reviewPage)
-	pages.GET("/data", s.dataPage)
-	pages.GET("/data/quarantine", s.quarantineFile)
-	pages.POST("/data/upload", s.upload)
+	s.pageRoute("GET", "/reports", ScopeReports, s.index)
+	s.pageRoute("GET", "/overview", ScopeReports, s.page("/overview", "Overview", dashboards.OverviewPage))
+	s.pageRoute("GET", "/funnel", ScopeReports, s.page("/funnel", "Funnel", dashboards.FunnelPage))
+	s.pageRoute("GET", "/speed", ScopeReports, s.page("/speed", "Speed to lead", dashboards.ResponsePage))
+	s.pageRoute("GET", "/aging", ScopeReports, s.page("/aging", "Aging", dashboards.AgingPage))
+	s.pageRoute("GET", "/sources", ScopeReports, s.page("/sources", "Sources & ROI", dashboards.SourcesPage))
+	s.pageRoute("GET", "/sla", ScopeReports, s.page("/sla", "SLA", dashboards.SLAPage))
+	s.pageRoute("GET", "/quality", ScopeReports, s.page("/quality", "Lead quality", dashboards.QualityPage))
+	s.pageRoute("GET", "/leaks", ScopeReports, s.page("/leaks", "Leaks", dashboards.LeaksPage))
+	// Scores and routing decisions are the feed's: the same scope as the
+	// API's /scores and /routing.
+	s.pageRoute("GET", "/scoring", ScopeFeed, s.scoringPage)
+	s.pageRoute("GET", "/routing", ScopeFeed, s.routingPage)
+	s.pageRoute("GET", "/leads", ScopeReports, s.page("/leads", "Leads behind the numbers", dashboards.LeadsPage))
+	// A lead's page shows its score and explanation only to feed:read.
+	s.pageRoute("GET", "/leads/:lead", ScopeReports, s.leadPage)
+	s.pageRoute("GET", "/review", ScopeReports, s.reviewPage)
+	s.pageRoute("GET", "/data", ScopeReports, s.dataPage)
+	s.pageRoute("GET", "/data/quarantine", ScopeReports, s.quarantineFile)
+	s.pageRoute("POST", "/data/upload", ScopeLakeWrite, s.upload)
 	// The pages' downloads: the API's answers under the pages' access.
-	pages.GET("/download/reports/:name", s.report)
+	s.pageRoute("GET", "/download/reports/:name", ScopeReports, s.report)
 
-	api := e.Group("/api/v1")
-	api.GET("/openapi.json", s.requireScope(""), s.openAPI)
-	api.GET("/reports", s.requireScope(ScopeReports), s.listReports)
-	api.GET("/reports/:name", s.requireScope(ScopeReports), s.report)
-	api.GET("/scores", s.requireScope(ScopeFeed), s.scores)
-	api.GET("/scores/:lead", s.requireScope(ScopeFeed), s.explain)
-	api.GET("/routing", s.requireScope(ScopeFeed), s.decisions)
-	api.GET("/routing/:lead", s.requireScope(ScopeFeed), s.leadAudit)
-	api.GET("/leads/:lead/context", s.requireScope(ScopeFeed), s.leadContext)
-	api.GET("/rules", s.requireScope(ScopeRules), s.getRules)
-	api.PUT("/rules", s.requireScope(ScopeRules), s.putRules)
+	s.apiRoute("GET", "/api/v1/reports", ScopeReports, s.listReports)
+	s.apiRoute("GET", "/api/v1/reports/:name", ScopeReports, s.report)
+	s.apiRoute("GET", "/api/v1/scores", ScopeFeed, s.scores)
+	s.apiRoute("GET", "/api/v1/scores/:lead", ScopeFeed, s.explain)
+	s.apiRoute("GET", "/api/v1/routing", ScopeFeed, s.decisions)
+	s.apiRoute("GET", "/api/v1/routing/:lead", ScopeFeed, s.leadAudit)
+	s.apiRoute("GET", "/api/v1/leads/:lead/context", ScopeFeed, s.leadContext)
+	s.apiRoute("GET", "/api/v1/rules", ScopeRules, s.getRules)
+	s.apiRoute("PUT", "/api/v1/rules", ScopeRules, s.putRules)
 	e.NoRoute(func(c *gin.Context) {
 		problem(c, http.StatusNotFound, fmt.Sprintf("no such page: %s (the API is under /api/v1, described at /api/v1/openapi.json)", c.Request.URL.Path))
 	})
-	s.engine = e
 	return s
 }
 
@@ -197,8 +235,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.engine,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       orDefault(s.opts.ReadTimeout, 10*time.Minute),
+		WriteTimeout:      orDefault(s.opts.WriteTimeout, 10*time.Minute),
+		IdleTimeout:       orDefault(s.opts.IdleTimeout, 2*time.Minute),
+		MaxHeaderBytes:    64 << 10,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
+	s.hosts.Store(newHostAllowList(s.opts.Hosts, ln.Addr()))
 	done := make(chan error, 1)
 	go func() {
 		<-ctx.Done()
@@ -245,6 +288,8 @@ func (s *Server) ServeFlight(ctx context.Context, ln net.Listener) error {
 		Config: s.opts.Config,
 		Log:    s.log,
 		TLS:    s.opts.FlightTLS,
+		// Flight's zero values are its defaults.
+		FlightLimits: s.opts.Flight,
 		Authorize: func(token string) error {
 			_, err := s.tokens.check(token, ScopeLake)
 			return err
@@ -269,7 +314,8 @@ func (s *Server) logRequests(c *gin.Context) {
 		"bytes", c.Writer.Size(),
 		"elapsed_ms", float64(time.Since(start).Microseconds())/1000,
 		"cache", c.Writer.Header().Get("X-Cache"),
-		"remote", c.ClientIP())
+		"remote", c.ClientIP(),
+		"request_id", requestID(c))
 }
 
 func (s *Server) health(c *gin.Context) {
@@ -278,11 +324,15 @@ func (s *Server) health(c *gin.Context) {
 
 // ready is 200 once the lake holds events to report on.
 func (s *Server) ready(c *gin.Context) {
+	// /readyz is open to monitors: its reasons name no path and no cause
+	// beyond the request id (the log has those).
 	h, err := s.lakes.Acquire(c.Request.Context())
 	if err != nil {
-		reason := err.Error()
+		reason := "the lake could not be opened: " + internalMessage(requestID(c))
 		if errors.Is(err, lake.ErrNoLake) {
-			reason = fmt.Sprintf("%s is not a lake yet: ingest exports into it (handoff ingest --lake %s PATH...)", s.opts.Lake, s.opts.Lake)
+			reason = "the lake holds nothing yet: ingest exports into it (handoff ingest --lake DIR PATH...)"
+		} else {
+			s.log.Error("not ready", "request_id", requestID(c), "error", err)
 		}
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": reason})
 		return
@@ -290,7 +340,12 @@ func (s *Server) ready(c *gin.Context) {
 	defer s.lakes.Release(h)
 	asOf, err := reports.LatestEvent(c.Request.Context(), h.Lake)
 	if err != nil {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": err.Error()})
+		reason := "the lake holds no events yet"
+		if !errors.Is(err, reports.ErrEmptyLake) {
+			reason = "the lake could not be read: " + internalMessage(requestID(c))
+			s.log.Error("not ready", "request_id", requestID(c), "error", err)
+		}
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": reason})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{
@@ -408,31 +463,22 @@ func (s *Server) table(ctx context.Context, h *lake.Handle, spec reports.Spec, q
 	})
 }
 
-// fail answers with the status an error calls for.
+// fail answers with the status an error calls for (errorStatus).
 func (s *Server) fail(c *gin.Context, err error) {
-	switch {
-	case errors.Is(err, reports.ErrBadParam):
-		problem(c, http.StatusBadRequest, err.Error())
-	case errors.Is(err, lake.ErrNoLake):
-		problem(c, http.StatusServiceUnavailable, fmt.Sprintf("the lake %s holds nothing yet: ingest exports first (handoff ingest --lake %s PATH...)", s.opts.Lake, s.opts.Lake))
-	case errors.Is(err, reports.ErrEmptyLake):
-		problem(c, http.StatusServiceUnavailable, err.Error())
-	default:
-		s.log.Error("request failed", "path", c.Request.URL.Path, "error", err)
-		problem(c, http.StatusInternalServerError, err.Error())
-	}
+	status, message := s.errorStatus(c, err)
+	problem(c, status, message)
 }
 
 func (s *Server) writeParquet(c *gin.Context, h *lake.Handle, tb reports.Table, name string) {
 	dir, err := os.MkdirTemp("", "handoff-download-")
 	if err != nil {
-		problem(c, http.StatusInternalServerError, err.Error())
+		s.fail(c, err)
 		return
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, name+".parquet")
 	if err := reports.WriteParquet(c.Request.Context(), h.Lake.DB, tb, path); err != nil {
-		problem(c, http.StatusInternalServerError, fmt.Sprintf("write parquet: %v", err))
+		s.fail(c, fmt.Errorf("write parquet: %w", err))
 		return
 	}
 	c.FileAttachment(path, name+".parquet")
@@ -465,6 +511,13 @@ func page(tb reports.Table, offset, limit int) reports.Table {
 	}
 	tb.Rows = rows
 	return tb
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

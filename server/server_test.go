@@ -76,6 +76,13 @@ func withFixtureRules(t *testing.T, opts Options) Options {
 // a token with every scope in the lake, which get uses for the API.
 func startServerWith(t *testing.T, opts Options) string {
 	t.Helper()
+	_, base := startServerObject(t, opts)
+	return base
+}
+
+// startServerObject is startServerWith that also returns the server.
+func startServerObject(t *testing.T, opts Options) (*Server, string) {
+	t.Helper()
 	_, token, err := CreateToken(opts.Lake, "tests", Scopes)
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +93,8 @@ func startServerWith(t *testing.T, opts Options) string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- New(opts).Serve(ctx, ln) }()
+	srv := New(opts)
+	go func() { done <- srv.Serve(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -100,7 +108,7 @@ func startServerWith(t *testing.T, opts Options) string {
 	})
 	base := "http://" + ln.Addr().String()
 	apiTokens.Store(base, token)
-	return base
+	return srv, base
 }
 
 type reportJSON struct {
@@ -614,7 +622,7 @@ func TestSpeedToLeadPage(t *testing.T) {
 		// p75 1672.5 min, p90 3918 min, 2 never touched.
 		"Median 2.5 h, 75% within 27.9 h, 90% within 2.7 days, over 8 assignments that got a touch; 2 got none.",
 		// Per owner: Ana's median 60 min is 1 h, Ben's 240 min 4 h.
-		"'Ana: median 60 min over 5 assignments'", "'Ben: median 4.0 h over 3 assignments'",
+		`"formatter":"Ana: median 60 min over 5 assignments"`, `"formatter":"Ben: median 4.0 h over 3 assignments"`,
 	})
 }
 
@@ -625,8 +633,8 @@ func TestAgingPage(t *testing.T) {
 	// lead 1 of 3, mql 2 of 3 (L2, L9), sql 1 of 1, opportunity 1 of 2.
 	pageHas(t, startServer(t, fixtureLake(t)), "/aging", []string{
 		`<td>lead</td><td class="num">3</td><td class="num">1</td><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">1</td><td class="num">1</td><td class="num">26.6</td>`,
-		`"name":"30+ days","type":"bar","stack":"age","data":[{"value":33.3,`, `{"value":66.7,"tooltip":{"formatter":'mql, 30+ days: 2 of 3 open leads'}}`,
-		`{"value":100,`, `{"value":50,"tooltip":{"formatter":'opportunity, 30+ days: 1 of 2 open leads'}}`,
+		`"name":"30+ days","type":"bar","stack":"age","data":[{"value":33.3,`, `{"value":66.7,"tooltip":{"formatter":"mql, 30+ days: 2 of 3 open leads"}}`,
+		`{"value":100,`, `{"value":50,"tooltip":{"formatter":"opportunity, 30+ days: 1 of 2 open leads"}}`,
 		"Stuck leads (",
 	})
 }
@@ -675,7 +683,7 @@ func TestSourcesPage(t *testing.T) {
 	// README "Sources": web ROI (5000 − 1000) / 1000 = 400%; referral,
 	// email, event and (blank) have no spend: unknown, not zero.
 	pageHas(t, startServer(t, fixtureLake(t)), "/sources", []string{
-		`"value":400`, "'web: won 5,000 on spend 1,000'", "referral (spend unknown)",
+		`"value":400`, `"formatter":"web: won 5,000 on spend 1,000"`, "referral (spend unknown)",
 		`<td class="num">unknown</td>`,
 		// web's 5 leads open the leads list filtered to web.
 		`<a href="/leads?as_of=2026-04-01T00%3A00%3A00Z&amp;source=web&amp;what=created">5</a>`,
@@ -688,7 +696,7 @@ func TestSLAPage(t *testing.T) {
 	// breached). Breaches over the three SLAs: 6 + 3 + 3 = 12. The default
 	// config sets no MQL commitment.
 	pageHas(t, startServer(t, fixtureLake(t)), "/sla", []string{
-		"'first_touch: 4 met, 6 breached'", "'first_touch: 3 met, 2 breached'", "'first_touch: 1 met, 4 breached'",
+		`"formatter":"first_touch: 4 met, 6 breached"`, `"formatter":"first_touch: 3 met, 2 breached"`, `"formatter":"first_touch: 1 met, 4 breached"`,
 		"Breaches (12)", "No commitment is set",
 		`<option selected>owner</option>`,
 	})

@@ -23,10 +23,12 @@ const (
 	ScopeFeed    = "feed:read"    // scores, routing decisions, explanations
 	ScopeRules   = "rules:manage" // changing the rules the server uses
 	ScopeLake    = "lake:read"    // SQL over the lake's tables and reports (Flight SQL)
+	// ScopeLakeWrite adds to the lake: the data page's upload.
+	ScopeLakeWrite = "lake:write"
 )
 
 // Scopes are every scope, for help text and checks.
-var Scopes = []string{ScopeReports, ScopeFeed, ScopeRules, ScopeLake}
+var Scopes = []string{ScopeReports, ScopeFeed, ScopeRules, ScopeLake, ScopeLakeWrite}
 
 // Token is one API token as stored: its secret only as a SHA-256 hash.
 type Token struct {

@@ -24,10 +24,28 @@
     return chart;
   };
 
-  window.handoffToggleTheme = function () {
+  function toggleTheme() {
     try { localStorage.setItem(key, dark ? 'light' : 'dark'); } catch (e) { /* nothing to keep it in */ }
     location.reload();
-  };
+  }
+
+  // The charts: each .chart holds an empty box and its option as JSON in
+  // a data block. Pages carry no inline script (the Content-Security-Policy
+  // forbids it), so this file draws them.
+  function drawCharts() {
+    document.querySelectorAll('.chart script.chart-option').forEach(function (block) {
+      var box = block.parentNode.querySelector('.item');
+      if (!box) { return; }
+      var chart = echarts.init(box, null, { renderer: 'canvas' });
+      chart.setOption(JSON.parse(block.textContent));
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    drawCharts();
+    var button = document.querySelector('button.theme');
+    if (button) { button.addEventListener('click', toggleTheme); }
+  });
 
   // Leaving for another view: say that it is being computed. The first
   // load of a view on a large lake takes seconds; after that it is cached.
@@ -37,6 +55,8 @@
   }
   document.addEventListener('submit', function (ev) {
     if (ev.target.method.toLowerCase() === 'get') { computing(); }
+    // An upload says it is on its way until the page answers.
+    if (ev.target.classList.contains('upload')) { ev.target.classList.add('sending'); }
   });
   document.addEventListener('click', function (ev) {
     var a = ev.target.closest && ev.target.closest('a[href^="/"]');

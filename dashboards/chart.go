@@ -1,0 +1,63 @@
+package dashboards
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html"
+	"html/template"
+	"strings"
+	"sync/atomic"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+	"github.com/go-echarts/go-echarts/v2/types"
+)
+
+// Chart is one chart as a page carries it: an empty box and the chart's
+// ECharts option as JSON in a data block beside it, which handoff.js hands
+// to ECharts. No chart writes script: go-echarts' own snippets put the
+// option into an inline script with HTML escaping off, so a lead source
+// named "</script><script>…" would have run. JSON in a data block is never
+// executed, and encoding/json escapes <, >, &, U+2028 and U+2029, so no
+// value can close the block either.
+type Chart struct {
+	ID     string
+	Height string
+	// Option is the JSON option, already escaped for a script data block.
+	Option template.JS
+}
+
+// echartsChart is what every go-echarts chart type has.
+type echartsChart interface {
+	Validate()
+	JSON() map[string]any
+}
+
+var chartCount atomic.Int64
+
+// chartOf turns a go-echarts chart into a page's Chart. base is the chart's
+// own configuration, for its height.
+func chartOf(c echartsChart, base *charts.BaseConfiguration) *Chart {
+	c.Validate()
+	option, err := json.Marshal(c.JSON())
+	if err != nil {
+		// Every value in an option is a number, string or struct of them.
+		panic(fmt.Sprintf("chart option: %v", err))
+	}
+	if bytes.Contains(option, []byte("__f__")) {
+		// A JavaScript function in an option would need an inline script:
+		// tooltips are text (tip), formatters ECharts' templates.
+		panic("chart option holds a JavaScript function: " + string(option))
+	}
+	return &Chart{ID: fmt.Sprintf("chart-%d", chartCount.Add(1)), Height: base.Initialization.Height, Option: template.JS(option)}
+}
+
+// tip is a data item's tooltip: plain text. ECharts puts a tooltip into the
+// page as HTML and reads {a}, {b}, {c} in it as placeholders, so the text
+// is HTML-escaped and its braces written as entities.
+func tip(format string, args ...any) *opts.Tooltip {
+	text := html.EscapeString(fmt.Sprintf(format, args...))
+	text = strings.NewReplacer("{", "&#123;", "}", "&#125;").Replace(text)
+	return &opts.Tooltip{Formatter: types.FuncStr(text)}
+}
