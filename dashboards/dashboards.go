@@ -15,7 +15,6 @@ import (
 	"reflect"
 	"time"
 
-
 	"github.com/handoff-dev/handoff/reports"
 )
 
@@ -128,9 +127,9 @@ var layout = template.Must(template.New("layout").Funcs(template.FuncMap{
 		}
 		return false
 	},
-	"first":    func(v url.Values, k string) string { return v.Get(k) },
-	"nav":      func() any { return nav },
-	"long":     func(v any) bool { s, ok := v.(string); return ok && len(s) > 48 },
+	"first": func(v url.Values, k string) string { return v.Get(k) },
+	"nav":   func() any { return nav },
+	"long":  func(v any) bool { s, ok := v.(string); return ok && len(s) > 48 },
 	"numeric": func(c reports.Column) bool {
 		return c.Kind == reflect.Int64 || c.Kind == reflect.Float64
 	},

@@ -184,10 +184,7 @@ func (s *Server) checkOrigin(c *gin.Context) {
 // and the request id (the cause, which may hold SQL or paths, goes to the
 // log).
 func (s *Server) errorStatus(c *gin.Context, err error) (int, string) {
-	var bad *badRequest
 	switch {
-	case errors.As(err, &bad):
-		return http.StatusBadRequest, bad.Error()
 	case errors.Is(err, reports.ErrBadParam):
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, reports.ErrNoLead):
@@ -204,20 +201,4 @@ func (s *Server) errorStatus(c *gin.Context, err error) (int, string) {
 
 func internalMessage(id string) string {
 	return fmt.Sprintf("internal error (request id %s): the server's log has the cause", id)
-}
-
-// badRequest is an error the caller can correct.
-type badRequest struct{ msg string }
-
-func (b *badRequest) Error() string { return b.msg }
-
-// badRequestf makes a badRequest.
-func badRequestf(format string, args ...any) error {
-	return &badRequest{msg: fmt.Sprintf(format, args...)}
-}
-
-// internal answers 500 for err: the cause to the log, the id to the caller.
-func (s *Server) internal(c *gin.Context, err error) {
-	status, message := s.errorStatus(c, err)
-	problem(c, status, message)
 }
