@@ -122,3 +122,21 @@ func TestReviewOfAQuietWeek(t *testing.T) {
 		t.Errorf("2026-W02 is quiet (%v)", err)
 	}
 }
+
+// Text from the data stays inside its Markdown cell: no new column, link,
+// image, raw HTML or line.
+func TestMarkdownText(t *testing.T) {
+	for in, want := range map[string]string{
+		"No budget":                         "No budget",
+		"a | b":                             `a \| b`,
+		"[click](javascript:alert(1))":      `\[click\]\(javascript:alert\(1\)\)`,
+		"![x](http://evil/x.png)":           `\!\[x\]\(http://evil/x.png\)`,
+		"<script>alert(1)</script>":         `\<script\>alert\(1\)\</script\>`,
+		"two\nlines\u2028here":              "two lines here",
+		"*bold* _it_ `code` # ~x~ &amp; \\": `\*bold\* \_it\_ \` + "`" + `code\` + "`" + ` \# \~x\~ \&amp; \\`,
+	} {
+		if got := markdownText(in); got != want {
+			t.Errorf("markdownText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -255,7 +255,7 @@ func ReviewMarkdown(r Review) string {
 	if len(r.Reasons) > 0 {
 		b.WriteString("Top rejection reasons:\n\n| reason | rejected | share |\n| --- | ---: | ---: |\n")
 		for _, x := range r.Reasons {
-			fmt.Fprintf(&b, "| %s | %d | %s |\n", x.Reason, x.Rejected, pct2(x.Share))
+			fmt.Fprintf(&b, "| %s | %d | %s |\n", markdownText(x.Reason), x.Rejected, pct2(x.Share))
 		}
 		b.WriteString("\n")
 	}
@@ -268,7 +268,7 @@ func ReviewMarkdown(r Review) string {
 		if s.Dim != nil {
 			team = *s.Dim
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %s |\n", s.SLA, team, s.Met, s.Breached, s.Pending, pct(s.Compliance))
+		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %s |\n", markdownText(s.SLA), markdownText(team), s.Met, s.Breached, s.Pending, pct(s.Compliance))
 	}
 	b.WriteString("\n## Leaks\n\n| crack | leads | share of MQLs | recovered | revenue at risk |\n| --- | ---: | ---: | ---: | ---: |\n")
 	for _, k := range r.Leaks {
@@ -288,6 +288,25 @@ func ReviewMarkdown(r Review) string {
 			word = "better"
 		}
 		fmt.Fprintf(&b, "- %s: %s, %s\n", c.Metric, changeText(c), word)
+	}
+	return b.String()
+}
+
+// markdownText is text from the data as a Markdown table cell: the
+// characters that would end the cell, start a link, an image, emphasis,
+// code or raw HTML are escaped, and line breaks become spaces.
+func markdownText(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '\\', '`', '*', '_', '[', ']', '(', ')', '<', '>', '|', '!', '#', '~', '&':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '\n', '\r', '\t', '\u2028', '\u2029':
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
 	}
 	return b.String()
 }

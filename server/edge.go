@@ -16,6 +16,7 @@ import (
 
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/reports"
+	"github.com/handoff-dev/handoff/scoring"
 )
 
 // contentSecurityPolicy lets a page run only the server's own script
@@ -187,6 +188,10 @@ func (s *Server) errorStatus(c *gin.Context, err error) (int, string) {
 	switch {
 	case errors.Is(err, reports.ErrBadParam):
 		return http.StatusBadRequest, err.Error()
+	case errors.Is(err, scoring.ErrBadRules):
+		// The rules are the operator's own text, checked against the lake:
+		// what is wrong with them is theirs to read.
+		return http.StatusUnprocessableEntity, err.Error()
 	case errors.Is(err, reports.ErrNoLead):
 		return http.StatusNotFound, err.Error()
 	case errors.Is(err, lake.ErrNoLake):

@@ -13,6 +13,7 @@ import (
 	"github.com/handoff-dev/handoff/dashboards"
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/reports"
+	"github.com/handoff-dev/handoff/scoring"
 )
 
 type pageBuilder func(q url.Values, status string, run dashboards.Runner) (dashboards.Page, error)
@@ -114,6 +115,8 @@ func (s *Server) errorPage(c *gin.Context, path, title string, q url.Values, for
 		status, message = http.StatusServiceUnavailable, fmt.Sprintf("There is no data yet. Ingest your exports, then reload: handoff ingest --lake %s PATH...", s.opts.Lake)
 	case errors.Is(err, reports.ErrNoLead):
 		status, message = http.StatusNotFound, "The lake has no such lead: "+err.Error()+". Lead ids are as the CRM exported them; the drill-down lists link to each lead."
+	case errors.Is(err, scoring.ErrBadRules):
+		status, message = http.StatusUnprocessableEntity, "The rules do not fit this lake: "+err.Error()
 	default:
 		status, _ = s.errorStatus(c, err)
 		message = fmt.Sprintf("Something went wrong computing this page (request id %s); the server's log has the cause.", requestID(c))
