@@ -98,7 +98,7 @@ func (in *ingester) quarantineDuplicates(ctx context.Context, files []string, re
 	sort.Ints(nums)
 	for _, num := range nums {
 		lines := byFile[num]
-		raws, err := in.rawLines(ctx, files[num-1], lines)
+		raws, err := in.rawLines(ctx, files[num-1], lines, in.personal[num])
 		if err != nil {
 			return err
 		}
@@ -130,7 +130,7 @@ func (in *ingester) quarantineDuplicates(ctx context.Context, files []string, re
 
 // rawLines reads a file again for the text of the given rows; it runs only
 // when a file had duplicates.
-func (in *ingester) rawLines(ctx context.Context, path string, want map[int]duplicate) (map[int]string, error) {
+func (in *ingester) rawLines(ctx context.Context, path string, want map[int]duplicate, personal *personalColumns) (map[int]string, error) {
 	r, _, err := in.openRows(ctx, path, false, false)
 	if err != nil {
 		return nil, fmt.Errorf("reread %s: %w", path, err)
@@ -146,7 +146,7 @@ func (in *ingester) rawLines(ctx context.Context, path string, want map[int]dupl
 			continue
 		}
 		if _, ok := want[rec.line]; ok {
-			raws[rec.line] = rec.raw()
+			raws[rec.line] = personal.raw(rec)
 		}
 	}
 	return raws, nil

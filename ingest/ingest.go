@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -272,6 +273,11 @@ type ingester struct {
 	// the first refused row or warning
 	quarantine map[string]*quarantineFile
 	qnames     map[string]bool
+	// personal are each file's personal columns, by file number, masked
+	// in what the quarantine keeps of a row.
+	personal map[int]*personalColumns
+	// qbytes is what this run has written to its quarantine so far.
+	qbytes int64
 }
 
 // stageBatch is how many rows travel together from the reader to the
@@ -334,6 +340,68 @@ func (in *ingester) stopStager() error {
 type quarantineFile struct {
 	f *os.File
 	w *csv.Writer
+	// full is set once the run's quarantine cap stopped this file.
+	full bool
+}
+
+const (
+	// defaultQuarantineMaxBytes bounds a run's quarantine when
+	// ingest.quarantine_max_bytes is 0: a malformed export of hundreds of
+	// megabytes is not copied whole.
+	defaultQuarantineMaxBytes = 64 << 20
+	// maxQuarantinedValue bounds one row or value as the quarantine keeps
+	// it.
+	maxQuarantinedValue = 8 << 10
+)
+
+// writeSide writes one record to a quarantine or warnings file, within the
+// run's cap: past it, the file gets one line saying so and nothing more.
+func (in *ingester) writeSide(q *quarantineFile, record []string) error {
+	if q.full {
+		return nil
+	}
+	limit := in.opts.Config.QuarantineMaxBytes
+	if limit <= 0 {
+		limit = defaultQuarantineMaxBytes
+	}
+	n := int64(0)
+	for i, v := range record {
+		record[i] = clip(v, maxQuarantinedValue)
+		n += int64(len(record[i])) + 1
+	}
+	if in.qbytes+n > limit {
+		q.full = true
+		note := make([]string, len(record))
+		note[len(note)-2] = fmt.Sprintf("this run's quarantine reached its limit of %s (ingest.quarantine_max_bytes): later rows are counted in the summary, not kept here", humanBytes(limit))
+		return q.w.Write(note)
+	}
+	in.qbytes += n
+	return q.w.Write(record)
+}
+
+// clip shortens s to at most n bytes, at a character boundary, saying how
+// much was cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("… (%d more bytes)", len(s)-cut)
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // countingReader reports progress as the file is read.
@@ -580,6 +648,11 @@ func (in *ingester) file(ctx context.Context, num int, path string) (FileResult,
 	}
 	reader, m := op.rows, op.m
 	defer reader.close()
+	personal := newPersonalColumns(m, op.dialect.Delimiter)
+	if in.personal == nil {
+		in.personal = map[int]*personalColumns{}
+	}
+	in.personal[num] = personal
 	fr.Source, fr.Kind = m.vendor, m.kind
 	fr.Encoding, fr.EncodingNote = op.dialect.Encoding, op.dialect.EncodingNote
 	fr.Delimiter, fr.DateOrder = op.dialect.Delimiter, op.dialect.DateOrder
@@ -604,6 +677,9 @@ func (in *ingester) file(ctx context.Context, num int, path string) (FileResult,
 				continue
 			}
 			fr.Rows++
+			if personal != nil {
+				ie.Raw = withheldRow
+			}
 			if err := in.refuse(num, &fr, ie); err != nil {
 				return FileResult{}, err
 			}
@@ -616,6 +692,9 @@ func (in *ingester) file(ctx context.Context, num int, path string) (FileResult,
 			continue
 		}
 		if ie := m.apply(rec, &buf); ie != nil {
+			if personal != nil {
+				ie.Raw = personal.raw(rec)
+			}
 			if err := in.refuse(num, &fr, ie); err != nil {
 				return FileResult{}, err
 			}
@@ -863,6 +942,7 @@ func (in *ingester) closeAppenders() error {
 // refuse writes a row to the file's quarantine.
 func (in *ingester) refuse(num int, fr *FileResult, e *Error) error {
 	fr.Quarantined++
+	e.Raw = clip(e.Raw, maxQuarantinedValue)
 	if len(fr.Errors) < shownErrors {
 		fr.Errors = append(fr.Errors, e)
 	}
@@ -870,7 +950,7 @@ func (in *ingester) refuse(num int, fr *FileResult, e *Error) error {
 	if err != nil {
 		return err
 	}
-	if err := q.w.Write([]string{itoaOrBlank(e.Line), itoaOrBlank(e.Column), e.Field, string(e.Kind), e.Reason, e.Raw}); err != nil {
+	if err := in.writeSide(q, []string{itoaOrBlank(e.Line), itoaOrBlank(e.Column), e.Field, string(e.Kind), e.Reason, e.Raw}); err != nil {
 		return fmt.Errorf("write quarantine: %w", err)
 	}
 	return nil
@@ -887,7 +967,7 @@ func (in *ingester) warn(num int, fr *FileResult, e *Error) error {
 	if err != nil {
 		return err
 	}
-	if err := q.w.Write([]string{itoaOrBlank(e.Line), itoaOrBlank(e.Column), e.Field, string(e.Kind), e.Reason, e.Value}); err != nil {
+	if err := in.writeSide(q, []string{itoaOrBlank(e.Line), itoaOrBlank(e.Column), e.Field, string(e.Kind), e.Reason, e.Value}); err != nil {
 		return fmt.Errorf("write warnings: %w", err)
 	}
 	return nil
@@ -904,7 +984,9 @@ func (in *ingester) sideFile(num int, suffix string, fr *FileResult, header []st
 	if q, ok := in.quarantine[key]; ok {
 		return q, nil
 	}
-	if err := os.MkdirAll(in.tx.QuarantineDir(), 0o755); err != nil {
+	// Refused rows are the customers' data: readable by the lake's owner
+	// only.
+	if err := os.MkdirAll(in.tx.QuarantineDir(), 0o700); err != nil {
 		return nil, fmt.Errorf("create quarantine: %w", err)
 	}
 	base := strings.TrimSuffix(filepath.Base(fr.Path), filepath.Ext(fr.Path))
@@ -913,7 +995,7 @@ func (in *ingester) sideFile(num int, suffix string, fr *FileResult, header []st
 		name = base + "-" + strconv.Itoa(i) + suffix + ".csv"
 	}
 	in.qnames[name] = true
-	f, err := os.Create(filepath.Join(in.tx.QuarantineDir(), name))
+	f, err := os.OpenFile(filepath.Join(in.tx.QuarantineDir(), name), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create quarantine file: %w", err)
 	}

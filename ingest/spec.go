@@ -172,6 +172,9 @@ type Config struct {
 	// KeepPersonalData keeps full e-mail addresses, lead names and phone
 	// numbers. Off by default: no metric needs them.
 	KeepPersonalData bool `yaml:"keep_personal_data"`
+	// QuarantineMaxBytes bounds what one run writes to its quarantine and
+	// warnings files; rows past it are counted, not kept. 0 is 64 MiB.
+	QuarantineMaxBytes int64 `yaml:"quarantine_max_bytes"`
 	// Vendors overrides the embedded mappings, merged by map name, file kind
 	// and output table.
 	Vendors map[string]VendorSpec `yaml:"vendors"`

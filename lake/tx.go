@@ -226,7 +226,11 @@ func (tx *Tx) Commit(ctx context.Context, run Run) (Manifest, error) {
 		}
 	}
 	if _, err := os.Stat(tx.QuarantineDir()); err == nil {
-		if err := os.MkdirAll(filepath.Join(tx.dir, quarantineDir), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(tx.dir, quarantineDir), 0o700); err != nil {
+			return Manifest{}, fmt.Errorf("create quarantine: %w", err)
+		}
+		// A lake written before the quarantine was kept private.
+		if err := os.Chmod(filepath.Join(tx.dir, quarantineDir), 0o700); err != nil {
 			return Manifest{}, fmt.Errorf("create quarantine: %w", err)
 		}
 		if err := os.Rename(tx.QuarantineDir(), filepath.Join(tx.dir, quarantineDir, tx.runID)); err != nil {
