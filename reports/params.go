@@ -127,7 +127,47 @@ func (p Params) check(report string, by []string) error {
 	if !p.From.IsZero() && !p.To.IsZero() && p.To.Before(p.From) {
 		return fmt.Errorf("%w: %s %s is before %s %s", ErrBadParam, name("to"), p.To.Format(time.DateOnly), name("from"), p.From.Format(time.DateOnly))
 	}
+	for _, d := range []struct {
+		param string
+		t     time.Time
+	}{{"from", p.From}, {"to", p.To}, {"as_of", p.AsOf}} {
+		if !d.t.IsZero() && (d.t.Year() < minYear || d.t.Year() > maxYear) {
+			return fmt.Errorf("%w: %s %s: want a date between %d and %d", ErrBadParam, name(d.param), d.t.Format(time.DateOnly), minYear, maxYear)
+		}
+	}
+	// A period is a row of every periodic report: a range of centuries by
+	// day would be millions of them, hours of work for nobody to read.
+	end := p.To
+	if end.IsZero() {
+		end = p.AsOf
+	}
+	if !p.From.IsZero() && !end.IsZero() {
+		if n := periodsBetween(p.From, end, p.Grain); n > maxPeriods {
+			return fmt.Errorf("%w: %s to %s is about %d %s periods, more than the %d a report draws: pick a coarser %s or a shorter range",
+				ErrBadParam, p.From.Format(time.DateOnly), end.Format(time.DateOnly), n, p.Grain, maxPeriods, name("grain"))
+		}
+	}
 	return nil
+}
+
+// The dates a report takes, and the periods it draws at most.
+const (
+	minYear, maxYear = 1900, 2999
+	maxPeriods       = 5000
+)
+
+// periodsBetween is roughly how many grain periods from..to spans.
+func periodsBetween(from, to time.Time, grain string) int {
+	days := int(to.Sub(from).Hours()/24) + 1
+	switch grain {
+	case "day":
+		return days
+	case "week":
+		return days/7 + 1
+	case "quarter":
+		return days/91 + 1
+	}
+	return days/30 + 1
 }
 
 // args are the bound values every model may use; each model takes the ones

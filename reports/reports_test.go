@@ -438,3 +438,15 @@ func TestBadParams(t *testing.T) {
 		t.Errorf("sources by region: got %v, want ErrBadParam (spend has no region)", err)
 	}
 }
+
+// Time zones Go takes and DuckDB does not ("Local", "posixrules") are the
+// caller's error, named by the parameter, not a failure mid-query.
+func TestTimeZonesAreDuckDBs(t *testing.T) {
+	for tz, ok := range map[string]bool{"UTC": true, "Europe/Berlin": true, "America/New_York": true, "Etc/GMT+12": true,
+		"Local": false, "posixrules": false, "Mars/Olympus": false, "": false, "../../etc/passwd": false} {
+		err := checkTimeZone("tz", tz)
+		if ok && err != nil || !ok && (!errors.Is(err, ErrBadParam) || !strings.Contains(err.Error(), `tz "`+tz+`"`)) {
+			t.Errorf("%q: %v", tz, err)
+		}
+	}
+}

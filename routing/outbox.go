@@ -255,11 +255,19 @@ func send(ctx context.Context, client *http.Client, ep Endpoint, id string, body
 	req.Header.Set(HeaderID, id)
 	req.Header.Set(HeaderTimestamp, fmt.Sprint(now.Unix()))
 	req.Header.Set(HeaderSignature, sig)
-	resp, err := client.Do(req)
+	// A redirect is not followed: the signed event would go to an address
+	// nobody configured (another host, or one inside this network). It
+	// counts as a failed attempt, with where it pointed in the log.
+	noRedirects := *client
+	noRedirects.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := noRedirects.Do(req)
 	if err != nil {
 		return err
 	}
 	resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return fmt.Errorf("receiver answered %d, a redirect to %q, which webhooks do not follow: set the endpoint's URL to the final address", resp.StatusCode, resp.Header.Get("Location"))
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("receiver answered %d", resp.StatusCode)
 	}

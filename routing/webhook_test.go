@@ -12,8 +12,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -244,5 +247,43 @@ func TestVerifyRefusesTamperingAndReplays(t *testing.T) {
 	mac.Write([]byte(fmt.Sprintf("evt_1.%d.%s", now.Unix(), body)))
 	if want := "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil)); headers(now, body, secret).Get(HeaderSignature) != want {
 		t.Errorf("signature %s, want %s", headers(now, body, secret).Get(HeaderSignature), want)
+	}
+}
+
+// A receiver that answers with a redirect has not received the event: the
+// redirect is not followed (the target never sees the signed body), each
+// attempt fails, and the event ends in dead/ with the reason in the log.
+func TestWebhookDoesNotFollowRedirects(t *testing.T) {
+	var targetHits atomic.Int64
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { targetHits.Add(1) }))
+	defer target.Close()
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+"/elsewhere", http.StatusTemporaryRedirect)
+	}))
+	defer redirector.Close()
+	ep := Endpoint{ID: "ep_redirect", URL: redirector.URL, Secret: "whsec_test"}
+	dir := t.TempDir()
+	box, err := OpenOutbox(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := box.Enqueue(testEvents(t, 1)[0], []Endpoint{ep}); err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := box.Deliver(ctx, ep, &http.Client{}, Retry{Base: time.Millisecond, Max: 5 * time.Millisecond, Attempts: 3}, log); err != nil {
+		t.Fatal(err)
+	}
+	if n := targetHits.Load(); n != 0 {
+		t.Errorf("the redirect's target was sent the event %d times", n)
+	}
+	dead, _ := filepath.Glob(filepath.Join(dir, "*", "dead", "*"))
+	deeper, _ := filepath.Glob(filepath.Join(dir, "dead", "*"))
+	dead = append(dead, deeper...)
+	if len(dead) != 1 || !strings.Contains(logs.String(), "redirect") {
+		t.Errorf("dead letters %v; log:\n%s", dead, logs.String())
 	}
 }

@@ -34,14 +34,14 @@ import (
 const fixtureAsOf = "2026-04-01T00:00:00Z"
 
 // fixtureLake ingests the hand-worked fixture into a new lake.
-func fixtureLake(t *testing.T) string {
+func fixtureLake(t testing.TB) string {
 	t.Helper()
 	return ingesttest.Fixture(t, "reports")
 }
 
 // startServer serves lakeDir on a free port of 127.0.0.1 until the test
 // ends, and checks that it then shuts down cleanly.
-func startServer(t *testing.T, lakeDir string) string {
+func startServer(t testing.TB, lakeDir string) string {
 	t.Helper()
 	return startServerWith(t, Options{Lake: lakeDir, Config: reports.DefaultConfig()})
 }
@@ -74,14 +74,14 @@ func withFixtureRules(t *testing.T, opts Options) Options {
 
 // startServerWith is startServer with options of the test's own. It makes
 // a token with every scope in the lake, which get uses for the API.
-func startServerWith(t *testing.T, opts Options) string {
+func startServerWith(t testing.TB, opts Options) string {
 	t.Helper()
 	_, base := startServerObject(t, opts)
 	return base
 }
 
 // startServerObject is startServerWith that also returns the server.
-func startServerObject(t *testing.T, opts Options) (*Server, string) {
+func startServerObject(t testing.TB, opts Options) (*Server, string) {
 	t.Helper()
 	_, token, err := CreateToken(opts.Lake, "tests", Scopes)
 	if err != nil {

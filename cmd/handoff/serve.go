@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"math"
 	"net"
 	"os"
+	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
@@ -21,6 +24,9 @@ import (
 func serveCommand(e *env) *cobra.Command {
 	var lakeDir, configPath, addr, flightAddr, rulesPath, flightCert, flightKey string
 	var requireToken bool
+	var hosts, trustedProxies []string
+	var maxUpload, flightMemory string
+	var readTimeout, writeTimeout, idleTimeout, flightTimeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve --lake DIR [--config FILE] [--rules rules.yaml] [--addr HOST:PORT] [--flight-addr HOST:PORT|off]",
 		Short: "Serve the dashboards and the reports' JSON API",
@@ -57,7 +63,22 @@ Each request is logged on stderr (--log-format json for machines).`,
 			if lakeDir == "" {
 				return usagef("--lake is required")
 			}
-			opts := server.Options{Lake: lakeDir, Config: reports.DefaultConfig(), Logger: e.log, RequireToken: requireToken}
+			opts := server.Options{Lake: lakeDir, Config: reports.DefaultConfig(), Logger: e.log, RequireToken: requireToken,
+				Hosts: hosts, TrustedProxies: trustedProxies, ReadTimeout: readTimeout, WriteTimeout: writeTimeout, IdleTimeout: idleTimeout}
+			opts.Flight.QueryTimeout = flightTimeout
+			for _, size := range []struct {
+				flag, text string
+				into       *int64
+			}{{"--max-upload", maxUpload, &opts.MaxUpload}, {"--flight-memory-limit", flightMemory, &opts.Flight.MemoryLimit}} {
+				if size.text == "" {
+					continue
+				}
+				n, err := humanize.ParseBytes(size.text)
+				if err != nil || n == 0 || n > math.MaxInt64 {
+					return usagef("%s %q: want a size such as 512MB or 2GiB", size.flag, size.text)
+				}
+				*size.into = int64(n)
+			}
 			if (flightCert == "") != (flightKey == "") {
 				return usagef("--flight-tls-cert and --flight-tls-key go together")
 			}
@@ -104,6 +125,14 @@ Each request is logged on stderr (--log-format json for machines).`,
 	cmd.Flags().StringVar(&flightKey, "flight-tls-key", "", "PEM private key of --flight-tls-cert")
 	cmd.Flags().BoolVar(&requireToken, "require-token", false, "ask for a token at the dashboards even on 127.0.0.1 (behind a reverse proxy)")
 	cmd.Flags().StringVar(&rulesPath, "rules", "", "rules.yaml: its scoring rules for the /scoring page, its routing rules for /routing")
+	cmd.Flags().StringArrayVar(&hosts, "host", nil, `a host name the server answers to (repeatable), besides its address, localhost and 127.0.0.1; other Host headers are refused ("*" allows any)`)
+	cmd.Flags().StringArrayVar(&trustedProxies, "trusted-proxy", nil, "an address or CIDR whose X-Forwarded-For is believed in the logs (repeatable); none by default")
+	cmd.Flags().StringVar(&maxUpload, "max-upload", "", "largest upload the data page takes (default 512MiB)")
+	cmd.Flags().DurationVar(&readTimeout, "read-timeout", 0, "time to read a whole request, body included (default 10m)")
+	cmd.Flags().DurationVar(&writeTimeout, "write-timeout", 0, "time to compute and write an answer (default 10m)")
+	cmd.Flags().DurationVar(&idleTimeout, "idle-timeout", 0, "how long a kept-alive connection may wait for its next request (default 2m)")
+	cmd.Flags().StringVar(&flightMemory, "flight-memory-limit", "", "memory the Flight SQL queries share, such as 4GiB (default a quarter of the machine's)")
+	cmd.Flags().DurationVar(&flightTimeout, "flight-query-timeout", 0, "time one Flight SQL query may take (default 2m)")
 	return cmd
 }
 

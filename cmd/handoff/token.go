@@ -21,11 +21,14 @@ readable by its owner only), stored as SHA-256 hashes: the secret is shown
 once, when it is made. There is no default token. A running server sees a
 new or revoked token on its next request.
 
-Scopes: reports:read (the reports API), feed:read (scores, routing
-decisions, explanations), rules:manage (changing the rules).
+Scopes: reports:read (the reports API and the dashboards), feed:read
+(scores, routing decisions, explanations: the API's and the scoring,
+routing and lead pages'), rules:manage (changing the rules), lake:read (SQL
+over Flight SQL), lake:write (the data page's upload).
 
 The dashboards are open on 127.0.0.1; on any other address (or with
-serve --require-token) they ask for a token with reports:read once.`,
+serve --require-token) they ask for a token once and keep it in a cookie.
+docs/security.md says who can reach what.`,
 	}
 	var lakeDir, name string
 	var scopes []string
