@@ -14,7 +14,7 @@ import (
 // shapes each parameter takes.
 func FuzzReportParams(f *testing.F) {
 	for _, seed := range []struct {
-		report                                       uint8
+		report                                        uint8
 		from, to, asOf, tz, by, grain, window, filter string
 	}{
 		{0, "2026-01-01", "2026-03-31", "", "UTC", "source", "month", "", "source=web"},
