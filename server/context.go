@@ -56,24 +56,22 @@ func (s *Server) packetFor(ctx context.Context, h *lake.Handle, lead string) (co
 }
 
 // leadContext is GET /api/v1/leads/:lead/context.
-func (s *Server) leadContext(c *gin.Context) {
+func (s *Server) leadContext(c *gin.Context) error {
 	ctx := c.Request.Context()
 	h, err := s.lakes.Acquire(ctx)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	defer s.lakes.Release(h)
 	p, err := s.packetFor(ctx, h, c.Param("lead"))
 	if errors.Is(err, reports.ErrNoLead) {
-		problem(c, http.StatusNotFound, fmt.Sprintf("the lake has no lead %q", c.Param("lead")))
-		return
+		return httpError(http.StatusNotFound, fmt.Sprintf("the lake has no lead %q", c.Param("lead")))
 	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, p)
+	return nil
 }
 
 // leadPage is the lead's context packet as a page, /leads/:lead.

@@ -107,22 +107,21 @@ func readQuarantine(path string, n int) ([][]string, error) {
 
 // quarantineFile sends one quarantine file. Only files the manifest names
 // are served, so the parameter cannot reach anything else on disk.
-func (s *Server) quarantineFile(c *gin.Context) {
+func (s *Server) quarantineFile(c *gin.Context) error {
 	want := c.Query("file")
 	m, err := lake.ReadManifest(s.opts.Lake)
 	if err != nil {
-		problem(c, http.StatusNotFound, "no lake here")
-		return
+		return httpError(http.StatusNotFound, "no lake here")
 	}
 	for _, r := range m.Runs {
 		for _, in := range r.Inputs {
 			if in.Quarantine != "" && in.Quarantine == want {
 				c.FileAttachment(filepath.Join(s.opts.Lake, filepath.FromSlash(in.Quarantine)), r.ID+"-"+filepath.Base(in.Quarantine))
-				return
+				return nil
 			}
 		}
 	}
-	problem(c, http.StatusNotFound, fmt.Sprintf("no quarantine file %q in this lake's runs", want))
+	return httpError(http.StatusNotFound, fmt.Sprintf("no quarantine file %q in this lake's runs", want))
 }
 
 // upload ingests the files of a form post into the lake, one run at a

@@ -185,7 +185,10 @@ func (s *Server) checkOrigin(c *gin.Context) {
 // and the request id (the cause, which may hold SQL or paths, goes to the
 // log).
 func (s *Server) errorStatus(c *gin.Context, err error) (int, string) {
+	var se *statusError
 	switch {
+	case errors.As(err, &se):
+		return se.status, se.msg
 	case errors.Is(err, reports.ErrBadParam):
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, scoring.ErrBadRules):
@@ -206,4 +209,29 @@ func (s *Server) errorStatus(c *gin.Context, err error) (int, string) {
 
 func internalMessage(id string) string {
 	return fmt.Sprintf("internal error (request id %s): the server's log has the cause", id)
+}
+
+// statusError is an error that says what the caller is told: a status
+// below 500 and its message.
+type statusError struct {
+	status int
+	msg    string
+}
+
+func (e *statusError) Error() string { return e.msg }
+
+// httpError is an answer of status with message, as an error a handler
+// returns.
+func httpError(status int, message string) error {
+	return &statusError{status: status, msg: message}
+}
+
+// handle adapts a handler that returns its error: the error is answered
+// once, here, through errorStatus.
+func (s *Server) handle(h func(*gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := h(c); err != nil {
+			s.fail(c, err)
+		}
+	}
 }

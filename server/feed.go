@@ -70,21 +70,16 @@ func (s *Server) scoresAt(ctx context.Context, h *lake.Handle, at time.Time) (sc
 }
 
 // feedRequest reads a feed page's parameters and takes the lake state it
-// answers from; ok is false when it has already answered with the error.
-// The caller releases h.
-func (s *Server) feedRequest(c *gin.Context) (h *lake.Handle, cursor, limit int, from time.Time, ok bool) {
-	cursor, limit, err := feedPaging(c)
+// answers from. The caller releases h.
+func (s *Server) feedRequest(c *gin.Context) (h *lake.Handle, cursor, limit int, from time.Time, err error) {
+	cursor, limit, err = feedPaging(c)
 	if err == nil {
 		from, err = since(c)
 	}
 	if err == nil {
 		h, err = s.lakes.Acquire(c.Request.Context())
 	}
-	if err != nil {
-		s.fail(c, err)
-		return nil, 0, 0, from, false
-	}
-	return h, cursor, limit, from, true
+	return h, cursor, limit, from, err
 }
 
 func pageOf[T any](rows []T, cursor, limit int) ([]T, any) {
@@ -102,28 +97,25 @@ func pageOf[T any](rows []T, cursor, limit int) ([]T, any) {
 // scores is GET /api/v1/scores: every lead's score as of the latest event,
 // or with since, the leads whose score moved (or that became MQLs) since
 // then; paged.
-func (s *Server) scores(c *gin.Context) {
+func (s *Server) scores(c *gin.Context) error {
 	if s.currentRules().Scoring == nil {
-		problem(c, http.StatusNotFound, "this server has no scoring rules: start it with --rules rules.yaml")
-		return
+		return httpError(http.StatusNotFound, "this server has no scoring rules: start it with --rules rules.yaml")
 	}
 	ctx := c.Request.Context()
-	h, cursor, limit, from, ok := s.feedRequest(c)
-	if !ok {
-		return
+	h, cursor, limit, from, err := s.feedRequest(c)
+	if err != nil {
+		return err
 	}
 	defer s.lakes.Release(h)
 	now, err := s.scoresAt(ctx, h, time.Time{})
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	rows, asOf := now.rows, now.asOf
 	if !from.IsZero() {
 		before, err := s.scoresAt(ctx, h, from)
 		if err != nil && !errors.Is(err, models.ErrEmptyLake) {
-			s.fail(c, err)
-			return
+			return err
 		}
 		was := map[string]scoring.ScoreRow{}
 		for _, b := range before.rows {
@@ -140,26 +132,24 @@ func (s *Server) scores(c *gin.Context) {
 	}
 	page, next := pageOf(rows, cursor, limit)
 	c.JSON(http.StatusOK, gin.H{"as_of": asOf.UTC().Format(time.RFC3339), "since": c.Query("since"), "total": len(rows), "next_cursor": next, "rows": page})
+	return nil
 }
 
 // explain is GET /api/v1/scores/:lead: one lead's score rule by rule.
-func (s *Server) explain(c *gin.Context) {
+func (s *Server) explain(c *gin.Context) error {
 	if s.currentRules().Scoring == nil {
-		problem(c, http.StatusNotFound, "this server has no scoring rules: start it with --rules rules.yaml")
-		return
+		return httpError(http.StatusNotFound, "this server has no scoring rules: start it with --rules rules.yaml")
 	}
 	ctx := c.Request.Context()
 	h, err := s.lakes.Acquire(ctx)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	defer s.lakes.Release(h)
 	lead := c.Param("lead")
 	now, err := s.scoresAt(ctx, h, time.Time{})
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	for _, r := range now.rows {
 		if r.LeadID != lead {
@@ -168,33 +158,30 @@ func (s *Server) explain(c *gin.Context) {
 		rules := *s.currentRules().Scoring
 		parts, err := scoring.Explain(ctx, h.Lake, rules, scoring.Params{AsOf: r.ScoredAt}, []string{lead})
 		if err != nil {
-			s.fail(c, err)
-			return
+			return err
 		}
 		c.JSON(http.StatusOK, gin.H{"score": r, "rules": parts, "explanation": scoring.Explanation(r, parts, rules)})
-		return
+		return nil
 	}
-	problem(c, http.StatusNotFound, fmt.Sprintf("no lead %q scored as of the latest event", lead))
+	return httpError(http.StatusNotFound, fmt.Sprintf("no lead %q scored as of the latest event", lead))
 }
 
 // decisions is GET /api/v1/routing: what the routing rules decide for the
 // leads handed to sales since a time (default: a day before the latest
 // event), each with its audit record; paged.
-func (s *Server) decisions(c *gin.Context) {
+func (s *Server) decisions(c *gin.Context) error {
 	if s.currentRules().File == nil {
-		problem(c, http.StatusNotFound, "this server has no routing rules: start it with --rules rules.yaml")
-		return
+		return httpError(http.StatusNotFound, "this server has no routing rules: start it with --rules rules.yaml")
 	}
 	ctx := c.Request.Context()
-	h, cursor, limit, from, ok := s.feedRequest(c)
-	if !ok {
-		return
+	h, cursor, limit, from, err := s.feedRequest(c)
+	if err != nil {
+		return err
 	}
 	defer s.lakes.Release(h)
 	asOf, err := models.LatestEvent(ctx, h.Lake)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if from.IsZero() {
 		from = asOf.Add(-24 * time.Hour)
@@ -220,11 +207,11 @@ func (s *Server) decisions(c *gin.Context) {
 		return routing.DecisionRows(r.Decisions), nil
 	})
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	page, next := pageOf(rows, cursor, limit)
 	c.JSON(http.StatusOK, gin.H{"as_of": asOf.UTC().Format(time.RFC3339), "since": from.UTC().Format(time.RFC3339), "total": len(rows), "next_cursor": next, "rows": page})
+	return nil
 }
 
 // feedState is the watermark of the events already queued.
@@ -408,12 +395,11 @@ func appendAudit(lakeDir string, events []routing.Event) error {
 // leadAudit is GET /api/v1/routing/LEAD: every routing decision the feed
 // made for the lead, oldest first (a decision queued twice after a crash
 // appears once).
-func (s *Server) leadAudit(c *gin.Context) {
+func (s *Server) leadAudit(c *gin.Context) error {
 	lead := c.Param("lead")
 	raw, err := os.ReadFile(auditFile(s.opts.Lake))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		s.fail(c, err)
-		return
+		return err
 	}
 	seen := map[string]bool{}
 	decisions := []map[string]any{}
@@ -434,8 +420,8 @@ func (s *Server) leadAudit(c *gin.Context) {
 		decisions = append(decisions, d)
 	}
 	if len(decisions) == 0 {
-		problem(c, http.StatusNotFound, fmt.Sprintf("the feed made no routing decision for lead %q", lead))
-		return
+		return httpError(http.StatusNotFound, fmt.Sprintf("the feed made no routing decision for lead %q", lead))
 	}
 	c.JSON(http.StatusOK, gin.H{"lead_id": lead, "decisions": decisions})
+	return nil
 }

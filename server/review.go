@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -15,12 +14,11 @@ import (
 // reviewPage is /review?week=2026-W47[&tz=…]: the weekly review as handoff
 // review writes it, with each number linked to its rows on the dashboards.
 // Without week it shows the last full week before the latest event.
-func (s *Server) reviewPage(c *gin.Context) {
+func (s *Server) reviewPage(c *gin.Context) error {
 	ctx := c.Request.Context()
 	h, err := s.lakes.Acquire(ctx)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	defer s.lakes.Release(h)
 	week, tz := c.Query("week"), c.DefaultQuery("tz", "UTC")
@@ -42,14 +40,10 @@ func (s *Server) reviewPage(c *gin.Context) {
 		}
 		return reports.ReviewHTML(r, dashboards.ServedReviewLinks)
 	})
-	if errors.Is(err, reports.ErrBadParam) {
-		problem(c, http.StatusBadRequest, err.Error())
-		return
-	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	c.Header("X-Cache", map[bool]string{true: "hit", false: "miss"}[hit])
 	c.Data(http.StatusOK, "text/html; charset=utf-8", html)
+	return nil
 }

@@ -33,15 +33,13 @@ const maxRulesSize = 1 << 20
 // routing against the lake's users, SLA timers) before it replaces the one
 // in force, and written to the server's --rules file when it has one. A
 // file with a mistake changes nothing and the answer names its line.
-func (s *Server) putRules(c *gin.Context) {
+func (s *Server) putRules(c *gin.Context) error {
 	raw, err := io.ReadAll(io.LimitReader(c.Request.Body, maxRulesSize+1))
 	if err != nil {
-		problem(c, http.StatusBadRequest, "the rules could not be read: "+err.Error())
-		return
+		return httpError(http.StatusBadRequest, "the rules could not be read: "+err.Error())
 	}
 	if len(raw) > maxRulesSize {
-		problem(c, http.StatusRequestEntityTooLarge, "a rules file is at most 1 MiB")
-		return
+		return httpError(http.StatusRequestEntityTooLarge, "a rules file is at most 1 MiB")
 	}
 	name := "rules.yaml"
 	if s.opts.RulesPath != "" {
@@ -49,13 +47,11 @@ func (s *Server) putRules(c *gin.Context) {
 	}
 	next, err := s.checkRules(c, name, raw)
 	if err != nil {
-		problem(c, http.StatusUnprocessableEntity, err.Error())
-		return
+		return httpError(http.StatusUnprocessableEntity, err.Error())
 	}
 	if s.opts.RulesPath != "" {
 		if err := writeRulesFile(s.opts.RulesPath, raw); err != nil {
-			s.fail(c, err)
-			return
+			return err
 		}
 	}
 	s.rulesMu.Lock()
@@ -64,6 +60,7 @@ func (s *Server) putRules(c *gin.Context) {
 	s.rulesMu.Unlock()
 	s.log.Info("rules replaced", "version", next.Version, "bytes", len(raw))
 	c.JSON(http.StatusOK, gin.H{"version": next.Version, "saved_to": s.opts.RulesPath})
+	return nil
 }
 
 // checkRules reads every section of a rules file the way the server will
@@ -102,14 +99,14 @@ func (s *Server) checkRules(c *gin.Context, name string, raw []byte) (*ruleSet, 
 }
 
 // getRules is GET /api/v1/rules: the rules file in force.
-func (s *Server) getRules(c *gin.Context) {
+func (s *Server) getRules(c *gin.Context) error {
 	rs := s.currentRules()
 	if rs.Raw == nil {
-		problem(c, http.StatusNotFound, "this server has no rules: start it with --rules rules.yaml, or PUT some here")
-		return
+		return httpError(http.StatusNotFound, "this server has no rules: start it with --rules rules.yaml, or PUT some here")
 	}
 	c.Header("X-Rules-Version", fmt.Sprint(rs.Version))
 	c.Data(http.StatusOK, "application/yaml; charset=utf-8", rs.Raw)
+	return nil
 }
 
 func writeRulesFile(path string, raw []byte) error {

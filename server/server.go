@@ -204,22 +204,22 @@ func New(opts Options) *Server {
 	s.pageRoute("GET", "/leads", ScopeReports, s.page("/leads", "Leads behind the numbers", dashboards.LeadsPage))
 	// A lead's page shows its score and explanation only to feed:read.
 	s.pageRoute("GET", "/leads/:lead", ScopeReports, s.leadPage)
-	s.pageRoute("GET", "/review", ScopeReports, s.reviewPage)
+	s.pageRoute("GET", "/review", ScopeReports, s.handle(s.reviewPage))
 	s.pageRoute("GET", "/data", ScopeReports, s.dataPage)
-	s.pageRoute("GET", "/data/quarantine", ScopeReports, s.quarantineFile)
+	s.pageRoute("GET", "/data/quarantine", ScopeReports, s.handle(s.quarantineFile))
 	s.pageRoute("POST", "/data/upload", ScopeLakeWrite, s.upload)
 	// The pages' downloads: the API's answers under the pages' access.
-	s.pageRoute("GET", "/download/reports/:name", ScopeReports, s.report)
+	s.pageRoute("GET", "/download/reports/:name", ScopeReports, s.handle(s.report))
 
 	s.apiRoute("GET", "/api/v1/reports", ScopeReports, s.listReports)
-	s.apiRoute("GET", "/api/v1/reports/:name", ScopeReports, s.report)
-	s.apiRoute("GET", "/api/v1/scores", ScopeFeed, s.scores)
-	s.apiRoute("GET", "/api/v1/scores/:lead", ScopeFeed, s.explain)
-	s.apiRoute("GET", "/api/v1/routing", ScopeFeed, s.decisions)
-	s.apiRoute("GET", "/api/v1/routing/:lead", ScopeFeed, s.leadAudit)
-	s.apiRoute("GET", "/api/v1/leads/:lead/context", ScopeFeed, s.leadContext)
-	s.apiRoute("GET", "/api/v1/rules", ScopeRules, s.getRules)
-	s.apiRoute("PUT", "/api/v1/rules", ScopeRules, s.putRules)
+	s.apiRoute("GET", "/api/v1/reports/:name", ScopeReports, s.handle(s.report))
+	s.apiRoute("GET", "/api/v1/scores", ScopeFeed, s.handle(s.scores))
+	s.apiRoute("GET", "/api/v1/scores/:lead", ScopeFeed, s.handle(s.explain))
+	s.apiRoute("GET", "/api/v1/routing", ScopeFeed, s.handle(s.decisions))
+	s.apiRoute("GET", "/api/v1/routing/:lead", ScopeFeed, s.handle(s.leadAudit))
+	s.apiRoute("GET", "/api/v1/leads/:lead/context", ScopeFeed, s.handle(s.leadContext))
+	s.apiRoute("GET", "/api/v1/rules", ScopeRules, s.handle(s.getRules))
+	s.apiRoute("PUT", "/api/v1/rules", ScopeRules, s.handle(s.putRules))
 	e.NoRoute(func(c *gin.Context) {
 		problem(c, http.StatusNotFound, fmt.Sprintf("no such page: %s (the API is under /api/v1, described at /api/v1/openapi.json)", c.Request.URL.Path))
 	})
@@ -382,12 +382,11 @@ func (s *Server) listReports(c *gin.Context) {
 // report's (reports.URLParams).
 var serverParams = []string{"format", "limit", "offset"}
 
-func (s *Server) report(c *gin.Context) {
+func (s *Server) report(c *gin.Context) error {
 	name := c.Param("name")
 	spec, ok := reports.Lookup(name)
 	if !ok {
-		problem(c, http.StatusNotFound, fmt.Sprintf("no report %q: want one of %s", name, strings.Join(reports.Names(), ", ")))
-		return
+		return httpError(http.StatusNotFound, fmt.Sprintf("no report %q: want one of %s", name, strings.Join(reports.Names(), ", ")))
 	}
 	q := c.Request.URL.Query()
 	format := q.Get("format")
@@ -395,25 +394,21 @@ func (s *Server) report(c *gin.Context) {
 		format = "json"
 	}
 	if format != "json" && format != "csv" && format != "parquet" {
-		problem(c, http.StatusBadRequest, fmt.Sprintf("format %q: want json, csv or parquet", format))
-		return
+		return httpError(http.StatusBadRequest, fmt.Sprintf("format %q: want json, csv or parquet", format))
 	}
 	offset, limit, err := paging(q.Get("offset"), q.Get("limit"))
 	if err != nil {
-		problem(c, http.StatusBadRequest, err.Error())
-		return
+		return httpError(http.StatusBadRequest, err.Error())
 	}
 	ctx := c.Request.Context()
 	h, err := s.lakes.Acquire(ctx)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	defer s.lakes.Release(h)
 	tb, hit, err := s.table(ctx, h, spec, q)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	c.Header("X-Cache", map[bool]string{true: "hit", false: "miss"}[hit])
 	c.Header("X-Lake-Generation", itoa(h.Generation))
@@ -437,6 +432,7 @@ func (s *Server) report(c *gin.Context) {
 			s.log.Warn("write json", "report", name, "error", err)
 		}
 	}
+	return nil
 }
 
 // table computes (or takes from the cache) the report spec for the URL
