@@ -194,8 +194,9 @@ func heatmapChart(tb reports.Table) *Chart {
 		v := roundTo(m/60, 1)
 		values = append(values, v)
 		// The cell's name is its tooltip ({b} below): weekday, hour and
-		// counts only, no text from the data.
-		data = append(data, opts.HeatMapData{Name: fmt.Sprintf("%s %02d:00: median %.1f h over %d assignments", name, hour, v, row[n]), Value: []any{hour, day, v, row[n]}})
+		// counts only, no text from the data. The median comes last: the
+		// colour scale reads the last value of a cell.
+		data = append(data, opts.HeatMapData{Name: fmt.Sprintf("%s %02d:00: median %.1f h over %d assignments", name, hour, v, row[n]), Value: []any{hour, day, row[n], v}})
 	}
 	// The colour scale ends at the 90th percentile of the cells: one
 	// weekend hour with a three-day wait would otherwise paint every other

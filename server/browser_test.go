@@ -298,3 +298,57 @@ func TestDarkThemeInChromium(t *testing.T) {
 		t.Error(p)
 	}
 }
+
+// The heatmap's colours say what its caption says: the slowest hour is the
+// reddest cell, the fastest the greenest. ECharts is asked for the colour
+// it gave each cell, and the medians come from the API's rows.
+func TestHeatmapColoursFollowTheMediansInChromium(t *testing.T) {
+	base := startServer(t, fixtureLake(t))
+	b := newBrowser(t)
+	err := chromedp.Do(b.ctx,
+		chromedp.Navigate(base+"/speed?as_of="+fixtureAsOf),
+		chromedp.WaitVisible(chromedp.CSS(".chart .item canvas")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each cell: its name (weekday and hour) and the colour drawn.
+	cells, err := chromedp.Run(b.ctx, chromedp.Evaluate[[][]string](`(() => {
+	  const el = [...document.querySelectorAll('.chart .item')].find(e => echarts.getInstanceByDom(e).getOption().series[0].type === 'heatmap');
+	  const chart = echarts.getInstanceByDom(el);
+	  return chart.getOption().series[0].data.map((d, i) => [d.name.slice(0, 9), String(chart.getVisual({seriesIndex: 0, dataIndex: i}, 'color'))]);
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := getReport(t, base+"/api/v1/reports/response?by=weekday_hour&as_of="+fixtureAsOf)
+	median := map[string]float64{}
+	for _, r := range rows.Rows {
+		if m, ok := r["p50_minutes"].(float64); ok {
+			median[r["weekday_hour"].(string)+":00"] = m
+		}
+	}
+	if len(cells) == 0 || len(cells) != len(median) {
+		t.Fatalf("%d cells, %d medians: %v %v", len(cells), len(median), cells, median)
+	}
+	slowest, fastest := cells[0], cells[0]
+	for _, c := range cells {
+		if median[c[0]] > median[slowest[0]] {
+			slowest = c
+		}
+		if median[c[0]] < median[fastest[0]] {
+			fastest = c
+		}
+	}
+	// The scale runs #1a9850 (fast) → #fee08b → #d73027 (slow); the
+	// slowest cell is past the 90th percentile, so as red as it gets.
+	if !strings.Contains(strings.ToLower(slowest[1]), "215,48,39") && !strings.EqualFold(slowest[1], "#d73027") {
+		t.Errorf("the slowest cell (%s, %.0f min) is drawn %s, want the scale's red", slowest[0], median[slowest[0]], slowest[1])
+	}
+	if slowest[1] == fastest[1] {
+		t.Errorf("the slowest (%s) and fastest (%s) cells share the colour %s", slowest[0], fastest[0], slowest[1])
+	}
+	for _, p := range b.takeProblems() {
+		t.Error(p)
+	}
+}
