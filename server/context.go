@@ -84,14 +84,18 @@ func (s *Server) leadPage(c *gin.Context) {
 		c.Set(pageVariantKey, "without the feed")
 	}
 	s.cachedPage(c, "/leads/"+lead, "Lead "+lead, dashboards.Form{}, func(ctx context.Context, h *lake.Handle, _ url.Values) (dashboards.Page, error) {
+		if !feed {
+			lc, err := reports.ContextOf(ctx, h.Lake, lead, time.Time{}, s.opts.Config)
+			if err != nil {
+				return dashboards.Page{}, err
+			}
+			page := dashboards.LeadPage(lc, nil)
+			page.Sections = append(page.Sections, dashboards.Section{Title: "Score", Empty: "The score and its explanation need a token with the feed:read scope."})
+			return page, nil
+		}
 		p, err := s.packetFor(ctx, h, lead)
 		if err != nil {
 			return dashboards.Page{}, err
-		}
-		if !feed {
-			page := dashboards.LeadPage(p.LeadContext, nil)
-			page.Sections = append(page.Sections, dashboards.Section{Title: "Score", Empty: "The score and its explanation need a token with the feed:read scope."})
-			return page, nil
 		}
 		var score *dashboards.LeadScore
 		if p.Score != nil {

@@ -126,9 +126,9 @@ func (s *Server) checkHost(c *gin.Context) {
 		c.Next()
 		return
 	}
-	s.log.Warn("refused host", "host", c.Request.Host, "path", c.Request.URL.Path, "request_id", requestID(c))
-	problem(c, http.StatusMisdirectedRequest, fmt.Sprintf("this server does not answer to the name %q: start it with --host %s to allow it (it answers to %s)",
-		c.Request.Host, hostName(c.Request.Host), strings.Join(hosts.list(), ", ")))
+	// The names it does answer to go to the log, not to whoever asked.
+	s.log.Warn("refused host", "host", c.Request.Host, "path", c.Request.URL.Path, "request_id", requestID(c), "allowed", strings.Join(hosts.list(), ", "))
+	problem(c, http.StatusMisdirectedRequest, fmt.Sprintf("this server does not answer to the name %q: if it should, start it with --host %s", hostName(c.Request.Host), hostName(c.Request.Host)))
 }
 
 func hostName(host string) string {

@@ -715,8 +715,10 @@ func TestQualityPage(t *testing.T) {
 func TestSpeedToLeadHeatmap(t *testing.T) {
 	// README "Response by weekday and hour": Tue 15 holds A1's 20 minutes
 	// (0.3 h, one touched assignment), Fri 21 the median of 3900 and 3960
-	// (65.5 h, two).
+	// (65.5 h, two). A cell is [hour, weekday, assignments, median hours]:
+	// the colour scale reads the last.
 	pageHas(t, startServer(t, fixtureLake(t)), "/speed", []string{
-		`"value":[15,1,0.3,1]`, `"value":[21,4,65.5,2]`,
+		`"value":[15,1,1,0.3]`, `"value":[21,4,2,65.5]`,
+		`"name":"Tue 15:00: median 0.3 h over 1 assignments"`,
 	})
 }
