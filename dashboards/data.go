@@ -18,6 +18,17 @@ const runsShown = 10
 type Upload struct {
 	Action  string
 	Sources []string
+	// Denied, when set, says why this visitor gets no form (their token
+	// lacks lake:write).
+	Denied string
+}
+
+// uploadSection is the "Add an export" section: the form, or why not.
+func uploadSection(u *Upload, note string) Section {
+	if u.Denied != "" {
+		return Section{Title: "Add an export", Note: note, Lines: []string{u.Denied}}
+	}
+	return Section{Title: "Add an export", Note: note, Upload: u}
 }
 
 // DataInfo is what the data page shows: the lake's state, and the outcome
@@ -74,9 +85,8 @@ func DataPage(d DataInfo) Page {
 		if d.SQLAddr != "" {
 			p.Sections = append(p.Sections, sqlSection(d))
 		}
-		p.Sections = append(p.Sections, Section{Title: "Add an export",
-			Note:   "The lake is empty. Upload a HubSpot, Salesforce or Marketo export (CSV, NDJSON) or handoff's canonical files, and the dashboards fill in.",
-			Upload: &d.Upload})
+		p.Sections = append(p.Sections, uploadSection(&d.Upload,
+			"The lake is empty. Upload a HubSpot, Salesforce or Marketo export (CSV, NDJSON) or handoff's canonical files, and the dashboards fill in."))
 		return p
 	}
 	m := d.Manifest
@@ -181,9 +191,8 @@ func DataPage(d DataInfo) Page {
 	if d.SQLAddr != "" {
 		p.Sections = append(p.Sections, sqlSection(d))
 	}
-	p.Sections = append(p.Sections, Section{Title: "Add an export",
-		Note:   "Ingest another export into this lake. Rows already there are updated, not doubled; bad rows go to the quarantine and the good ones are kept. The dashboards show the new data on their next load.",
-		Upload: &d.Upload})
+	p.Sections = append(p.Sections, uploadSection(&d.Upload,
+		"Ingest another export into this lake. Rows already there are updated, not doubled; bad rows go to the quarantine and the good ones are kept. The dashboards show the new data on their next load."))
 	return p
 }
 

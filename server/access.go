@@ -132,6 +132,16 @@ func (s *Server) pageAccess(scope string) gin.HandlerFunc {
 	}
 }
 
+// mayWriteLake says whether the request may upload: on the open
+// loopback, or with a lake:write token.
+func (s *Server) mayWriteLake(c *gin.Context) bool {
+	if s.loopback.Load() {
+		return true
+	}
+	tok, ok := c.Get(tokenKey)
+	return ok && slices.Contains(tok.(Token).Scopes, ScopeLakeWrite)
+}
+
 // mayReadFeed says whether the request may see scores, routing decisions
 // and explanations: on the open loopback, or with a feed:read token.
 func (s *Server) mayReadFeed(c *gin.Context) bool {

@@ -39,6 +39,9 @@ func (s *Server) dataPage(c *gin.Context) {
 
 func (s *Server) dataInfo(c *gin.Context) (dashboards.DataInfo, int) {
 	info := dashboards.DataInfo{Lake: s.opts.Lake, Upload: dashboards.Upload{Action: "/data/upload", Sources: ingest.Sources}}
+	if !s.mayWriteLake(c) {
+		info.Upload.Denied = "Uploading needs a token with the lake:write scope: handoff token create --lake DIR --scope lake:write, then sign in with it."
+	}
 	if addr, ok := s.flightAddr.Load().(string); ok {
 		info.SQLAddr, info.SQLTLS = addr, s.opts.FlightTLS != nil
 	}

@@ -171,6 +171,16 @@ func TestPageSaysWhichScopeItNeeds(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "need a token with the feed:read scope") || strings.Contains(body, `<span class="label">Score</span>`) {
 		t.Errorf("/leads/L2 with a reports:read token: %d\n%s", resp.StatusCode, body)
 	}
+	// The data page offers no form to a token that cannot upload.
+	req, _ = http.NewRequest(http.MethodGet, base+"/data", nil)
+	req.AddCookie(&http.Cookie{Name: tokenCookie, Value: tok})
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := readAll(t, resp); resp.StatusCode != http.StatusOK || strings.Contains(body, `action="/data/upload"`) || !strings.Contains(body, "needs a token with the lake:write scope") {
+		t.Errorf("/data with a reports:read token: %d\n%s", resp.StatusCode, body)
+	}
 	// Upload needs lake:write.
 	req, _ = http.NewRequest(http.MethodPost, base+"/data/upload", strings.NewReader(""))
 	req.Header.Set("Origin", base)
