@@ -450,3 +450,31 @@ func TestTimeZonesAreDuckDBs(t *testing.T) {
 		}
 	}
 }
+
+// The pages' CSV keeps a spreadsheet from running text as a formula; the
+// API's CSV is the data as it is.
+func TestSpreadsheetCSV(t *testing.T) {
+	tb := Table{Columns: []Column{{Name: "source"}, {Name: "n"}}, Rows: [][]any{
+		{"=HYPERLINK(\"http://evil.example\",\"x\")", int64(1)},
+		{"+1 555", -5.5},
+		{"-x", int64(-3)},
+		{"@SUM(A1)", nil},
+		{"\tTab", int64(0)},
+		{"web", int64(2)},
+		{"a=b", int64(4)},
+	}}
+	var sheet, plainCSV strings.Builder
+	if err := WriteSpreadsheetCSV(&sheet, tb); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteCSV(&plainCSV, tb); err != nil {
+		t.Fatal(err)
+	}
+	wantSheet := "source,n\n\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",1\n'+1 555,-5.5\n'-x,-3\n'@SUM(A1),\n'\tTab,0\nweb,2\na=b,4\n"
+	if sheet.String() != wantSheet {
+		t.Errorf("spreadsheet CSV:\n%q\nwant\n%q", sheet.String(), wantSheet)
+	}
+	if !strings.Contains(plainCSV.String(), "\n\"=HYPERLINK(") || !strings.Contains(plainCSV.String(), "\n-x,-3\n") {
+		t.Errorf("the API's CSV changed the data:\n%s", plainCSV.String())
+	}
+}

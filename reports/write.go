@@ -28,6 +28,25 @@ var Formats = []string{"table", "csv", "json", "parquet"}
 // WriteCSV writes a header and one line per row; NULL is an empty field,
 // numbers keep full precision, times are RFC 3339 in UTC.
 func WriteCSV(w io.Writer, tb Table) error {
+	return writeCSV(w, tb, plain)
+}
+
+// WriteSpreadsheetCSV is WriteCSV for a person who opens the file in a
+// spreadsheet: text that a spreadsheet would run as a formula (it starts
+// with =, +, -, @, a tab or a carriage return: a lead source typed into a
+// web form as =HYPERLINK(…)) gets a leading apostrophe, which spreadsheets
+// show as text. Numbers and times are as WriteCSV writes them.
+func WriteSpreadsheetCSV(w io.Writer, tb Table) error {
+	return writeCSV(w, tb, func(v any) string {
+		s, ok := v.(string)
+		if ok && s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+			return "'" + s
+		}
+		return plain(v)
+	})
+}
+
+func writeCSV(w io.Writer, tb Table, text func(any) string) error {
 	cw := csv.NewWriter(w)
 	header := make([]string, len(tb.Columns))
 	for i, c := range tb.Columns {
@@ -39,7 +58,7 @@ func WriteCSV(w io.Writer, tb Table) error {
 	rec := make([]string, len(tb.Columns))
 	for _, row := range tb.Rows {
 		for i, v := range row {
-			rec[i] = plain(v)
+			rec[i] = text(v)
 		}
 		if err := cw.Write(rec); err != nil {
 			return err

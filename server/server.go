@@ -420,7 +420,13 @@ func (s *Server) report(c *gin.Context) error {
 		c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.csv"`, name))
 		c.Status(http.StatusOK)
 		c.Writer.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		if err := reports.WriteCSV(c.Writer, tb); err != nil {
+		write := reports.WriteCSV
+		if strings.HasPrefix(c.Request.URL.Path, "/download/") {
+			// The pages' download goes to a person's spreadsheet; the
+			// API's CSV to a program, as the data is.
+			write = reports.WriteSpreadsheetCSV
+		}
+		if err := write(c.Writer, tb); err != nil {
 			s.log.Warn("write csv", "report", name, "error", err)
 		}
 	case "parquet":
