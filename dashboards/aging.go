@@ -86,13 +86,15 @@ func agingChart(tb reports.Table) *Chart {
 		stages = append(stages, fmt.Sprintf("%v (%d open)", row[stage], row[open]))
 	}
 	bar.SetXAxis(stages)
-	for _, b := range agingBuckets {
+	colours := scale(len(agingBuckets))
+	for i, b := range agingBuckets {
 		var data []opts.BarData
 		for _, row := range tb.Rows {
 			n, total := row[col(tb, b.column)].(int64), row[open].(int64)
 			data = append(data, opts.BarData{Value: percent(n, total), Tooltip: tip("%v, %s: %d of %d open leads", row[stage], b.label, n, total)})
 		}
-		bar.AddSeries(b.label, data, charts.WithBarChartOpts(opts.BarChart{Stack: "age"}))
+		// Older is worse: the buckets run green to red.
+		bar.AddSeries(b.label, data, charts.WithBarChartOpts(opts.BarChart{Stack: "age"}), charts.WithItemStyleOpts(opts.ItemStyle{Color: colours[i]}))
 	}
 	bar.XYReversal()
 	return chartOf(bar, &bar.BaseConfiguration)

@@ -61,3 +61,27 @@ func tip(format string, args ...any) *opts.Tooltip {
 	text = strings.NewReplacer("{", "&#123;", "}", "&#125;").Replace(text)
 	return &opts.Tooltip{Formatter: types.FuncStr(text)}
 }
+
+// Colour means the same on every chart: worse is warmer. Ordered buckets
+// from good to bad run green to red (goodToBad); things that are all bad
+// (the cracks leads fall through) take warm colours only (badKinds); plain
+// categories (sources, SLAs, owners) take colours that are neither green
+// nor red (categories), so no source looks like a finding.
+var (
+	goodToBad  = []string{"#1a9850", "#66bd63", "#a6d96a", "#fdae61", "#f46d43", "#d73027"}
+	badKinds   = []string{"#b2182b", "#e08214", "#d6604d", "#8c510a", "#f4a582", "#c51b7d", "#bf812d", "#762a83"}
+	categories = []string{"#4e79a7", "#76b7b2", "#b07aa1", "#9c755f", "#a0cbe8", "#6b6ecf", "#bab0ac", "#d4a6c8"}
+)
+
+// scale picks n colours from good to bad, the first the best and the last
+// the worst.
+func scale(n int) []string {
+	if n <= 1 {
+		return goodToBad[:1]
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = goodToBad[i*(len(goodToBad)-1)/(n-1)]
+	}
+	return out
+}

@@ -243,6 +243,7 @@ func chartBase(height string) charts.GlobalOpts {
 	return func(bc *charts.BaseConfiguration) {
 		charts.WithInitializationOpts(opts.Initialization{Width: "100%", Height: height, AssetsHost: AssetsPath})(bc)
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true)})(bc)
+		charts.WithColorsOpts(categories)(bc)
 	}
 }
 

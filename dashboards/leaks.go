@@ -135,12 +135,14 @@ func leaksChart(tb reports.Table) *Chart {
 		byCrack[c][p] += row[leadsCol].(int64)
 	}
 	bar.SetXAxis(periods)
-	for _, c := range reports.Cracks {
+	for k, c := range reports.Cracks {
 		data := make([]opts.BarData, len(periods))
 		for i, p := range periods {
 			data[i] = opts.BarData{Value: byCrack[c][p]}
 		}
-		bar.AddSeries(strings.ReplaceAll(c, "_", " "), data, charts.WithBarChartOpts(opts.BarChart{Stack: "leaks"}))
+		// Every crack is a loss: warm colours only.
+		bar.AddSeries(strings.ReplaceAll(c, "_", " "), data, charts.WithBarChartOpts(opts.BarChart{Stack: "leaks"}),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: badKinds[k%len(badKinds)]}))
 	}
 	return chartOf(bar, &bar.BaseConfiguration)
 }

@@ -100,9 +100,11 @@ func bucketChart(tb reports.Table) *Chart {
 	)
 	var labels []string
 	var data []opts.BarData
-	for _, b := range responseBuckets {
+	// Slower is worse: the bars run green to red, no response the reddest.
+	colours := scale(len(responseBuckets))
+	for i, b := range responseBuckets {
 		labels = append(labels, b.label)
-		data = append(data, opts.BarData{Value: tb.Rows[0][col(tb, b.column)]})
+		data = append(data, opts.BarData{Value: tb.Rows[0][col(tb, b.column)], ItemStyle: &opts.ItemStyle{Color: colours[i]}})
 	}
 	bar.SetXAxis(labels).AddSeries("assignments", data, charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "top"}))
 	return chartOf(bar, &bar.BaseConfiguration)
@@ -210,7 +212,9 @@ func heatmapChart(tb reports.Table) *Chart {
 	hm.SetGlobalOptions(chartBase("330px"),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: hours, Name: "hour", SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: weekdays, Inverse: opts.Bool(true), SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
-		charts.WithVisualMapOpts(opts.VisualMap{Calculable: opts.Bool(true), Min: 0, Max: float32(math.Ceil(highest)),
+		// Dimension 3 of a cell is its median hours: named, not left to
+		// ECharts' default of the last value.
+		charts.WithVisualMapOpts(opts.VisualMap{Dimension: "3", Calculable: opts.Bool(true), Min: 0, Max: float32(math.Ceil(highest)),
 			Orient: "horizontal", Left: "center", Bottom: "0", Text: []string{"median hours: slow", "fast"},
 			InRange: &opts.VisualMapInRange{Color: []string{"#1a9850", "#fee08b", "#d73027"}}}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Formatter: "{b}"}),

@@ -280,6 +280,15 @@ func hasCommitment(tb reports.Table) bool {
 	return false
 }
 
+// monthLabel is a month as its axis shows it: 2026-01 (a date's day is
+// dropped; a month already written so is kept, not cut to its year).
+func monthLabel(s string) string {
+	if len(s) == len("2026-01-01") && s[4] == '-' && s[7] == '-' {
+		return s[:7]
+	}
+	return s
+}
+
 func marketingChart(tb reports.Table) *Chart {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(chartBase("320px"),
@@ -289,7 +298,7 @@ func marketingChart(tb reports.Table) *Chart {
 	)
 	months := distinct(tb, "month")
 	for i, m := range months {
-		months[i] = strings.TrimSuffix(m, "-01")
+		months[i] = monthLabel(m)
 	}
 	month, segment, mqls, commitment := col(tb, "month"), col(tb, "segment"), col(tb, "mqls"), col(tb, "commitment")
 	// A month still running is labelled so: its bars can still grow.
@@ -297,7 +306,7 @@ func marketingChart(tb reports.Table) *Chart {
 	if complete := col(tb, "complete"); complete >= 0 {
 		for _, row := range tb.Rows {
 			if done, _ := row[complete].(bool); !done {
-				if i := slices.Index(months, strings.TrimSuffix(fmt.Sprint(row[month]), "-01")); i >= 0 && !strings.HasSuffix(labels[i], " (so far)") {
+				if i := slices.Index(months, monthLabel(fmt.Sprint(row[month]))); i >= 0 && !strings.HasSuffix(labels[i], " (so far)") {
 					labels[i] += " (so far)"
 				}
 			}
@@ -315,7 +324,7 @@ func marketingChart(tb reports.Table) *Chart {
 			if fmt.Sprint(row[segment]) != seg {
 				continue
 			}
-			i := slices.Index(months, strings.TrimSuffix(fmt.Sprint(row[month]), "-01"))
+			i := slices.Index(months, monthLabel(fmt.Sprint(row[month])))
 			data[i] = opts.BarData{Value: row[mqls]}
 			if row[commitment] != nil {
 				hasTarget = true
@@ -326,7 +335,7 @@ func marketingChart(tb reports.Table) *Chart {
 			target = make([]opts.LineData, len(months))
 			for _, row := range tb.Rows {
 				if fmt.Sprint(row[segment]) == seg {
-					target[slices.Index(months, strings.TrimSuffix(fmt.Sprint(row[month]), "-01"))] = opts.LineData{Value: row[commitment]}
+					target[slices.Index(months, monthLabel(fmt.Sprint(row[month])))] = opts.LineData{Value: row[commitment]}
 				}
 			}
 			line := charts.NewLine()
