@@ -65,7 +65,8 @@ func AgingPage(q url.Values, status string, run Runner) (Page, error) {
 		note += fmt.Sprintf(" The first %d are shown; the download has all %d.", stuckRowsShown, len(stuck.Rows))
 		stuck.Rows = stuck.Rows[:stuckRowsShown]
 	}
-	p.Sections = append(p.Sections, Section{Title: title, Note: note, Table: &stuck, Report: "stuck", Query: q})
+	p.Sections = append(p.Sections, Section{Title: title, Note: note, Table: &stuck, Report: "stuck", Query: q,
+		Key: []string{"lead_id", "stage", "age_days", "limit_days", "owner", "source"}})
 	return p, nil
 }
 

@@ -86,6 +86,10 @@ type Section struct {
 	// Links drill a table cell down to the leads it counts: by column name,
 	// the /leads address for a row ("" for none).
 	Links map[string]func(row []any) string
+	// Key are the table's columns a reader came for, shown first (in this
+	// order) so they are in view on a laptop; the rest follow, scrolled to
+	// sideways. The downloads keep the report's own order.
+	Key []string
 	// Empty is shown instead of the chart and table when there are no rows.
 	Empty string
 	// Lines are plain sentences, one per paragraph; Alert shows them as a
@@ -117,6 +121,7 @@ var nav = []struct{ Path, Title string }{
 
 var layout = template.Must(template.New("layout").Funcs(template.FuncMap{
 	"cell":     cell,
+	"order":    columnOrder,
 	"apiURL":   apiURL,
 	"selected": func(a, b string) bool { return a == b },
 	"contains": func(list []string, s string) bool {
@@ -201,6 +206,26 @@ func cell(col reports.Column, v any) string {
 		return x.UTC().Format("2006-01-02 15:04 UTC")
 	}
 	return fmt.Sprint(v)
+}
+
+// columnOrder is the order a section's table shows its columns in: the
+// key columns first, in Key's order, then the others in their own. Rows
+// stay as the report made them, so links read them by the report's
+// column positions.
+func columnOrder(sec Section) []int {
+	var order []int
+	seen := map[int]bool{}
+	for _, k := range sec.Key {
+		if i := col(*sec.Table, k); i >= 0 && !seen[i] {
+			order, seen[i] = append(order, i), true
+		}
+	}
+	for i := range sec.Table.Columns {
+		if !seen[i] {
+			order = append(order, i)
+		}
+	}
+	return order
 }
 
 func cloneValues(q url.Values) url.Values {

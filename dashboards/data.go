@@ -132,7 +132,7 @@ func DataPage(d DataInfo) Page {
 	}
 	p.Sections = append(p.Sections, Section{Title: "Recent ingests",
 		Note:  fmt.Sprintf("The last %s, newest first, a row per input file. Quarantined rows were refused with a reason and kept aside; warnings are optional values that could not be read and were left blank, the row kept; the lake holds the rest.", plural(int64(min(runsShown, len(m.Runs))), "run", "runs")),
-		Table: &runs})
+		Table: &runs, Key: []string{"finished", "file", "rows", "accepted", "quarantined", "warnings", "skipped", "read as"}})
 
 	if len(d.Quarantine) == 0 {
 		p.Sections = append(p.Sections, Section{Title: "Quarantine", Empty: "The recent runs refused no row."})

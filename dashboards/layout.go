@@ -63,9 +63,9 @@ const layoutHTML = `<!doctype html>
     {{if .Detail}}<span class="detail">{{.Detail}}</span>{{end}}{{.Spark}}</a>{{end}}</div>{{end}}
   {{with .Chart}}<div class="chart"><div class="item" id="{{.ID}}" style="height:{{.Height}}"></div>
   <script type="application/json" class="chart-option">{{.Option}}</script></div>{{end}}
-  {{with .Table}}{{$t := .}}<div class="table-wrap"><table>
-    <thead><tr>{{range .Columns}}<th{{if numeric .}} class="num"{{end}}>{{.Name}}</th>{{end}}</tr></thead>
-    <tbody>{{range $row := .Rows}}<tr>{{range $i, $v := $row}}{{$c := index $t.Columns $i}}<td{{if numeric $c}} class="num"{{else if long $v}} class="long"{{end}}>{{with link $sec $c.Name $row}}<a href="{{.}}">{{cell $c $v}}</a>{{else}}{{cell $c $v}}{{end}}</td>{{end}}</tr>{{end}}</tbody>
+  {{with .Table}}{{$t := .}}{{$order := order $sec}}<div class="table-wrap"><table>
+    <thead><tr>{{range $order}}{{$c := index $t.Columns .}}<th{{if numeric $c}} class="num"{{end}}>{{$c.Name}}</th>{{end}}</tr></thead>
+    <tbody>{{range $row := .Rows}}<tr>{{range $i := $order}}{{$c := index $t.Columns $i}}{{$v := index $row $i}}<td{{if numeric $c}} class="num"{{else if long $v}} class="long"{{end}}>{{with link $sec $c.Name $row}}<a href="{{.}}">{{cell $c $v}}</a>{{else}}{{cell $c $v}}{{end}}</td>{{end}}</tr>{{end}}</tbody>
   </table></div>{{end}}
   {{end}}
   {{with .Upload}}<form class="upload" method="post" action="{{.Action}}" enctype="multipart/form-data">

@@ -52,7 +52,8 @@ func LeadsPage(q url.Values, status string, run Runner) (Page, error) {
 	case to != "":
 		period = "up to " + to
 	}
-	sec := Section{Title: fmt.Sprintf("%s, %s: %d", title, period, len(tb.Rows)), Report: "leads", Query: q}
+	sec := Section{Title: fmt.Sprintf("%s, %s: %d", title, period, len(tb.Rows)), Report: "leads", Query: q,
+		Key: []string{"lead_id", "event_at", "outcome", "minutes", "amount", "company", "source"}}
 	if len(tb.Rows) == 0 {
 		sec.Empty = "No row matches. Widen the dates or clear a filter."
 		p.Sections = append(p.Sections, sec)

@@ -150,7 +150,8 @@ func OverviewPage(q url.Values, status string, run Runner) (Page, error) {
 			Chart: overviewRatesChart(trend), Report: "overview", Query: q},
 		Section{Title: "Pipeline and won revenue", Note: "Opportunity amounts from leads, by the period the opportunity was created, and won amounts by the period it closed.",
 			Chart: revenueChart(trend), Report: "overview", Query: q},
-		Section{Title: "Rows", Table: &trend, Report: "overview", Query: q},
+		Section{Title: "Rows", Table: &trend, Report: "overview", Query: q,
+			Key: []string{"period", "leads", "mqls", "sqls", "mql_to_sql", "median_response_minutes", "first_touch_compliance", "pipeline", "won_revenue"}},
 	)
 	return p, nil
 }

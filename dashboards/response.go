@@ -88,7 +88,8 @@ func ResponsePage(q url.Values, status string, run Runner) (Page, error) {
 	}
 	p.Sections = append(p.Sections, Section{Title: "Median response by " + by,
 		Note:  "Each bar is the median time to first touch of the assignments in that group; the table has the other percentiles and the buckets.",
-		Chart: groupChart(perGroup, by), Table: &perGroup, Report: "response", Query: byQuery})
+		Chart: groupChart(perGroup, by), Table: &perGroup, Report: "response", Query: byQuery,
+		Key: []string{by, "n", "p50_minutes", "p90_minutes", "pending", "no_response"}})
 	return p, nil
 }
 

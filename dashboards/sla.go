@@ -86,7 +86,8 @@ func SLAPage(q url.Values, status string, run Runner) (Page, error) {
 			note += fmt.Sprintf(" The worst %d are shown; the download has all %d.", breachRowsShown, len(breaches.Rows))
 			breaches.Rows = worstBreaches(breaches, breachRowsShown)
 		}
-		p.Sections = append(p.Sections, Section{Title: title, Note: note, Table: &breaches, Report: "sla-breaches", Query: all})
+		p.Sections = append(p.Sections, Section{Title: title, Note: note, Table: &breaches, Report: "sla-breaches", Query: all,
+			Key: []string{"sla", "lead_id", "owner", "team", "limit_minutes", "elapsed_minutes", "started_at"}})
 	}
 
 	mktQuery := cloneValues(all)

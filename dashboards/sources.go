@@ -42,6 +42,7 @@ func SourcesPage(q url.Values, status string, run Runner) (Page, error) {
 		Note:  "(won revenue − spend) ÷ spend, from the spend file for the months the period touches. Sources without spend have no bar: their ROI is unknown, not zero. Spend cannot be split by region, segment, industry, owner or team, so those filters make it unknown.",
 		Chart: roiChart(tb, names), Report: "sources", Query: q})
 	sec := Section{Title: "Cost per stage", Table: &tb, Report: "sources", Query: q,
+		Key:  []string{"source", "campaign", "leads", "spend", "won_revenue", "cost_per_lead", "cost_per_mql", "cost_per_customer", "roi"},
 		Note: "Every count opens its leads. Costs are spend ÷ leads, MQLs, customers; unknown where the spend is."}
 	sec.Links = map[string]func([]any) string{"leads": func(row []any) string {
 		if by == "campaign" {

@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/handoff-dev/handoff/reports"
+	"github.com/handoff-dev/handoff/sample/sampletest"
 )
 
 // browser starts headless Chromium (Debian's chromium, which scripts/test
@@ -350,5 +351,85 @@ func TestHeatmapColoursFollowTheMediansInChromium(t *testing.T) {
 	}
 	for _, p := range b.takeProblems() {
 		t.Error(p)
+	}
+}
+
+// On a 1280 px laptop screen, each wide table shows the columns a reader
+// came for without scrolling, says that it scrolls, and keeps its first
+// column in view.
+func TestKeyColumnsVisibleAt1280InChromium(t *testing.T) {
+	l := sampletest.Lake(t, 3000, 11)
+	base := startServer(t, l.Dir)
+	b := newBrowser(t)
+	if err := chromedp.Do(b.ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatal(err)
+	}
+	shots := screenshotDir(t)
+	for _, c := range []struct {
+		page, section string
+		key           []string
+	}{
+		{"/sources", "Cost per stage", []string{"source", "leads", "spend", "won_revenue", "cost_per_lead", "cost_per_mql", "cost_per_customer", "roi"}},
+		{"/leads?what=handed_off", "", []string{"lead_id", "event_at", "outcome", "minutes"}},
+		{"/aging", "Stuck", []string{"lead_id", "stage", "age_days", "limit_days", "owner"}},
+		{"/speed", "Median response", []string{"owner", "n", "p50_minutes", "p90_minutes", "pending", "no_response"}},
+		{"/overview", "Rows", []string{"period", "leads", "mqls", "sqls", "mql_to_sql", "median_response_minutes", "first_touch_compliance", "pipeline", "won_revenue"}},
+		{"/data", "Recent ingests", []string{"finished", "file", "rows", "accepted", "quarantined"}},
+	} {
+		t.Run(c.page, func(t *testing.T) {
+			if err := chromedp.Do(b.ctx, chromedp.Navigate(base+c.page), chromedp.WaitVisible(chromedp.CSS("section"))); err != nil {
+				t.Fatal(err)
+			}
+			// For the section's table (the first whose title starts so):
+			// each key column's header and whether its right edge is
+			// inside the visible box.
+			js := fmt.Sprintf(`(() => {
+			  const sec = [...document.querySelectorAll('section')].find(s => s.querySelector('h2').textContent.startsWith(%q) && s.querySelector('table'));
+			  if (!sec) { return {found: false}; }
+			  const wrap = sec.querySelector('.table-wrap');
+			  const box = wrap.getBoundingClientRect();
+			  const heads = [...wrap.querySelectorAll('th')].map(th => [th.textContent, th.getBoundingClientRect().right <= box.right + 1]);
+			  return {found: true, heads: heads, scrolls: wrap.classList.contains('scrolls'), wide: wrap.scrollWidth > wrap.clientWidth + 1,
+			    hint: !!(wrap.previousElementSibling && wrap.previousElementSibling.classList.contains('scroll-hint'))};
+			})()`, c.section)
+			type tableView struct {
+				Found         bool
+				Heads         [][]any
+				Scrolls, Wide bool
+				Hint          bool
+			}
+			got, err := chromedp.Run(b.ctx, chromedp.Evaluate[tableView](js))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.Found {
+				t.Fatalf("no table under %q", c.section)
+			}
+			visible := map[string]bool{}
+			var order []string
+			for _, h := range got.Heads {
+				order = append(order, h[0].(string))
+				visible[h[0].(string)] = h[1].(bool)
+			}
+			for i, k := range c.key {
+				if i >= len(order) || order[i] != k || !visible[k] {
+					t.Errorf("key column %s: position %d of %v, visible %v", k, i, order, visible[k])
+				}
+			}
+			shot, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join(shots, "1280"+strings.NewReplacer("/", "-", "?", "-", "=", "-").Replace(c.page)+".png")
+			if err := os.WriteFile(file, shot, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if got.Wide != got.Scrolls || got.Wide != got.Hint {
+				t.Errorf("wider than its box %v, marked %v, hint %v", got.Wide, got.Scrolls, got.Hint)
+			}
+			for _, p := range b.takeProblems() {
+				t.Error(p)
+			}
+		})
 	}
 }

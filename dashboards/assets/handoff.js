@@ -41,7 +41,28 @@
     });
   }
 
+  // A table wider than its box says so above it, and keeps its first
+  // column in view while it scrolls.
+  function markScrolling() {
+    document.querySelectorAll('.table-wrap').forEach(function (wrap) {
+      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      wrap.classList.toggle('scrolls', scrolls);
+      var hint = wrap.previousElementSibling;
+      var has = hint && hint.classList.contains('scroll-hint');
+      if (scrolls && !has) {
+        hint = document.createElement('p');
+        hint.className = 'scroll-hint';
+        hint.textContent = 'More columns to the right: scroll the table sideways →';
+        wrap.parentNode.insertBefore(hint, wrap);
+      } else if (!scrolls && has) {
+        hint.remove();
+      }
+    });
+  }
+  window.addEventListener('resize', markScrolling);
+
   document.addEventListener('DOMContentLoaded', function () {
+    markScrolling();
     drawCharts();
     var button = document.querySelector('button.theme');
     if (button) { button.addEventListener('click', toggleTheme); }
