@@ -108,7 +108,7 @@ func LeaksPage(q url.Values, status string, run Runner) (Page, error) {
 		note += fmt.Sprintf(" The first %d of %d are shown; the download holds them all.", leakListRows, total)
 	}
 	p.Sections = append(p.Sections, Section{Title: title, Note: note, Table: &leadsTb, Report: "leaked", Query: list,
-		Key: []string{"lead_id", "company", "crack", "age_days", "recovered", "revenue_at_risk", "evidence"},
+		Key:   []string{"lead_id", "company", "crack", "age_days", "recovered", "revenue_at_risk", "evidence"},
 		Empty: emptyIf(total == 0, "No lead fell through this crack in this period.")})
 	return p, nil
 }
