@@ -46,6 +46,10 @@ type kpi struct {
 	// rate changes are said in percentage points, the others in percent.
 	rate   bool
 	detail func(row []any, tb reports.Table) string
+	// counts are a rate's numerator and denominator in a row: the tile
+	// shows them with the rate's interval, and a change over too few is
+	// not coloured.
+	counts func(row []any, tb reports.Table) (k, n int64)
 	// what is the leads list behind the number.
 	what string
 }
@@ -97,8 +101,14 @@ func OverviewPage(q url.Values, status string, run Runner) (Page, error) {
 	kpis := []kpi{
 		{label: "Leads", column: "leads", format: count, higherIsBetter: true, what: "created"},
 		{label: "MQL → SQL", column: "mql_to_sql", format: rate, higherIsBetter: true, rate: true,
+			counts: func(row []any, tb reports.Table) (int64, int64) {
+				return row[col(tb, "mqls_reached_sql")].(int64), row[col(tb, "mqls")].(int64)
+			},
 			detail: func(row []any, tb reports.Table) string {
-				s := fmt.Sprintf("%d of %d MQLs reached SQL", roundInt(rateValue(row, tb, "mql_to_sql")*float64(row[col(tb, "mqls")].(int64))), row[col(tb, "mqls")])
+				// A cohort: the period's MQLs, followed for the window;
+				// the rows' sqls is a flow and differs.
+				k, n := row[col(tb, "mqls_reached_sql")].(int64), row[col(tb, "mqls")].(int64)
+				s := fmt.Sprintf("%d of the period's %d MQLs reached SQL (cohort), %s", k, n, interval(k, n))
 				if row[col(tb, "mql_to_sql_open")] == true {
 					s += "; still open, can rise"
 				}
@@ -106,8 +116,13 @@ func OverviewPage(q url.Values, status string, run Runner) (Page, error) {
 			}, what: "mql"},
 		{label: "Median first response", column: "median_response_minutes", format: minutes, higherIsBetter: false, what: "assigned"},
 		{label: "First-touch SLA met", column: "first_touch_compliance", format: rate, higherIsBetter: true, rate: true,
+			counts: func(row []any, tb reports.Table) (int64, int64) {
+				met, breached := row[col(tb, "first_touch_met")].(int64), row[col(tb, "first_touch_breached")].(int64)
+				return met, met + breached
+			},
 			detail: func(row []any, tb reports.Table) string {
-				return fmt.Sprintf("%d met, %d breached", row[col(tb, "first_touch_met")], row[col(tb, "first_touch_breached")])
+				met, breached := row[col(tb, "first_touch_met")].(int64), row[col(tb, "first_touch_breached")].(int64)
+				return fmt.Sprintf("%d met, %d breached, %s", met, breached, interval(met, met+breached))
 			}, what: "assigned"},
 		{label: "Pipeline created", column: "pipeline", format: money, higherIsBetter: true, what: "opportunity"},
 		{label: "Won revenue", column: "won_revenue", format: money, higherIsBetter: true, what: "won"},
@@ -120,6 +135,14 @@ func OverviewPage(q url.Values, status string, run Runner) (Page, error) {
 			t.Change, t.Tone = change(current[c], prev[c], k.rate, k.higherIsBetter)
 			if t.Change != "" {
 				t.Change += " vs " + periodName(prev[period].(string), grain)
+			}
+			if k.counts != nil && t.Tone != "" {
+				_, n := k.counts(current, tb)
+				_, m := k.counts(prev, tb)
+				if min(n, m) < fewToJudge {
+					t.Change += fmt.Sprintf(" (too few to judge: %d and %d)", n, m)
+					t.Tone = ""
+				}
 			}
 		}
 		if k.detail != nil {
@@ -151,7 +174,8 @@ func OverviewPage(q url.Values, status string, run Runner) (Page, error) {
 		Section{Title: "Pipeline and won revenue", Note: "Opportunity amounts from leads, by the period the opportunity was created, and won amounts by the period it closed.",
 			Chart: revenueChart(trend), Report: "overview", Query: q},
 		Section{Title: "Rows", Table: &trend, Report: "overview", Query: q,
-			Key: []string{"period", "leads", "mqls", "sqls", "mql_to_sql", "median_response_minutes", "first_touch_compliance", "pipeline", "won_revenue"}},
+			Note: "mqls_reached_sql and mql_to_sql follow each period's MQLs (a cohort) for the conversion window; sqls counts leads entering SQL in the period (a flow), whenever they became MQLs, so it differs from mqls_reached_sql.",
+			Key:  []string{"period", "leads", "mqls", "mqls_reached_sql", "mql_to_sql", "sqls", "median_response_minutes", "first_touch_compliance", "pipeline", "won_revenue"}},
 	)
 	return p, nil
 }
@@ -258,13 +282,6 @@ func number(v any) (float64, bool) {
 	}
 	return 0, false
 }
-
-func rateValue(row []any, tb reports.Table, name string) float64 {
-	f, _ := number(row[col(tb, name)])
-	return f
-}
-
-func roundInt(x float64) int64 { return int64(math.Round(x)) }
 
 func count(v any) string {
 	f, ok := number(v)
@@ -417,7 +434,9 @@ func overviewRatesChart(tb reports.Table) *Chart {
 			}
 			data = append(data, opts.LineData{Value: v})
 		}
-		line.AddSeries(s.name, data, charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Formatter: "{c}%"}))
+		// No point labels: two lines' labels land on each other; the
+		// tooltip says each period's values.
+		line.AddSeries(s.name, data)
 	}
 	return chartOf(line, &line.BaseConfiguration)
 }

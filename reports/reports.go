@@ -306,6 +306,7 @@ type OverviewRow struct {
 	Leads                 int64    `col:"leads"`
 	MQLs                  int64    `col:"mqls"`
 	SQLs                  int64    `col:"sqls"`
+	MQLsReachedSQL        int64    `col:"mqls_reached_sql"`
 	MQLToSQL              *float64 `col:"mql_to_sql"`
 	MQLToSQLOpen          bool     `col:"mql_to_sql_open"`
 	MedianResponseMinutes *float64 `col:"median_response_minutes"`

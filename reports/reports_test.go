@@ -327,13 +327,15 @@ func TestReportsOnHandWorkedFixture(t *testing.T) {
 			},
 		},
 		{
-			name:    "overview per month (Overview)",
-			run:     func() (Table, error) { r, err := Overview(ctx, l, p, cfg); return r.Table(), err },
-			columns: "period,leads,mqls,sqls,mql_to_sql,mql_to_sql_open,median_response_minutes,first_touch_met,first_touch_breached,first_touch_compliance,pipeline,won_revenue,complete",
+			name: "overview per month (Overview)",
+			run:  func() (Table, error) { r, err := Overview(ctx, l, p, cfg); return r.Table(), err },
+			// mqls_reached_sql is mql_to_sql × mqls of the README's
+			// working: 5 of 6, 2 of 3, 0 of 1.
+			columns: "period,leads,mqls,sqls,mqls_reached_sql,mql_to_sql,mql_to_sql_open,median_response_minutes,first_touch_met,first_touch_breached,first_touch_compliance,pipeline,won_revenue,complete",
 			want: []string{
-				"2026-01-01 | 7 | 6 | 5 | 0.8333 | true | 60.0000 | 3 | 3 | 0.5000 | 14999.0000 | 0.0000 | true",
-				"2026-02-01 | 3 | 3 | 2 | 0.6667 | true | 3960.0000 | 0 | 2 | 0.0000 | 5000.0000 | 5000.0000 | true",
-				"2026-03-01 | 3 | 1 | 0 | 0.0000 | true | 1951.5000 | 1 | 1 | 0.5000 | 7000.0000 | 5000.0000 | true",
+				"2026-01-01 | 7 | 6 | 5 | 5 | 0.8333 | true | 60.0000 | 3 | 3 | 0.5000 | 14999.0000 | 0.0000 | true",
+				"2026-02-01 | 3 | 3 | 2 | 2 | 0.6667 | true | 3960.0000 | 0 | 2 | 0.0000 | 5000.0000 | 5000.0000 | true",
+				"2026-03-01 | 3 | 1 | 0 | 0 | 0.0000 | true | 1951.5000 | 1 | 1 | 0.5000 | 7000.0000 | 5000.0000 | true",
 			},
 		},
 		{
@@ -343,7 +345,7 @@ func TestReportsOnHandWorkedFixture(t *testing.T) {
 				return r.Table(), err
 			},
 			want: []string{
-				"2026-01-01 | 5 | 5 | 4 | 0.8000 | true | 20.0000 | 4 | 2 | 0.6667 | 12000.0000 | 5000.0000 | true",
+				"2026-01-01 | 5 | 5 | 4 | 4 | 0.8000 | true | 20.0000 | 4 | 2 | 0.6667 | 12000.0000 | 5000.0000 | true",
 			},
 		},
 		{

@@ -373,7 +373,7 @@ func TestKeyColumnsVisibleAt1280InChromium(t *testing.T) {
 		{"/leads?what=handed_off", "", []string{"lead_id", "event_at", "outcome", "minutes"}},
 		{"/aging", "Stuck", []string{"lead_id", "stage", "age_days", "limit_days", "owner"}},
 		{"/speed", "Median response", []string{"owner", "n", "p50_minutes", "p90_minutes", "pending", "no_response"}},
-		{"/overview", "Rows", []string{"period", "leads", "mqls", "sqls", "mql_to_sql", "median_response_minutes", "first_touch_compliance", "pipeline", "won_revenue"}},
+		{"/overview", "Rows", []string{"period", "leads", "mqls", "mqls_reached_sql", "mql_to_sql", "sqls", "median_response_minutes", "first_touch_compliance", "pipeline", "won_revenue"}},
 		{"/data", "Recent ingests", []string{"finished", "file", "rows", "accepted", "quarantined"}},
 	} {
 		t.Run(c.page, func(t *testing.T) {

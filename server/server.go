@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -170,7 +171,9 @@ func New(opts Options) *Server {
 		s.log.Warn("trusted proxies", "error", err)
 		_ = e.SetTrustedProxies(nil)
 	}
-	e.Use(tagRequest, s.logRequests, gin.CustomRecovery(func(c *gin.Context, v any) {
+	// The panic and its stack go to the server's own log, under the
+	// request's id; gin's copy on stderr would only repeat it.
+	e.Use(tagRequest, s.logRequests, gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, v any) {
 		s.log.Error("panic", "path", c.Request.URL.Path, "request_id", requestID(c), "panic", v, "stack", string(debug.Stack()))
 		problem(c, http.StatusInternalServerError, internalMessage(requestID(c)))
 	}), secureHeaders, s.checkHost, s.checkOrigin)

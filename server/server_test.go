@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +28,7 @@ import (
 	"github.com/handoff-dev/handoff/ingest/ingesttest"
 	"github.com/handoff-dev/handoff/reports"
 	"github.com/handoff-dev/handoff/routing"
+	"github.com/handoff-dev/handoff/sample/sampletest"
 	"github.com/handoff-dev/handoff/scoring"
 )
 
@@ -646,13 +649,16 @@ func TestOverviewPage(t *testing.T) {
 		"Headline numbers, Mar 2026",
 		// Leads 3 against 3.
 		`<span class="label">Leads</span><span class="value">3</span>`, "no change",
-		// MQL→SQL 0 of 1 against 2 of 3: down 66.7 points, bad news.
-		`<span class="value">0.0%</span>`, `<span class="change bad">-66.7 pts vs Feb 2026</span>`,
-		"0 of 1 MQLs reached SQL; still open, can rise",
+		// MQL→SQL 0 of 1 against 2 of 3: down 66.7 points, over too few
+		// MQLs to colour; Wilson's 95% interval for 0 of 1 is 0–79%
+		// (z²/(1+z²) = 3.84/4.84).
+		`<span class="value">0.0%</span>`, `<span class="change ">-66.7 pts vs Feb 2026 (too few to judge: 1 and 3)</span>`,
+		"0 of the period&#39;s 1 MQLs reached SQL (cohort), 95% interval 0–79%; still open, can rise",
 		// Median response 1951.5 min = 32.5 h against 3960: 51% faster, good.
 		`<span class="value">32.5 h</span>`, `<span class="change good">-51% vs Feb 2026</span>`,
-		// first_touch 1 of 2 against 0 of 2.
-		`<span class="value">50.0%</span>`, `<span class="change good">&#43;50.0 pts vs Feb 2026</span>`, "1 met, 1 breached",
+		// first_touch 1 of 2 against 0 of 2, too few to colour; Wilson's
+		// interval for 1 of 2 is 9–91%.
+		`<span class="value">50.0%</span>`, `<span class="change ">&#43;50.0 pts vs Feb 2026 (too few to judge: 2 and 2)</span>`, "1 met, 1 breached, 95% interval 9–91%",
 		// Pipeline 7000 against 5000; won 5000 against 5000.
 		`<span class="value">7,000</span>`, `<span class="change good">&#43;40% vs Feb 2026</span>`,
 		`<span class="label">Won revenue</span><span class="value">5,000</span>`,
@@ -721,4 +727,47 @@ func TestSpeedToLeadHeatmap(t *testing.T) {
 		`"value":[15,1,1,0.3]`, `"value":[21,4,2,65.5]`,
 		`"name":"Tue 15:00: median 0.3 h over 1 assignments"`,
 	})
+}
+
+// The overview's headline and its rows say the same numbers: the MQL →
+// SQL tile's "k of the period's n" is the headline period's
+// mqls_reached_sql and mqls in the API's rows, and its rate is k ÷ n.
+func TestOverviewHeadlineReconcilesWithRows(t *testing.T) {
+	l := sampletest.Lake(t, 3000, 11)
+	base := startServer(t, l.Dir)
+	resp, body := get(t, base+"/overview")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/overview: %d", resp.StatusCode)
+	}
+	page := html.UnescapeString(string(body))
+	m := regexp.MustCompile(`Headline numbers, (\w+ \d{4})`).FindStringSubmatch(page)
+	tile := regexp.MustCompile(`(\d+) of the period's (\d+) MQLs reached SQL \(cohort\)`).FindStringSubmatch(page)
+	rate := regexp.MustCompile(`MQL → SQL</span><span class="value">([\d.]+)%`).FindStringSubmatch(page)
+	if m == nil || tile == nil || rate == nil {
+		t.Fatalf("headline %v, tile %v, rate %v", m, tile, rate)
+	}
+	month, err := time.Parse("Jan 2006", m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := getReport(t, base+"/api/v1/reports/overview")
+	var found bool
+	for _, r := range rows.Rows {
+		if r["period"] != month.Format(time.DateOnly) {
+			continue
+		}
+		found = true
+		k, n := fmt.Sprint(r["mqls_reached_sql"]), fmt.Sprint(r["mqls"])
+		if tile[1] != k || tile[2] != n {
+			t.Errorf("%s: the tile says %s of %s, the row %s of %s", m[1], tile[1], tile[2], k, n)
+		}
+		kk, _ := strconv.ParseFloat(k, 64)
+		nn, _ := strconv.ParseFloat(n, 64)
+		if want := fmt.Sprintf("%.1f", kk/nn*100); rate[1] != want {
+			t.Errorf("%s: the tile's rate %s%%, k ÷ n is %s%%", m[1], rate[1], want)
+		}
+	}
+	if !found {
+		t.Errorf("no row for the headline's period %s", m[1])
+	}
 }

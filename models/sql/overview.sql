@@ -6,6 +6,9 @@
 -- leads: leads created in the period (as in sources). mqls, sqls: leads
 -- whose entered_at(mql), entered_at(sql) falls in the period (skipped
 -- stages count as passed, as in funnel).
+-- mqls_reached_sql: of the period's MQLs (a cohort), those that reached
+-- sql within $window_seconds of becoming an MQL; unlike sqls (a flow: leads
+-- entering sql in the period, whenever they became MQLs).
 -- mql_to_sql: of the period's MQLs, the share that reached sql within
 -- $window_seconds of becoming an MQL: the funnel's mql->sql step with the
 -- MQL's period as the cohort. mql_to_sql_open: the period's end plus the
@@ -89,6 +92,7 @@ SELECT strftime(p.period, '%Y-%m-%d') AS period,
        coalesce(c.leads, 0) AS leads,
        coalesce(m.mqls, 0) AS mqls,
        coalesce(s.sqls, 0) AS sqls,
+       coalesce(m.mql_reached_sql, 0) AS mqls_reached_sql,
        m.mql_reached_sql / nullif(m.mqls, 0) AS mql_to_sql,
        period_end_utc(p.period, $grain, $tz) + to_seconds($window_seconds::BIGINT) > $as_of::TIMESTAMPTZ AS mql_to_sql_open,
        r.median_response_minutes,
