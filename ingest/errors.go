@@ -61,7 +61,7 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // ErrQuarantined is returned (wrapped) by a strict ingest that refused rows.
-var ErrQuarantined = errors.New("rows were quarantined")
+var ErrQuarantined = errors.New("the lake is unchanged")
 
 // ErrSkippedFiles is returned (wrapped) by a strict ingest that skipped
 // files it did not recognise.

@@ -179,7 +179,11 @@ func Run(ctx context.Context, opts Options, paths []string) (Result, error) {
 		return res, fmt.Errorf("no input was recognised, so nothing was ingested; the lake is unchanged: %w", ErrNothingRecognised)
 	}
 	if opts.Strict && res.Quarantined > 0 {
-		return res, fmt.Errorf("%d rows refused and --strict given; the lake is unchanged: %w", res.Quarantined, ErrQuarantined)
+		what := fmt.Sprintf("%d rows were", res.Quarantined)
+		if res.Quarantined == 1 {
+			what = "1 row was"
+		}
+		return res, fmt.Errorf("%s refused and --strict was given: %w", what, ErrQuarantined)
 	}
 	if opts.Strict && res.SkippedFiles > 0 {
 		return res, fmt.Errorf("%d files not recognised and --strict given; the lake is unchanged: %w", res.SkippedFiles, ErrSkippedFiles)

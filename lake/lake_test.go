@@ -249,3 +249,29 @@ func TestLockDownClosesTheFileSystem(t *testing.T) {
 		t.Errorf("the lake changed: %v", err)
 	}
 }
+
+// A failed first write leaves nothing behind: a folder it made is gone, a
+// folder that was there is as it was.
+func TestFailedFirstWriteLeavesNoTraces(t *testing.T) {
+	ctx := context.Background()
+	for _, existed := range []bool{false, true} {
+		dir := filepath.Join(t.TempDir(), "lake")
+		if existed {
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tx, err := Begin(ctx, dir, "run1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx.Rollback()
+		entries, err := os.ReadDir(dir)
+		switch {
+		case !existed && !errors.Is(err, os.ErrNotExist):
+			t.Errorf("a folder the write made is still there: %v %v", entries, err)
+		case existed && (err != nil || len(entries) != 0):
+			t.Errorf("a folder that was there holds %v (%v)", entries, err)
+		}
+	}
+}

@@ -43,6 +43,9 @@ type Tx struct {
 	done    bool
 	// keepIfUnchanged: see KeepIfUnchanged.
 	keepIfUnchanged bool
+	// created: Begin made the lake's folder; committed: a commit wrote
+	// into it.
+	created, committed bool
 }
 
 // NewRunID names an ingest run: sortable by time, unique by a random suffix.
@@ -56,6 +59,8 @@ func NewRunID(now time.Time) string {
 // write left behind, and opens a DuckDB work database in the staging
 // directory (so large merges spill to disk beside the lake).
 func Begin(ctx context.Context, dir, runID string) (*Tx, error) {
+	_, statErr := os.Stat(dir)
+	created := errors.Is(statErr, os.ErrNotExist)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create lake %s: %w", dir, err)
 	}
@@ -67,7 +72,7 @@ func Begin(ctx context.Context, dir, runID string) (*Tx, error) {
 		lock.Close()
 		return nil, fmt.Errorf("lake %s: %w", dir, ErrBusy)
 	}
-	tx := &Tx{dir: dir, runID: runID, started: time.Now().UTC(), lock: lock}
+	tx := &Tx{dir: dir, runID: runID, started: time.Now().UTC(), lock: lock, created: created}
 	if err := tx.begin(ctx); err != nil {
 		tx.Rollback()
 		return nil, err
@@ -168,6 +173,18 @@ func (tx *Tx) Rollback() {
 		os.RemoveAll(tx.staging)
 	}
 	tx.lock.Close() // releases the flock
+	// A write that made the lake's folder and committed nothing leaves no
+	// folder: a failed first ingest is as if it never ran.
+	if tx.created && !tx.committed {
+		os.RemoveAll(tx.dir)
+		return
+	}
+	// In a folder that was there but holds no lake yet, the write's own
+	// traces go too.
+	if _, err := os.Stat(filepath.Join(tx.dir, ManifestFile)); !tx.committed && errors.Is(err, os.ErrNotExist) {
+		os.Remove(filepath.Join(tx.dir, stagingDir))
+		os.Remove(filepath.Join(tx.dir, lockFile))
+	}
 }
 
 // Commit merges the staged rows into the lake and swaps the manifest. Tables
@@ -245,6 +262,7 @@ func (tx *Tx) Commit(ctx context.Context, run Run) (Manifest, error) {
 	if err := writeManifest(tx.dir, next); err != nil {
 		return Manifest{}, err
 	}
+	tx.committed = true
 	// The manifest is the commit point; the link is a convenience for engines
 	// that read the Hive tree directly, so a failure here is not a failed run.
 	_ = pointCurrent(tx.dir, next.Root)

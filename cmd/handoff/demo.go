@@ -60,8 +60,8 @@ would. --no-serve stops after ingesting.`,
 			fmt.Fprintln(e.stdout)
 			printSummary(e.stdout, sum)
 			fmt.Fprintf(e.stdout, "\nThe lake is %s (Parquet, one folder per table, partitioned by month; manifest.json lists every file).\n", lakeDir)
-			fmt.Fprintf(e.stdout, "%d rows were spoiled on purpose (%s) and sit in quarantine with their line and reason.\n",
-				len(gen.BadRows), filepath.Join(exports, "bad_rows.json"))
+			fmt.Fprintf(e.stdout, "%s spoiled on purpose (%s) and sit in quarantine with their line and reason.\n",
+				plural(len(gen.BadRows), "row was", "rows were"), filepath.Join(exports, "bad_rows.json"))
 			fmt.Fprintf(e.stdout, "Query it with DuckDB: SELECT * FROM read_parquet('%s/current/leads/**/*.parquet')\n", lakeDir)
 			fmt.Fprintf(e.stdout, "See the numbers: handoff report funnel --lake %s   (also response, sla, sources, stuck, quality: docs/reports.md)\n", lakeDir)
 			fmt.Fprintf(e.stdout, "What fell through the cracks: handoff report leaks --lake %s; the weekly review: handoff review --lake %s --out review.html\n", lakeDir, lakeDir)

@@ -85,7 +85,7 @@ exports of one company into subfolders, as the demo does.`,
 				fmt.Fprintf(e.stdout, "  %s\n", f)
 			}
 			if len(res.BadRows) > 0 {
-				fmt.Fprintf(e.stdout, "%d rows are spoiled on purpose (listed in %s).\n", len(res.BadRows), sample.BadRowsFile)
+				fmt.Fprintf(e.stdout, "%s spoiled on purpose (listed in %s).\n", plural(len(res.BadRows), "row is", "rows are"), sample.BadRowsFile)
 			}
 			fmt.Fprintf(e.stdout, "Next: handoff ingest --lake lake %s\n", res.Dir)
 			return nil

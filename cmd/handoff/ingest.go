@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -53,6 +54,9 @@ error.`,
   handoff ingest --lake ./lake --config handoff.yaml --strict leads.csv`,
 		Args: args(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, paths []string) error {
+			if !slices.Contains(ingest.Sources, opts.Source) {
+				return usagef("--source %q: want one of %s", opts.Source, strings.Join(ingest.Sources, ", "))
+			}
 			if configPath != "" {
 				cfg, err := ingest.LoadConfig(configPath)
 				if err != nil {
@@ -139,7 +143,7 @@ func printIngest(w io.Writer, lakeDir string, res ingest.Result) {
 		fmt.Fprintf(tw, "%s\t%s %s\t%s\t%d\t%d\t%d\t%d\t%d\n", f.Path, f.Source, f.Kind, readAs(f.RunInput), f.Rows, f.Accepted, f.Quarantined, f.Warnings, f.Skipped)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\n%d rows accepted, %d quarantined, %d warnings.\n", res.Accepted, res.Quarantined, res.Warnings)
+	fmt.Fprintf(w, "\n%s accepted, %d quarantined, %s.\n", plural(res.Accepted, "row", "rows"), res.Quarantined, plural(res.Warnings, "warning", "warnings"))
 	for _, f := range res.Files {
 		if f.EncodingNote != "" {
 			fmt.Fprintf(w, "\n%s: %s\n", f.Path, f.EncodingNote)
@@ -156,11 +160,11 @@ func printIngest(w io.Writer, lakeDir string, res ingest.Result) {
 	committed := res.Run.ID != ""
 	for _, f := range res.Files {
 		printSamples(w, f.Path, f.Quarantined, f.Errors, sideFile(lakeDir, f.Quarantine, committed),
-			"%d rows quarantined in %s", "%d rows refused")
+			"%s quarantined in %s", "%s refused")
 	}
 	for _, f := range res.Files {
 		printSamples(w, f.Path, f.Warnings, f.WarningSamples, sideFile(lakeDir, f.WarningsFile, committed),
-			"%d values could not be read and were left blank (rows kept); listed in %s", "%d values could not be read and were left blank (rows kept)")
+			"%s could not be read and were left blank (rows kept); listed in %s", "%s could not be read and were left blank (rows kept)")
 	}
 	switch {
 	case res.Unchanged:
@@ -189,10 +193,14 @@ func printSamples(w io.Writer, path string, n int64, samples []*ingest.Error, wh
 	if n == 0 {
 		return
 	}
+	what := plural(n, "row", "rows")
+	if strings.Contains(withFile, "could not be read") {
+		what = plural(n, "value", "values")
+	}
 	if where != "" {
-		fmt.Fprintf(w, "\n%s: "+withFile+"\n", path, n, where)
+		fmt.Fprintf(w, "\n%s: "+withFile+"\n", path, what, where)
 	} else {
-		fmt.Fprintf(w, "\n%s: "+withoutFile+"\n", path, n)
+		fmt.Fprintf(w, "\n%s: "+withoutFile+"\n", path, what)
 	}
 	for _, e := range samples {
 		fmt.Fprintf(w, "  %v\n", e)

@@ -124,7 +124,7 @@ func writeReport(ctx context.Context, e *env, l *lake.Lake, tb reports.Table, fo
 		if err := reports.WriteParquet(ctx, l.DB, tb, out); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stderr, "wrote %d rows to %s\n", len(tb.Rows), out)
+		fmt.Fprintf(e.stderr, "wrote %s to %s\n", plural(len(tb.Rows), "row", "rows"), out)
 		return nil
 	}
 	var w io.Writer = e.stdout
@@ -159,6 +159,6 @@ func writeReport(ctx context.Context, e *env, l *lake.Lake, tb reports.Table, fo
 	if err != nil {
 		return fmt.Errorf("write %s: %w", out, err)
 	}
-	fmt.Fprintf(e.stderr, "wrote %d rows to %s\n", len(tb.Rows), out)
+	fmt.Fprintf(e.stderr, "wrote %s to %s\n", plural(len(tb.Rows), "row", "rows"), out)
 	return nil
 }

@@ -179,7 +179,7 @@ func serveLake(ctx context.Context, e *env, opts server.Options, addr, flightAdd
 		}
 	}
 	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(e.stdout, "\nServing %s on %s\n  dashboards: %s/overview (also /funnel, /speed, /aging, /sources, /sla, /quality, /leaks, /scoring, /routing, /data, /review)\n  API:        %s/api/v1/reports (described at /api/v1/openapi.json)\n", opts.Lake, url, url, url)
+	fmt.Fprintf(e.stdout, "\nServing %s on %s\n  dashboards: %s/overview (also /funnel, /speed, /aging, /sources, /sla, /quality, /leaks, /scoring, /routing, /leads, /review, /data)\n  API:        %s/api/v1/reports (described at /api/v1/openapi.json)\n", opts.Lake, url, url, url)
 	if flightLn != nil {
 		security := "plain gRPC"
 		if opts.FlightTLS != nil {

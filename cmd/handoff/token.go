@@ -48,7 +48,11 @@ docs/security.md says who can reach what.`,
 			if err != nil {
 				return usageError{err}
 			}
-			fmt.Fprintf(e.stderr, "Token %s (%s) with %s. Its secret, shown only now:\n", t.ID, orDash(t.Name), strings.Join(t.Scopes, ", "))
+			named := t.ID
+			if t.Name != "" {
+				named += " (" + t.Name + ")"
+			}
+			fmt.Fprintf(e.stderr, "Token %s with %s. Its secret, shown only now:\n", named, strings.Join(t.Scopes, ", "))
 			fmt.Fprintln(e.stdout, secret)
 			return nil
 		},
@@ -101,6 +105,14 @@ docs/security.md says who can reach what.`,
 	revoke.Flags().StringVar(&lakeDir, "lake", "", "lake directory")
 	cmd.AddCommand(create, list, revoke)
 	return cmd
+}
+
+// plural says n with the word for one or for many: "1 row", "2 rows".
+func plural[N int | int64](n N, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func orDash(s string) string {
