@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"text/tabwriter"
 
@@ -43,7 +45,10 @@ would. --no-serve stops after ingesting.`,
 				return err
 			}
 			fmt.Fprintf(e.stdout, "Ingesting %d files into %s …\n\n", len(gen.Files), lakeDir)
-			res, err := ingestWithProgress(cmd, e, ingest.Options{Lake: lakeDir, Logger: e.log}, []string{exports})
+			// The demo shows the server's requests at info, not each
+			// file the ingest reads: the summary below says that.
+			quiet := slog.New(minLevel{e.log.Handler(), slog.LevelWarn})
+			res, err := ingestWithProgress(cmd, e, ingest.Options{Lake: lakeDir, Logger: quiet}, []string{exports})
 			if err != nil {
 				return err
 			}
@@ -95,4 +100,14 @@ func printSummary(w io.Writer, sum []lake.TableSummary) {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\n", s.Table, s.Rows, s.Files, lake.HumanBytes(s.Bytes), from, to)
 	}
 	tw.Flush()
+}
+
+// minLevel passes on only records at or above its level.
+type minLevel struct {
+	slog.Handler
+	level slog.Level
+}
+
+func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= m.level && m.Handler.Enabled(ctx, l)
 }

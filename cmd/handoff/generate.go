@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
@@ -87,7 +88,9 @@ exports of one company into subfolders, as the demo does.`,
 			if len(res.BadRows) > 0 {
 				fmt.Fprintf(e.stdout, "%s spoiled on purpose (listed in %s).\n", plural(len(res.BadRows), "row is", "rows are"), sample.BadRowsFile)
 			}
-			fmt.Fprintf(e.stdout, "Next: handoff ingest --lake lake %s\n", res.Dir)
+			// The lake beside the exports, as the README's tour has it
+			// (demo-data/exports → demo-data/lake).
+			fmt.Fprintf(e.stdout, "Next: handoff ingest --lake %s %s\n", filepath.Join(filepath.Dir(filepath.Clean(res.Dir)), "lake"), res.Dir)
 			return nil
 		},
 	}

@@ -83,7 +83,7 @@ A filter may repeat: values of one dimension are ORed, dimensions ANDed.`,
 			l, err := lake.Open(ctx, lakeDir)
 			if err != nil {
 				if errors.Is(err, lake.ErrNoLake) {
-					return fmt.Errorf("%s is not a lake yet: run handoff ingest --lake %s PATH... first (%w)", lakeDir, lakeDir, err)
+					return fmt.Errorf("%s is not a lake yet (it has no manifest.json): run handoff ingest --lake %s PATH... first", lakeDir, lakeDir)
 				}
 				return err
 			}

@@ -25,7 +25,7 @@ func openForScoring(ctx context.Context, lakeDir, rulesPath string) (*lake.Lake,
 	l, err := lake.Open(ctx, lakeDir)
 	if err != nil {
 		if errors.Is(err, lake.ErrNoLake) {
-			return nil, scoring.Rules{}, fmt.Errorf("%s is not a lake yet: run handoff ingest --lake %s PATH... first (%w)", lakeDir, lakeDir, err)
+			return nil, scoring.Rules{}, fmt.Errorf("%s is not a lake yet (it has no manifest.json): run handoff ingest --lake %s PATH... first", lakeDir, lakeDir)
 		}
 		return nil, scoring.Rules{}, err
 	}
