@@ -181,9 +181,15 @@ func (p Params) args() map[string]any {
 	if !p.To.IsZero() {
 		to = time.Date(p.To.Year(), p.To.Month(), p.To.Day()+1, 0, 0, 0, 0, loc).UTC()
 	}
+	// Filters match whatever the case: source=Webinar finds webinar
+	// (dims_pass lowers the lake's side).
 	filters := duckdb.Map{}
 	for dim, values := range p.Filters {
-		filters[dim] = append([]string(nil), values...)
+		lowered := make([]string, len(values))
+		for i, v := range values {
+			lowered[i] = strings.ToLower(v)
+		}
+		filters[dim] = lowered
 	}
 	return map[string]any{
 		"as_of":          p.AsOf.UTC(),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -478,5 +479,30 @@ func TestSpreadsheetCSV(t *testing.T) {
 	}
 	if !strings.Contains(plainCSV.String(), "\n\"=HYPERLINK(") || !strings.Contains(plainCSV.String(), "\n-x,-3\n") {
 		t.Errorf("the API's CSV changed the data:\n%s", plainCSV.String())
+	}
+}
+
+// A filter's value matches whatever its case: --filter source=WEB is the
+// hand-worked source=web quarter (5 leads, 5 MQLs, 4 SQLs), and region=na
+// gives what the lake's own NA gives.
+func TestFiltersIgnoreCase(t *testing.T) {
+	l := openFixture(t)
+	ctx := context.Background()
+	asOf, _ := time.Parse(time.RFC3339, "2026-04-01T00:00:00Z")
+	run := func(f map[string][]string) []OverviewRow {
+		r, err := Overview(ctx, l, Params{AsOf: asOf, Grain: "quarter", Filters: f}, DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Rows
+	}
+	for _, v := range []string{"WEB", "Web", "web"} {
+		if rows := run(map[string][]string{"source": {v}}); len(rows) != 1 || rows[0].Leads != 5 || rows[0].MQLs != 5 || rows[0].SQLs != 4 {
+			t.Errorf("source=%s: %+v", v, rows)
+		}
+	}
+	upper, lower := run(map[string][]string{"region": {"NA"}}), run(map[string][]string{"region": {"na"}})
+	if len(upper) == 0 || !reflect.DeepEqual(upper[0].Leads, lower[0].Leads) || upper[0].MQLs != lower[0].MQLs {
+		t.Errorf("region=NA %+v, region=na %+v", upper, lower)
 	}
 }

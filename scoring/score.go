@@ -168,7 +168,7 @@ func bind(ctx context.Context, l *lake.Lake, r Rules, p Params) (map[string]any,
 	filterDims, filterValues := []string{}, []string{}
 	for dim, values := range p.Filters {
 		for _, v := range values {
-			filterDims, filterValues = append(filterDims, dim), append(filterValues, v)
+			filterDims, filterValues = append(filterDims, dim), append(filterValues, strings.ToLower(v))
 		}
 	}
 	return map[string]any{

@@ -50,15 +50,17 @@ CREATE OR REPLACE MACRO period_end_utc(p, grain, tz) AS
                                 ELSE INTERVAL 1 YEAR END);
 
 -- dims_pass: true when a row passes every filter. f maps a dimension name
--- to the values allowed; a dimension absent from f is not filtered.
+-- to the values allowed, in lower case (the callers lower them); a
+-- dimension absent from f is not filtered. The case of a value does not
+-- matter: source=Webinar finds webinar.
 CREATE OR REPLACE MACRO dims_pass(f, source, campaign, segment, region, industry, owner_id, owner, team) AS
-        (f['source'] IS NULL OR list_contains(f['source'], source))
-    AND (f['campaign'] IS NULL OR list_contains(f['campaign'], campaign))
-    AND (f['segment'] IS NULL OR list_contains(f['segment'], segment))
-    AND (f['region'] IS NULL OR list_contains(f['region'], region))
-    AND (f['industry'] IS NULL OR list_contains(f['industry'], industry))
-    AND (f['owner'] IS NULL OR list_contains(f['owner'], owner) OR list_contains(f['owner'], owner_id))
-    AND (f['team'] IS NULL OR list_contains(f['team'], team));
+        (f['source'] IS NULL OR list_contains(f['source'], lower(source)))
+    AND (f['campaign'] IS NULL OR list_contains(f['campaign'], lower(campaign)))
+    AND (f['segment'] IS NULL OR list_contains(f['segment'], lower(segment)))
+    AND (f['region'] IS NULL OR list_contains(f['region'], lower(region)))
+    AND (f['industry'] IS NULL OR list_contains(f['industry'], lower(industry)))
+    AND (f['owner'] IS NULL OR list_contains(f['owner'], lower(owner)) OR list_contains(f['owner'], lower(owner_id)))
+    AND (f['team'] IS NULL OR list_contains(f['team'], lower(team)));
 
 -- dim_value: the value of the breakdown dimension named by; NULL when there
 -- is no breakdown. The name was checked against a fixed list in Go.
