@@ -276,6 +276,17 @@ func (c Config) FirstTouch() SLA {
 	return SLA{Name: "first_touch", Start: "assignment", Stop: "first_sales_touch", Limit: "60m", Clock: "calendar"}
 }
 
+// FirstTouchClock is the first-touch SLA's clock and limit, worked out
+// here once for every caller (the reports, the scoring page's capacity
+// check, the routing replay's expected compliance).
+func (c Config) FirstTouchClock() (clock string, limit time.Duration) {
+	clock = c.FirstTouch().Clock
+	if clock == "" {
+		clock = "calendar"
+	}
+	return clock, c.FirstTouchLimit()
+}
+
 // FirstTouchLimit is the limit that separates pending from no response:
 // FirstTouch's limit, else 60 minutes.
 func (c Config) FirstTouchLimit() time.Duration {

@@ -14,8 +14,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/goccy/go-yaml/ast"
-
 	"github.com/handoff-dev/handoff/internal/yamldoc"
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/models"
@@ -161,19 +159,8 @@ func (d *File) Errorf(path, format string, a ...any) error {
 }
 
 func (d *File) checkSections() error {
-	if len(d.doc.File.Docs) == 0 || d.doc.File.Docs[0].Body == nil {
-		return nil
-	}
-	m, ok := d.doc.File.Docs[0].Body.(*ast.MappingNode)
-	if !ok {
-		return fmt.Errorf("%w: %s: want a mapping with %s at the top", ErrBadRules, d.doc.Name, strings.Join(Sections, ", "))
-	}
-	for _, kv := range m.Values {
-		key := kv.Key.String()
-		if !slices.Contains(Sections, key) {
-			return fmt.Errorf("%w: %s: line %d: unknown section %q%s (known: %s)", ErrBadRules, d.doc.Name,
-				kv.Key.GetToken().Position.Line, key, suggest(key, Sections), strings.Join(Sections, ", "))
-		}
+	if err := d.doc.CheckKeys("$", "section", Sections); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadRules, err)
 	}
 	return nil
 }
@@ -295,40 +282,8 @@ func (r Rules) halfLifeDays(k KindRule) *float64 {
 	return &days
 }
 
-// suggest is ", did you mean X?" for the known word closest to w, when one
-// is close enough to be a typo.
-func suggest(w string, known []string) string {
-	best, bestD := "", 1<<30
-	for _, k := range known {
-		if d := editDistance(w, k); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	if best == "" || bestD > max(2, len(w)/3) {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
-}
+// suggest is ` (did you mean "X"?)` for the known word closest to w.
+func suggest(w string, known []string) string { return yamldoc.Suggest(w, known) }
 
 // LakeKinds are the activity kinds the lake holds, for LoadRules.
 func LakeKinds(ctx context.Context, l *lake.Lake) ([]string, error) {

@@ -48,13 +48,9 @@ func (s *Server) buildRoutingPage(ctx context.Context, h *lake.Handle, q url.Val
 		// A month of history: enough to see the load, quick to replay.
 		since = time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -30)
 	}
-	ft := s.opts.Config.FirstTouch()
-	limit, err := reports.ParseDuration(ft.Limit)
-	if err != nil {
-		return dashboards.Page{}, err
-	}
+	clock, limit := s.opts.Config.FirstTouchClock()
 	r, err := routing.RunReplay(ctx, h.Lake, cfg, routing.ReplayParams{Since: since, AsOf: asOf, Scoring: s.currentRules().Scoring,
-		FirstTouchClock: ft.Clock, FirstTouchLimit: limit})
+		FirstTouchClock: clock, FirstTouchLimit: limit})
 	if err != nil {
 		return dashboards.Page{}, err
 	}

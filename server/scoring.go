@@ -44,11 +44,7 @@ func (s *Server) buildScoringPage(ctx context.Context, h *lake.Handle, q url.Val
 	if bp.Thresholds, err = scoring.ParseThresholds(q.Get("thresholds")); err != nil {
 		return dashboards.Page{}, fmt.Errorf("%w: %w", reports.ErrBadParam, err)
 	}
-	ft := s.opts.Config.FirstTouch()
-	if bp.FirstTouchLimit, err = reports.ParseDuration(ft.Limit); err != nil {
-		return dashboards.Page{}, err
-	}
-	bp.FirstTouchClock = ft.Clock
+	bp.FirstTouchClock, bp.FirstTouchLimit = s.opts.Config.FirstTouchClock()
 	b, err := scoring.RunBacktest(ctx, h.Lake, *s.currentRules().Scoring, bp)
 	if err != nil {
 		return dashboards.Page{}, err

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/handoff-dev/handoff/exports"
+	"github.com/handoff-dev/handoff/internal/config"
 	"github.com/handoff-dev/handoff/lake"
 )
 
@@ -40,14 +41,11 @@ examples/handoff.yaml is a commented example.`,
 			if lakeDir == "" || configPath == "" {
 				return usagef("--lake and --config are required")
 			}
-			cfg, err := exports.LoadConfig(configPath)
+			whole, err := config.Load(configPath)
 			if err != nil {
 				return err
 			}
-			reportsCfg, err := loadReportsConfig(configPath)
-			if err != nil {
-				return err
-			}
+			cfg, reportsCfg := whole.Exports, whole.Reports
 			todo := cfg.Exports
 			if len(names) > 0 {
 				todo = nil

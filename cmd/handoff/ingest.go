@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/handoff-dev/handoff/ingest"
+	"github.com/handoff-dev/handoff/internal/config"
 	"github.com/handoff-dev/handoff/lake"
 )
 
@@ -58,11 +59,11 @@ error.`,
 				return usagef("--source %q: want one of %s", opts.Source, strings.Join(ingest.Sources, ", "))
 			}
 			if configPath != "" {
-				cfg, err := ingest.LoadConfig(configPath)
+				cfg, err := config.Load(configPath)
 				if err != nil {
 					return err
 				}
-				opts.Config = cfg
+				opts.Config = cfg.Ingest
 			}
 			if explain {
 				exps, err := ingest.Explain(cmd.Context(), opts, paths)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/handoff-dev/handoff/internal/config"
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/reports"
 	"github.com/handoff-dev/handoff/scoring"
@@ -299,7 +300,8 @@ func loadReportsConfig(path string) (reports.Config, error) {
 	if path == "" {
 		return reports.DefaultConfig(), nil
 	}
-	return reports.LoadConfig(path)
+	c, err := config.Load(path)
+	return c.Reports, err
 }
 
 // firstTouch is the first-touch SLA of handoff.yaml (or the default 60
@@ -309,7 +311,6 @@ func firstTouch(configPath string) (string, time.Duration, error) {
 	if err != nil {
 		return "", 0, err
 	}
-	ft := cfg.FirstTouch()
-	limit, err := reports.ParseDuration(ft.Limit)
-	return ft.Clock, limit, err
+	clock, limit := cfg.FirstTouchClock()
+	return clock, limit, nil
 }

@@ -13,8 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/handoff-dev/handoff/exports"
-	"github.com/handoff-dev/handoff/ingest"
+	"github.com/handoff-dev/handoff/internal/config"
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/reports"
 	"github.com/handoff-dev/handoff/scoring"
@@ -90,18 +89,11 @@ Each request is logged on stderr (--log-format json for machines).`,
 				opts.FlightTLS = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
 			}
 			if configPath != "" {
-				var err error
-				if opts.Config, err = reports.LoadConfig(configPath); err != nil {
-					return err
-				}
-				if opts.Ingest, err = ingest.LoadConfig(configPath); err != nil {
-					return err
-				}
-				ex, err := exports.LoadConfig(configPath)
+				cfg, err := config.Load(configPath)
 				if err != nil {
 					return err
 				}
-				opts.Exports = ex.Exports
+				opts.Config, opts.Ingest, opts.Exports = cfg.Reports, cfg.Ingest, cfg.Exports.Exports
 			}
 			if rulesPath != "" {
 				raw, err := os.ReadFile(rulesPath)
