@@ -424,8 +424,9 @@ CREATE OR REPLACE MACRO fmt_utc(t) AS strftime(make_timestamp(epoch_us(t)), '%Y-
 --   never_handed_off         no handoff within handoff_s seconds of the MQL
 --   inactive_owner           handed to an owner users marks inactive, or
 --                            does not know, and nobody touched the lead
---                            in time (at the handoff: a rep who worked
---                            the lead and left later dropped nothing)
+--                            in time (the owner as at the handoff: a rep
+--                            who worked the lead and left later dropped
+--                            nothing); it falls in at the touch deadline
 --   never_touched            no sales touch within touch_s of the handoff
 --   never_dispositioned      no accepted / rejected / unreachable decision
 --                            within dispo_days working days of the owner's
@@ -554,7 +555,9 @@ CREATE OR REPLACE MACRO leak_cases(as_of, handoff_s, touch_s, dispo_days, recycl
         SELECT lead_id, 'never_handed_off' AS crack, 1 AS rank, handoff_deadline AS crack_at, handoff_at AS recovered_at
         FROM deadlines WHERE handoff_at IS NULL OR handoff_at > handoff_deadline
         UNION ALL
-        SELECT lead_id, 'inactive_owner', 2, handoff_at, good_owner_at
+        -- At the touch deadline, not at the handoff: until then a touch in
+        -- time can still come, and a period's leaks must not shrink later.
+        SELECT lead_id, 'inactive_owner', 2, touch_deadline, good_owner_at
         FROM deadlines WHERE handoff_at IS NOT NULL AND NOT owner_ok
           AND (touched_at IS NULL OR touched_at > touch_deadline)
         UNION ALL
@@ -576,12 +579,15 @@ CREATE OR REPLACE MACRO leak_cases(as_of, handoff_s, touch_s, dispo_days, recycl
         SELECT lead_id, 'duplicate', 8, handoff_at, NULL
         FROM deadlines WHERE other_lead IS NOT NULL
     ), first_crack AS (
-        SELECT lead_id,
-               arg_min(crack, epoch_us(crack_at) * 16 + rank) AS crack,
-               min(crack_at) AS crack_at,
-               arg_min(recovered_at, epoch_us(crack_at) * 16 + rank) AS recovered_at
-        FROM candidates WHERE crack_at <= as_of
-        GROUP BY lead_id
+        -- The crack and its recovery are taken together, as one struct:
+        -- arg_min of recovered_at alone skips NULLs, and would hand a
+        -- lead the recovery of a later crack it is not counted in.
+        SELECT lead_id, first.crack, crack_at, first.recovered_at
+        FROM (SELECT lead_id,
+                     arg_min({'crack': crack, 'recovered_at': recovered_at}, epoch_us(crack_at) * 16 + rank) AS first,
+                     min(crack_at) AS crack_at
+              FROM candidates WHERE crack_at <= as_of
+              GROUP BY lead_id)
     ), source_value AS (
         SELECT blank(l.source) AS source,
                count(*) FILTER (WHERE m.e_customer IS NOT NULL) / count(*) AS mql_to_customer

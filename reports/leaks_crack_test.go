@@ -1,0 +1,92 @@
+package reports
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/handoff-dev/handoff/ingest"
+	"github.com/handoff-dev/handoff/lake"
+)
+
+// A lake of three MQLs, each the shape of a leaks mistake (limits are the
+// defaults: handoff 24h, touch 3d, disposition 5 working days, recycle
+// touch 30d):
+//
+//	X1 handed off in time to Ana, never touched, decided unreachable late
+//	   (20 Jan): counted never_touched (deadline 8 Jan 11:00), and the late
+//	   decision recovers never_dispositioned, not this crack.
+//	X2 never handed off (deadline 6 Jan 10:00), recycled on 6 Jan and
+//	   nurtured by marketing late (10 Feb): counted never_handed_off, not
+//	   recovered by the nurture of recycled_forgotten.
+//	X3 handed to Eve, inactive, at 5 Jan 11:00: inactive_owner only once
+//	   the touch deadline (8 Jan 11:00) has passed untouched.
+func crackLake(t *testing.T) *lake.Lake {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"users.csv": "user_id,name,team,role,region,timezone,working_hours,capacity,active\n" +
+			"U1,Ana,SDR,sdr,NA,UTC,Mon-Fri 09:00-17:00,50,true\nU3,Eve,SDR,sdr,NA,UTC,Mon-Fri 09:00-17:00,50,false\nM1,Mia,Marketing,marketing,NA,UTC,,0,true\n",
+		"leads.csv": "lead_id,created_at,email_domain,company,country,region,industry,company_size,title,source,campaign,owner_id,updated_at\n" +
+			"X1,2026-01-05T09:00:00Z,x1.com,X1,United States,NA,Software,50,CTO,web,c1,U1,\n" +
+			"X2,2026-01-05T09:00:00Z,x2.com,X2,United States,NA,Software,50,CTO,web,c1,,\n" +
+			"X3,2026-01-05T09:00:00Z,x3.com,X3,United States,NA,Software,50,CTO,web,c1,U3,\n",
+		"stage_changes.csv": "lead_id,stage,changed_at,actor_id\n" +
+			"X1,lead,2026-01-05T09:00:00Z,\nX1,mql,2026-01-05T10:00:00Z,\n" +
+			"X2,lead,2026-01-05T09:00:00Z,\nX2,mql,2026-01-05T10:00:00Z,\nX2,recycled,2026-01-06T10:00:00Z,\n" +
+			"X3,lead,2026-01-05T09:00:00Z,\nX3,mql,2026-01-05T10:00:00Z,\n",
+		"assignments.csv": "lead_id,owner_id,assigned_at,rule,reason\nX1,U1,2026-01-05T11:00:00Z,round_robin,\nX3,U3,2026-01-05T11:00:00Z,round_robin,\n",
+		"dispositions.csv": "lead_id,owner_id,decided_at,outcome,reason\nX1,U1,2026-01-20T10:00:00Z,unreachable,no answer\n",
+		"activities.csv": "activity_id,lead_id,occurred_at,kind,actor_id,actor_role,channel,detail\nN1,X2,2026-02-10T10:00:00Z,email_sent,M1,marketing,email,nurture\n",
+	}
+	var paths []string
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	lakeDir := filepath.Join(t.TempDir(), "lake")
+	if _, err := ingest.Run(context.Background(), ingest.Options{Lake: lakeDir, Strict: true}, paths); err != nil {
+		t.Fatal(err)
+	}
+	l, err := lake.Open(context.Background(), lakeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+func TestLeakRecoveryBelongsToItsCrack(t *testing.T) {
+	l := crackLake(t)
+	ctx := context.Background()
+	leaked := func(asOf time.Time) map[string]LeakedRow {
+		r, err := Leaked(ctx, l, Params{AsOf: asOf}, DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]LeakedRow{}
+		for _, row := range r.Rows {
+			out[row.LeadID] = row
+		}
+		return out
+	}
+	march := leaked(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	for lead, crack := range map[string]string{"X1": "never_touched", "X2": "never_handed_off", "X3": "inactive_owner"} {
+		row, ok := march[lead]
+		if !ok || row.Crack != crack || row.Recovered || row.RecoveredAt != nil {
+			t.Errorf("%s as of 1 Mar: %+v, want %s, not recovered", lead, row, crack)
+		}
+	}
+	if want := time.Date(2026, 1, 8, 11, 0, 0, 0, time.UTC); !march["X3"].CrackAt.Equal(want) {
+		t.Errorf("X3 fell into inactive_owner at %v, want the touch deadline %v", march["X3"].CrackAt, want)
+	}
+	// On 6 Jan X3's touch deadline is still two days away: not a leak yet.
+	if row, ok := leaked(time.Date(2026, 1, 6, 0, 0, 0, 0, time.UTC))["X3"]; ok {
+		t.Errorf("X3 as of 6 Jan: %+v, want no leak before its touch deadline", row)
+	}
+}
