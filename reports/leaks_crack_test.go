@@ -37,9 +37,9 @@ func crackLake(t *testing.T) *lake.Lake {
 			"X1,lead,2026-01-05T09:00:00Z,\nX1,mql,2026-01-05T10:00:00Z,\n" +
 			"X2,lead,2026-01-05T09:00:00Z,\nX2,mql,2026-01-05T10:00:00Z,\nX2,recycled,2026-01-06T10:00:00Z,\n" +
 			"X3,lead,2026-01-05T09:00:00Z,\nX3,mql,2026-01-05T10:00:00Z,\n",
-		"assignments.csv": "lead_id,owner_id,assigned_at,rule,reason\nX1,U1,2026-01-05T11:00:00Z,round_robin,\nX3,U3,2026-01-05T11:00:00Z,round_robin,\n",
+		"assignments.csv":  "lead_id,owner_id,assigned_at,rule,reason\nX1,U1,2026-01-05T11:00:00Z,round_robin,\nX3,U3,2026-01-05T11:00:00Z,round_robin,\n",
 		"dispositions.csv": "lead_id,owner_id,decided_at,outcome,reason\nX1,U1,2026-01-20T10:00:00Z,unreachable,no answer\n",
-		"activities.csv": "activity_id,lead_id,occurred_at,kind,actor_id,actor_role,channel,detail\nN1,X2,2026-02-10T10:00:00Z,email_sent,M1,marketing,email,nurture\n",
+		"activities.csv":   "activity_id,lead_id,occurred_at,kind,actor_id,actor_role,channel,detail\nN1,X2,2026-02-10T10:00:00Z,email_sent,M1,marketing,email,nurture\n",
 	}
 	var paths []string
 	for name, body := range files {
