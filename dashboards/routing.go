@@ -49,7 +49,8 @@ func RoutingPage(q url.Values, status string, r routing.Replay, since string) Pa
 	p.Sections = append(p.Sections, Section{Title: "Leads per rep, proposed against actual",
 		Note:  "Bars are leads given; the table adds each rep's observed first-touch met rate and how many leads the rep was actually given while already at capacity.",
 		Chart: repChart(r), Table: repTable(r)})
-	audits := reports.Table{Columns: []reports.Column{{Name: "lead", Kind: reflect.String}, {Name: "routed at", Kind: reflect.String}, {Name: "audit", Kind: reflect.String}}}
+	// lead_id, as everywhere: each opens the lead's page.
+	audits := reports.Table{Columns: []reports.Column{{Name: "lead_id", Kind: reflect.String}, {Name: "routed at", Kind: reflect.String}, {Name: "audit", Kind: reflect.String}}}
 	for i, d := range r.Decisions {
 		if i == auditsShown {
 			break

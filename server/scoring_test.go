@@ -87,6 +87,8 @@ func TestRoutingPage(t *testing.T) {
 		// Expected compliance 0.32 proposed, 0.36 actually.
 		`32.0%`, `actually 36.0%`,
 		`L2 → Ben by rule &#34;NA&#34;, pool na (round robin).`,
+		// Each audited lead opens its page.
+		`<td><a href="/leads/L2">L2</a></td>`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("routing page lacks %s", want)
