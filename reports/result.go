@@ -32,6 +32,11 @@ type Table struct {
 	Params  Params
 	Columns []Column
 	Rows    [][]any
+	// Described, when set, are the parameters the JSON states instead of
+	// Params' (a table that is not a report's, as the backtest's); Summary
+	// is what the rows add up to, written beside them.
+	Described map[string]any
+	Summary   map[string]any
 }
 
 // Table flattens r. The breakdown value (field tagged col:"dim") becomes a

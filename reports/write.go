@@ -88,8 +88,12 @@ func WriteJSON(w io.Writer, tb Table) error {
 		Report  string         `json:"report"`
 		Params  map[string]any `json:"params"`
 		AsOf    string         `json:"as_of"`
+		Summary map[string]any `json:"summary,omitempty"`
 		Columns []string       `json:"columns"`
-	}{tb.Report, tb.Params.Describe(), tb.Params.AsOf.UTC().Format(time.RFC3339), nil}
+	}{tb.Report, tb.Params.Describe(), tb.Params.AsOf.UTC().Format(time.RFC3339), tb.Summary, nil}
+	if tb.Described != nil {
+		head.Params = tb.Described
+	}
 	for _, c := range tb.Columns {
 		head.Columns = append(head.Columns, c.Name)
 	}

@@ -220,6 +220,12 @@ converting leads the team can answer.`,
 				if show == "deciles" {
 					tb = reports.Result[scoring.DecileRow]{Report: "backtest-deciles", Params: reports.Params{AsOf: b.AsOf}, Rows: b.Deciles}.Table()
 				}
+				// The backtest's own parameters and what it concluded:
+				// not a report's window, grain and clock.
+				tb.Described = map[string]any{"as_of": b.AsOf.UTC().Format(time.RFC3339), "outcome": outcome, "window": window,
+					"at": at, "from": from, "to": to, "capacity": capacity, "thresholds": thresholds, "filters": filters,
+					"first_touch_clock": clock, "first_touch_limit": limit.String()}
+				tb.Summary = backtestSummary(b)
 				return writeReport(ctx, e, l, tb, format, out)
 			}
 			printBacktest(e, b, outcome, window)
@@ -243,6 +249,23 @@ converting leads the team can answer.`,
 	f.StringVar(&format, "format", "table", "output: "+strings.Join(reports.Formats, ", "))
 	f.StringVar(&out, "out", "", "write to this file instead of standard output")
 	return cmd
+}
+
+// backtestSummary is what the backtest concluded, for its JSON.
+func backtestSummary(b scoring.Backtest) map[string]any {
+	why := "no threshold keeps the volume within capacity"
+	switch b.RecommendedBy {
+	case "capacity":
+		why = "the lowest threshold whose volume fits the capacity: the most converting leads the team can answer"
+	case "f1":
+		why = "every threshold fits the capacity: the best balance of precision and recall (F1)"
+	}
+	return map[string]any{
+		"leads": b.Leads, "converted": b.Positive, "base_rate": b.BaseRate, "auc": b.AUC,
+		"months": b.Months, "working_days": b.WorkingDays,
+		"capacity_per_working_day": b.CapacityPerDay, "observed_breach_rate": b.ObservedBreachRate,
+		"recommended_threshold": b.Recommended, "recommended_by": b.RecommendedBy, "why": why,
+	}
 }
 
 func printBacktest(e *env, b scoring.Backtest, outcome, window string) {

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"encoding/json"
+	"math"
 	"strings"
 	"testing"
+
+	"github.com/handoff-dev/handoff/sample/sampletest"
 )
 
 // The scoring commands on the reports fixture with testdata/routing's
@@ -40,5 +44,42 @@ func TestScoringCommands(t *testing.T) {
 	code, _, stderr := runCLI(t, "route", "--lake", lakeDir, "--rules", rules, "--since", "2026-01-01")
 	if code != exitUsage || !strings.Contains(stderr, "only --dry-run") {
 		t.Errorf("route without --dry-run: exit %d %s", code, stderr)
+	}
+}
+
+// The backtest's JSON states its own parameters (not a report's window of
+// 0d) and what it concluded, consistent with its rows.
+func TestBacktestJSONSummary(t *testing.T) {
+	l := sampletest.Lake(t, 3000, 5)
+	code, stdout, stderr := runCLI(t, "backtest", "--lake", l.Dir, "--rules", "../../examples/rules.yaml", "--window", "120d", "--format", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var doc struct {
+		Params  map[string]any   `json:"params"`
+		Summary map[string]any   `json:"summary"`
+		Rows    []map[string]any `json:"rows"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Params["window"] != "120d" || doc.Params["outcome"] != "sql" {
+		t.Errorf("params %v", doc.Params)
+	}
+	leads, converted := doc.Summary["leads"].(float64), doc.Summary["converted"].(float64)
+	if leads == 0 || math.Abs(doc.Summary["base_rate"].(float64)-converted/leads) > 1e-9 {
+		t.Errorf("summary %v: base rate is not converted ÷ leads", doc.Summary)
+	}
+	if auc, ok := doc.Summary["auc"].(float64); !ok || auc <= 0 || auc >= 1 {
+		t.Errorf("auc %v", doc.Summary["auc"])
+	}
+	found := false
+	for _, r := range doc.Rows {
+		if r["threshold"] == doc.Summary["recommended_threshold"] {
+			found = true
+		}
+	}
+	if !found || doc.Summary["why"] == "" {
+		t.Errorf("recommended %v (%v) is not one of the rows' thresholds", doc.Summary["recommended_threshold"], doc.Summary["why"])
 	}
 }
