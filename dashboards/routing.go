@@ -41,6 +41,7 @@ func RoutingPage(q url.Values, status string, r routing.Replay, since string) Pa
 		{Label: "Fairness, proposed", Value: num(r.ProposedFairness), Detail: "spread of leads per rep (0 is even); actually " + num(r.ActualFairness)},
 		{Label: "Expected first-touch SLA", Value: pct(r.ProposedCompliance), Detail: "weighting each lead by its rep's met rate; actually " + pct(r.ActualCompliance)},
 		{Label: "By the fallback pool", Value: thousands(r.Fallback), Detail: "nobody in the rule's pool eligible, or no rule matched"},
+		{Label: "Waited in a queue", Value: thousands(r.Queued), Detail: fmt.Sprintf("nobody at work when the lead came; %s waited past the first-touch limit (counted as breached)", thousands(r.QueuedPastLimit))},
 		{Label: "Left unassigned", Value: thousands(r.Unassigned), Detail: "nobody eligible anywhere: capacity is short"},
 	}
 	p.Sections = append(p.Sections, Section{Title: "Routing dry run",

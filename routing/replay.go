@@ -48,6 +48,10 @@ type Replay struct {
 	Leads      int64
 	Unassigned int64
 	Fallback   int64
+	// Queued counts the leads that waited for a rep's working hours;
+	// QueuedPastLimit those whose wait alone ran past the first-touch
+	// limit (counted as breaches in ProposedCompliance).
+	Queued, QueuedPastLimit int64
 	Reps       []RepResult
 	// Fairness is the coefficient of variation (standard deviation over
 	// mean) of leads per rep over the reps in any pool: 0 is perfectly
@@ -153,7 +157,7 @@ func RunReplay(ctx context.Context, l *lake.Lake, cfg Config, p ReplayParams) (R
 	}
 
 	router := NewRouter(cfg, users, load)
-	proposed, actual := map[string]int64{}, map[string]int64{}
+	proposed, actual, late := map[string]int64{}, map[string]int64{}, map[string]int64{}
 	for _, rl := range leads {
 		d := router.Route(Lead{ID: rl.LeadID, Country: rl.Country, Region: rl.Region, Segment: rl.Segment,
 			Source: rl.Source, Quadrant: quadrants[rl.LeadID], At: rl.HandedAt})
@@ -164,8 +168,17 @@ func RunReplay(ctx context.Context, l *lake.Lake, cfg Config, p ReplayParams) (R
 			out.Unassigned++
 		default:
 			proposed[d.Rep.ID]++
-			if d.Fallback {
+			if d.Fallback && d.QueuedUntil.IsZero() {
 				out.Fallback++
+			}
+			if !d.QueuedUntil.IsZero() {
+				out.Queued++
+				// The clock ran while the lead waited: past the limit
+				// it is breached whoever answers.
+				if p.FirstTouchLimit > 0 && d.Waited() > p.FirstTouchLimit {
+					out.QueuedPastLimit++
+					late[d.Rep.ID]++
+				}
 			}
 		}
 		actual[rl.ActualOwner]++
@@ -210,7 +223,7 @@ func RunReplay(ctx context.Context, l *lake.Lake, cfg Config, p ReplayParams) (R
 		if x := rate(u.ID); x != nil {
 			r = *x
 		}
-		propExpected += float64(proposed[u.ID]) * r
+		propExpected += float64(proposed[u.ID]-late[u.ID]) * r
 		actExpected += float64(actual[u.ID]) * r
 		propN += proposed[u.ID]
 		actN += actual[u.ID]

@@ -60,6 +60,19 @@ type Decision struct {
 	Rep     *Rep
 	Tried   []RuleTry
 	Skipped []Skip
+	// QueuedUntil is set when nobody was available when the lead came: it
+	// waited in the queue of pool Queue until Rep's working hours began,
+	// and that wait counts on its first-touch clock.
+	Queue       string
+	QueuedUntil time.Time
+}
+
+// Waited is how long the lead waited in a queue for its rep.
+func (d Decision) Waited() time.Duration {
+	if d.QueuedUntil.IsZero() {
+		return 0
+	}
+	return d.QueuedUntil.Sub(d.Lead.At)
 }
 
 // Audit is the decision in one paragraph: what was chosen, by which rule,
@@ -69,6 +82,10 @@ func (d Decision) Audit() string {
 	switch {
 	case d.Rep == nil:
 		fmt.Fprintf(&b, "%s: nobody eligible, left unassigned.", d.Lead.ID)
+	case !d.QueuedUntil.IsZero():
+		fmt.Fprintf(&b, "%s waited %s in the queue of pool %s (nobody available at %s), then → %s when %s working hours began (%s).",
+			d.Lead.ID, waitWords(d.Waited()), d.Queue, d.Lead.At.UTC().Format("Mon 15:04 UTC"), d.Rep.Name, possessive(d.Rep.Name),
+			d.QueuedUntil.In(zoneOf(d.Rep)).Format("Mon 15:04 MST"))
 	case d.Fallback:
 		fmt.Fprintf(&b, "%s → %s from fallback pool %s (%s).", d.Lead.ID, d.Rep.Name, d.Pool, words(d.Method))
 	default:
@@ -183,18 +200,100 @@ func (r *Router) Route(l Lead) Decision {
 	if r.cfg.Fallback == "" {
 		return d
 	}
-	// The fallback catches what the rules could not place: working hours
-	// do not bar it, activity and capacity still do.
+	// The fallback catches what the rules could not place, held to the
+	// same availability as the rule's pool: a rep skipped as off hours in
+	// one pool is not handed the lead from another.
+	offHours := matched != nil && matched.OffHours
 	d.Pool, d.Method, d.Fallback = r.cfg.Fallback, "round_robin", true
-	if rep := r.pick(&d, "fallback:"+r.cfg.Fallback, r.cfg.Fallback, "round_robin", nil, true, l.At); rep != nil {
+	if rep := r.pick(&d, "fallback:"+r.cfg.Fallback, r.cfg.Fallback, "round_robin", nil, offHours, l.At); rep != nil {
 		return r.assign(d, rep)
 	}
+	// Nobody available now: the lead waits for the first rep of the
+	// rule's pool, else of the fallback pool, whose working hours begin.
+	var pools []string
+	if matched != nil {
+		pools = append(pools, matched.Pool)
+	}
+	pools = append(pools, r.cfg.Fallback)
+	var best *Rep
+	var bestAt time.Time
+	var bestPool string
+	for _, pool := range pools {
+		for _, who := range r.cfg.Pools[pool] {
+			rep := r.byKey[who]
+			if rep == nil || rep.ID == l.Exclude || !rep.Active || rep.Capacity == 0 || rep.D1 == 0 {
+				continue
+			}
+			at := r.nextWorkStart(rep, l.At)
+			if rep.Capacity > 0 && r.load(rep.ID, at) >= rep.Capacity {
+				continue
+			}
+			if best == nil || at.Before(bestAt) {
+				best, bestAt, bestPool = rep, at, pool
+			}
+		}
+	}
+	if best == nil {
+		return d
+	}
+	d.Queue, d.QueuedUntil, d.Rep = bestPool, bestAt, best
+	r.insertLoad(best.ID, bestAt)
 	return d
+}
+
+// nextWorkStart is the first start of rep's working hours after at.
+func (r *Router) nextWorkStart(rep *Rep, at time.Time) time.Time {
+	loc := r.zones[rep.ID]
+	local := at.In(loc)
+	for i := 0; i < 8; i++ {
+		day := local.AddDate(0, 0, i)
+		start := time.Date(day.Year(), day.Month(), day.Day(), int(rep.WS/60), int(rep.WS%60), 0, 0, loc)
+		wd := int64(start.Weekday())
+		if wd == 0 {
+			wd = 7
+		}
+		if wd >= rep.D1 && wd <= rep.D2 && start.After(at) {
+			return start
+		}
+	}
+	return at.Add(7 * 24 * time.Hour)
+}
+
+// insertLoad counts a lead given to rep at t, kept in time order (a queued
+// lead's time may be after leads routed since).
+func (r *Router) insertLoad(id string, t time.Time) {
+	times := r.recent[id]
+	i, _ := slices.BinarySearchFunc(times, t, func(a, b time.Time) int { return a.Compare(b) })
+	r.recent[id] = slices.Insert(times, i, t)
+}
+
+func zoneOf(rep *Rep) *time.Location {
+	if loc, err := time.LoadLocation(rep.TZ); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+func possessive(name string) string {
+	if strings.HasSuffix(name, "s") {
+		return name + "'"
+	}
+	return name + "'s"
+}
+
+func waitWords(d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return fmt.Sprintf("%.0f min", d.Minutes())
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%.1f h", d.Hours())
+	}
+	return fmt.Sprintf("%.1f days", d.Hours()/24)
 }
 
 func (r *Router) assign(d Decision, rep *Rep) Decision {
 	d.Rep = rep
-	r.recent[rep.ID] = append(r.recent[rep.ID], d.Lead.At)
+	r.insertLoad(rep.ID, d.Lead.At)
 	return d
 }
 
@@ -405,7 +504,11 @@ type DecisionRow struct {
 	Pool     string    `col:"pool" json:"pool"`
 	Method   string    `col:"method" json:"method"`
 	Fallback bool      `col:"fallback" json:"fallback"`
-	RepID    string    `col:"rep_id" json:"rep_id"`
+	// Queue is the pool whose queue the lead waited in, WaitedMinutes how
+	// long; "" and 0 when a rep was available at once.
+	Queue         string  `col:"queue" json:"queue"`
+	WaitedMinutes float64 `col:"waited_minutes" json:"waited_minutes"`
+	RepID         string  `col:"rep_id" json:"rep_id"`
 	Rep      string    `col:"rep" json:"rep"`
 	Audit    string    `col:"audit" json:"audit"`
 }
@@ -414,7 +517,8 @@ type DecisionRow struct {
 func DecisionRows(ds []Decision) []DecisionRow {
 	out := make([]DecisionRow, 0, len(ds))
 	for _, d := range ds {
-		row := DecisionRow{LeadID: d.Lead.ID, At: d.Lead.At, Rule: d.Rule, Pool: d.Pool, Method: d.Method, Fallback: d.Fallback, Audit: d.Audit()}
+		row := DecisionRow{LeadID: d.Lead.ID, At: d.Lead.At, Rule: d.Rule, Pool: d.Pool, Method: d.Method, Fallback: d.Fallback,
+			Queue: d.Queue, WaitedMinutes: d.Waited().Minutes(), Audit: d.Audit()}
 		if d.Rep != nil {
 			row.RepID, row.Rep = d.Rep.ID, d.Rep.Name
 		}

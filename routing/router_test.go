@@ -225,3 +225,37 @@ func TestExampleRulesRoute(t *testing.T) {
 		}
 	}
 }
+
+// The fallback pool is held to the same working hours as the rule's pool:
+// a rep skipped as off hours is not handed the lead from the fallback, and
+// when nobody anywhere is at work the lead waits in a queue for the first
+// rep whose day begins, the audit saying so.
+func TestFallbackHonoursAvailability(t *testing.T) {
+	text := strings.Replace(testRouting, "    managers: [Maya]\n  fallback: managers", "    managers: [Maya]\n    all: [Ana, Farah]\n  fallback: all", 1)
+	f, err := scoring.ParseFile("rules.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseConfig(f, testReps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Monday 2 March 2026, 12:00 UTC: 07:00 in New York (nobody of na at
+	// work, Ana included), 12:00 in London (Farah at work).
+	r := NewRouter(cfg, testReps(), nil)
+	d := r.Route(Lead{ID: "L1", Region: "NA", At: time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)})
+	if d.Rep == nil || d.Rep.Name != "Farah" || !d.Fallback || !d.QueuedUntil.IsZero() ||
+		!strings.Contains(d.Audit(), "Skipped in all: Ana (off hours: Mon 07:00 in America/New_York") {
+		t.Errorf("a NA lead at 07:00 New York: %v\n%s", d.Rep, d.Audit())
+	}
+	// Saturday 7 March, 03:00 UTC: nobody at work anywhere. Farah's
+	// Monday begins first (09:00 GMT = 09:00 UTC, 9 March), 54 hours on.
+	d = r.Route(Lead{ID: "L2", Region: "NA", At: time.Date(2026, 3, 7, 3, 0, 0, 0, time.UTC)})
+	want := time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
+	if d.Rep == nil || d.Rep.Name != "Farah" || !d.QueuedUntil.Equal(want) || d.Queue != "all" || d.Waited() != 54*time.Hour {
+		t.Fatalf("a lead on Saturday night: %v until %v in %q\n%s", d.Rep, d.QueuedUntil, d.Queue, d.Audit())
+	}
+	if !strings.HasPrefix(d.Audit(), "L2 waited 2.2 days in the queue of pool all (nobody available at Sat 03:00 UTC), then → Farah when Farah's working hours began (Mon 09:00 GMT).") {
+		t.Errorf("audit: %s", d.Audit())
+	}
+}

@@ -117,8 +117,8 @@ func printReplay(e *env, r routing.Replay, since string) {
 		}
 		return fmt.Sprintf("%.2f", *f)
 	}
-	fmt.Fprintf(w, "Replayed %d leads handed to sales from %s to %s: %d by the fallback pool, %d left unassigned (nobody eligible).\n",
-		r.Leads, since, r.AsOf.Format("2006-01-02"), r.Fallback, r.Unassigned)
+	fmt.Fprintf(w, "Replayed %d leads handed to sales from %s to %s: %d by the fallback pool, %d waited in a queue for a rep's working hours (%d past the first-touch limit), %d left unassigned (nobody eligible).\n",
+		r.Leads, since, r.AsOf.Format("2006-01-02"), r.Fallback, r.Queued, r.QueuedPastLimit, r.Unassigned)
 	fmt.Fprintf(w, "Fairness (0 is even): proposed %s, actual %s. Expected first-touch SLA compliance: proposed %s, actual %s.\n\n",
 		num(r.ProposedFairness), num(r.ActualFairness), pct(r.ProposedCompliance), pct(r.ActualCompliance))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
