@@ -52,7 +52,7 @@ type Replay struct {
 	// QueuedPastLimit those whose wait alone ran past the first-touch
 	// limit (counted as breaches in ProposedCompliance).
 	Queued, QueuedPastLimit int64
-	Reps       []RepResult
+	Reps                    []RepResult
 	// Fairness is the coefficient of variation (standard deviation over
 	// mean) of leads per rep over the reps in any pool: 0 is perfectly
 	// even.

@@ -509,8 +509,8 @@ type DecisionRow struct {
 	Queue         string  `col:"queue" json:"queue"`
 	WaitedMinutes float64 `col:"waited_minutes" json:"waited_minutes"`
 	RepID         string  `col:"rep_id" json:"rep_id"`
-	Rep      string    `col:"rep" json:"rep"`
-	Audit    string    `col:"audit" json:"audit"`
+	Rep           string  `col:"rep" json:"rep"`
+	Audit         string  `col:"audit" json:"audit"`
 }
 
 // DecisionRows flattens decisions for the report writers.
