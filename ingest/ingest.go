@@ -593,7 +593,11 @@ func (in *ingester) settleDateOrder(ctx context.Context, path string, spec Vendo
 			if !ok {
 				continue
 			}
-			if seen == "" {
+			// The sample named when nothing settles the order is a date
+			// that reads both ways: 31/02 or 25:00 is no date at all.
+			_, dayFirst := sd.time("day-first", time.UTC)
+			_, monthFirst := sd.time("month-first", time.UTC)
+			if seen == "" && dayFirst == nil && monthFirst == nil {
 				seen = fmt.Sprintf("%s on line %d", v, rec.line)
 			}
 			if e := sd.evidence(); e != "" {

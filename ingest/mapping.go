@@ -655,6 +655,12 @@ func (m *mapping) convert(rec *record, f *compiledField, src int, s string) (dri
 			reason := fmt.Sprintf("unparseable timestamp %q (expected ISO 8601, `2006-01-02 15:04`, a slash date, epoch seconds or milliseconds, or a layout in ingest.date_formats)", s)
 			if errors.Is(err, errAmbiguousDate) {
 				reason = fmt.Sprintf("ambiguous date %q: day-first or month-first? No date in the file settles it; set ingest.date_order (month-first or day-first) in handoff.yaml", s)
+			} else if sd, ok := parseSlashDate(s); ok {
+				_, dayFirst := sd.time("day-first", time.UTC)
+				_, monthFirst := sd.time("month-first", time.UTC)
+				if dayFirst != nil && monthFirst != nil {
+					reason = fmt.Sprintf("%q is no date: read day-first or month-first, it names a day or a time that does not exist", s)
+				}
 			}
 			return nil, m.errorAt(rec, src, KindType, field, reason)
 		}

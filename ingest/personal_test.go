@@ -141,3 +141,24 @@ func TestQuarantineCap(t *testing.T) {
 		t.Errorf("%d rows kept; the last is %v", len(recs)-1, last)
 	}
 }
+
+// A slash date that is no date either way is called so, not ambiguous, and
+// is not the sample of an unsettled date order; a real two-way date is.
+func TestImpossibleSlashDatesAreNotAmbiguous(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "leads.csv")
+	if err := os.WriteFile(in, []byte("lead_id,created_at\nL1,31/02/2026 25:00\nL2,05/06/2026 10:00\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), Options{Lake: filepath.Join(dir, "lake"), Now: testNow}, []string{in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := res.Files[0]
+	if !strings.Contains(f.DateOrder, "first: 05/06/2026 10:00 on line 3") {
+		t.Errorf("date order: %s", f.DateOrder)
+	}
+	if len(f.Errors) != 2 || !strings.Contains(f.Errors[0].Reason, `"31/02/2026 25:00" is no date`) || !strings.Contains(f.Errors[1].Reason, "ambiguous date") {
+		t.Errorf("reasons: %v", f.Errors)
+	}
+}
