@@ -90,3 +90,48 @@ func TestLeakRecoveryBelongsToItsCrack(t *testing.T) {
 		t.Errorf("X3 as of 6 Jan: %+v, want no leak before its touch deadline", row)
 	}
 }
+
+// A Salesforce queue (an owner id starting 00G, with no user) is labelled
+// a queue in every owner column, not passed off as a person.
+func TestQueuesAreNotPeople(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"users.csv": "user_id,name,team,role,region,timezone,working_hours,capacity,active\nU1,Ana,SDR,sdr,NA,UTC,Mon-Fri 09:00-17:00,50,true\n",
+		"leads.csv": "lead_id,created_at,email_domain,company,country,region,industry,company_size,title,source,campaign,owner_id,updated_at\n" +
+			"Q1,2026-01-05T09:00:00Z,q.com,Q,United States,NA,Software,50,CTO,web,c1,00G8d000004MktQ,\n" +
+			"P1,2026-01-05T09:00:00Z,p.com,P,United States,NA,Software,50,CTO,web,c1,U1,\n" +
+			"X1,2026-01-05T09:00:00Z,x.com,X,United States,NA,Software,50,CTO,web,c1,005000000000XYZ,\n",
+	}
+	var paths []string
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	lakeDir := filepath.Join(t.TempDir(), "lake")
+	if _, err := ingest.Run(context.Background(), ingest.Options{Lake: lakeDir, Strict: true}, paths); err != nil {
+		t.Fatal(err)
+	}
+	l, err := lake.Open(context.Background(), lakeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	r, err := Leads(context.Background(), l, Params{AsOf: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), What: "created"}, DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, row := range r.Rows {
+		got[row.LeadID] = row.Owner + " / " + row.Team
+	}
+	// A person keeps her name; an unknown user id stays an id.
+	want := map[string]string{"Q1": "queue 00G8d000004MktQ / queues", "P1": "Ana / SDR", "X1": "005000000000XYZ / (blank)"}
+	for lead, w := range want {
+		if got[lead] != w {
+			t.Errorf("%s: owner / team %q, want %q", lead, got[lead], w)
+		}
+	}
+}

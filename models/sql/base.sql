@@ -49,6 +49,15 @@ CREATE OR REPLACE MACRO period_end_utc(p, grain, tz) AS
                                 WHEN 'quarter' THEN INTERVAL 3 MONTH
                                 ELSE INTERVAL 1 YEAR END);
 
+-- owner_name: an owner as people read it: the user's name; a Salesforce
+-- queue (a Group, whose ids start 00G) is labelled a queue rather than
+-- passed off as a person; else the id. owner_team: the user's team, and
+-- "queues" for a queue.
+CREATE OR REPLACE MACRO owner_name(owner_id, name) AS
+    coalesce(name, CASE WHEN owner_id LIKE '00G%' THEN 'queue ' || owner_id END, owner_id);
+CREATE OR REPLACE MACRO owner_team(owner_id, team) AS
+    coalesce(team, CASE WHEN owner_id LIKE '00G%' THEN 'queues' END);
+
 -- dims_pass: true when a row passes every filter. f maps a dimension name
 -- to the values allowed, in lower case (the callers lower them); a
 -- dimension absent from f is not filtered. The case of a value does not
@@ -80,7 +89,7 @@ CREATE OR REPLACE MACRO lead_dims() AS TABLE
            blank(l.source) AS source, blank(l.campaign) AS campaign,
            blank(segment_of(l.company_size)) AS segment, blank(l.region) AS region,
            blank(l.industry) AS industry, l.owner_id,
-           blank(coalesce(u.name, l.owner_id)) AS owner, blank(u.team) AS team
+           blank(owner_name(l.owner_id, u.name)) AS owner, blank(owner_team(l.owner_id, u.team)) AS team
     FROM leads l LEFT JOIN users u ON u.user_id = l.owner_id;
 
 -- user_hours: each user's working calendar as numbers: ISO days d1..d2
@@ -262,7 +271,7 @@ CREATE OR REPLACE MACRO handoff_decisions(as_of, p_from, p_to) AS TABLE
     )
     SELECT dc.*, d.source, d.campaign, d.segment, d.region, d.industry,
            coalesce(dc.decider, dc.assignee) AS owner_id,
-           blank(coalesce(u.name, dc.decider, dc.assignee)) AS owner, blank(u.team) AS team
+           blank(owner_name(coalesce(dc.decider, dc.assignee), u.name)) AS owner, blank(owner_team(coalesce(dc.decider, dc.assignee), u.team)) AS team
     FROM decided dc JOIN lead_dims() d USING (lead_id)
     LEFT JOIN users u ON u.user_id = coalesce(dc.decider, dc.assignee);
 

@@ -10,7 +10,7 @@
 -- Parameters: $as_of, $from/$to, $filters, $ft_clock, $ft_limit_minutes,
 -- $ft_limit_workdays.
 SELECT i.lead_id, d.company, d.source, d.campaign, d.segment, d.region,
-       blank(coalesce(u.name, i.owner_id)) AS owner, blank(u.team) AS team, d.stage,
+       blank(owner_name(i.owner_id, u.name)) AS owner, blank(owner_team(i.owner_id, u.team)) AS team, d.stage,
        i.started_at AS event_at,
        i.status || CASE WHEN i.stopped_at IS NULL THEN ', no touch' ELSE '' END AS outcome,
        i.elapsed_min AS minutes, NULL::DOUBLE AS amount
@@ -20,5 +20,5 @@ JOIN drill_dims($as_of::TIMESTAMPTZ) d USING (lead_id)
 LEFT JOIN users u ON u.user_id = i.owner_id
 WHERE in_period(i.started_at, $from::TIMESTAMPTZ, $to::TIMESTAMPTZ)
   AND dims_pass($filters::MAP(VARCHAR, VARCHAR[]), d.source, d.campaign, d.segment, d.region, d.industry,
-                i.owner_id, blank(coalesce(u.name, i.owner_id)), blank(u.team))
+                i.owner_id, blank(owner_name(i.owner_id, u.name)), blank(owner_team(i.owner_id, u.team)))
 ORDER BY minutes DESC, event_at, lead_id;

@@ -5,7 +5,7 @@
 -- Grain: one row per instance of the SLA for $lead_id, oldest first.
 -- left_minutes: limit - elapsed on the SLA's clock for a pending instance,
 -- else NULL. Parameters: as sla.sql, plus $lead_id.
-SELECT $sla_name::VARCHAR AS sla, i.owner_id, blank(coalesce(u.name, i.owner_id)) AS owner,
+SELECT $sla_name::VARCHAR AS sla, i.owner_id, blank(owner_name(i.owner_id, u.name)) AS owner,
        i.started_at, i.stopped_at, i.status, i.limit_min AS limit_minutes, i.elapsed_min AS elapsed_minutes,
        CASE WHEN i.status = 'pending' THEN i.limit_min - i.elapsed_min END AS left_minutes
 FROM sla_instances($as_of::TIMESTAMPTZ, $start_event, $stop_event, $clock,

@@ -14,7 +14,7 @@ WITH events AS (
     SELECT changed_at AS t, 'stage' AS kind, stage AS what, NULL AS detail, NULL AS role, actor_id AS actor
     FROM stage_changes WHERE lead_id = $lead_id::VARCHAR AND changed_at <= $as_of::TIMESTAMPTZ
     UNION ALL
-    SELECT a.assigned_at, 'assignment', coalesce(u.name, a.owner_id),
+    SELECT a.assigned_at, 'assignment', owner_name(a.owner_id, u.name),
            concat_ws(': ', nullif(a.rule, ''), nullif(a.reason, '')), NULL, a.owner_id
     FROM assignments a LEFT JOIN users u ON u.user_id = a.owner_id
     WHERE a.lead_id = $lead_id::VARCHAR AND a.assigned_at <= $as_of::TIMESTAMPTZ

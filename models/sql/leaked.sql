@@ -11,7 +11,7 @@
 SELECT c.lead_id, l.company, c.crack,
        c.mql_at, c.crack_at,
        seconds_between(c.mql_at, $as_of::TIMESTAMPTZ) / 86400 AS age_days,
-       blank(coalesce(u.name, c.handoff_owner_id, d.owner_id)) AS owner, blank(u.team) AS team,
+       blank(owner_name(coalesce(c.handoff_owner_id, d.owner_id), u.name)) AS owner, blank(owner_team(coalesce(c.handoff_owner_id, d.owner_id), u.team)) AS team,
        d.source, d.campaign, d.segment,
        c.recovered_at IS NOT NULL AS recovered, c.recovered_at,
        c.value AS revenue_at_risk,
@@ -25,5 +25,5 @@ WHERE c.crack IS NOT NULL
   AND ($what = '' OR c.crack = $what)
   AND in_period(c.mql_at, $from::TIMESTAMPTZ, $to::TIMESTAMPTZ)
   AND dims_pass($filters::MAP(VARCHAR, VARCHAR[]), d.source, d.campaign, d.segment, d.region, d.industry,
-                coalesce(c.handoff_owner_id, d.owner_id), blank(coalesce(u.name, c.handoff_owner_id, d.owner_id)), blank(u.team))
+                coalesce(c.handoff_owner_id, d.owner_id), blank(owner_name(coalesce(c.handoff_owner_id, d.owner_id), u.name)), blank(owner_team(coalesce(c.handoff_owner_id, d.owner_id), u.team)))
 ORDER BY c.crack_at, c.lead_id;

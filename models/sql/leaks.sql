@@ -24,7 +24,7 @@
 WITH cases AS (
     SELECT c.*, d.source, d.campaign, d.segment, d.region, d.industry,
            coalesce(c.handoff_owner_id, d.owner_id) AS owner_id,
-           blank(coalesce(u.name, c.handoff_owner_id, d.owner_id)) AS owner, blank(u.team) AS team
+           blank(owner_name(coalesce(c.handoff_owner_id, d.owner_id), u.name)) AS owner, blank(owner_team(coalesce(c.handoff_owner_id, d.owner_id), u.team)) AS team
     FROM leak_cases($as_of::TIMESTAMPTZ, $handoff_seconds::DOUBLE, $touch_seconds::DOUBLE, $disposition_workdays::DOUBLE,
                     $recycle_seconds::DOUBLE, $duplicate_seconds::DOUBLE, $stuck_limits::MAP(VARCHAR, DOUBLE)) c
     JOIN lead_dims() d USING (lead_id)

@@ -58,7 +58,7 @@ WITH dims AS (
     JOIN inst_dims d USING (lead_id) LEFT JOIN users u ON u.user_id = i.owner_id
     WHERE in_period(i.started_at, $from::TIMESTAMPTZ, $to::TIMESTAMPTZ)
       AND dims_pass($filters::MAP(VARCHAR, VARCHAR[]), d.source, d.campaign, d.segment, d.region, d.industry,
-                    i.owner_id, blank(coalesce(u.name, i.owner_id)), blank(u.team))
+                    i.owner_id, blank(owner_name(i.owner_id, u.name)), blank(owner_team(i.owner_id, u.team)))
     GROUP BY period
 ), first_touch AS (
     SELECT period_start(i.started_at, $grain, $tz) AS period,
@@ -69,7 +69,7 @@ WITH dims AS (
     JOIN inst_dims d USING (lead_id) LEFT JOIN users u ON u.user_id = i.owner_id
     WHERE in_period(i.started_at, $from::TIMESTAMPTZ, $to::TIMESTAMPTZ)
       AND dims_pass($filters::MAP(VARCHAR, VARCHAR[]), d.source, d.campaign, d.segment, d.region, d.industry,
-                    i.owner_id, blank(coalesce(u.name, i.owner_id)), blank(u.team))
+                    i.owner_id, blank(owner_name(i.owner_id, u.name)), blank(owner_team(i.owner_id, u.team)))
     GROUP BY period
 ), opps AS (
     SELECT o.* FROM opportunities o SEMI JOIN dims d USING (lead_id)

@@ -10,7 +10,7 @@
 -- Parameters: $as_of, $from/$to (on decided_at), $by, $filters.
 WITH rejections AS (
     SELECT blank(x.reason) AS reason, d.source, d.campaign, d.segment, d.region, d.industry,
-           x.owner_id, blank(coalesce(u.name, x.owner_id)) AS owner, blank(u.team) AS team
+           x.owner_id, blank(owner_name(x.owner_id, u.name)) AS owner, blank(owner_team(x.owner_id, u.team)) AS team
     FROM dispositions x JOIN lead_dims() d USING (lead_id)
     LEFT JOIN users u ON u.user_id = x.owner_id
     WHERE x.outcome = 'rejected' AND x.decided_at <= $as_of::TIMESTAMPTZ

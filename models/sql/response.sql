@@ -22,7 +22,7 @@
 -- $limit_minutes, $by, $filters (owner and team filter the assignee).
 WITH inst AS (
     SELECT i.*, d.source, d.campaign, d.segment, d.region, d.industry,
-           blank(coalesce(u.name, i.owner_id)) AS owner, blank(u.team) AS team
+           blank(owner_name(i.owner_id, u.name)) AS owner, blank(owner_team(i.owner_id, u.team)) AS team
     FROM sla_instances($as_of::TIMESTAMPTZ, 'assignment', 'first_sales_touch', $clock, $limit_minutes::DOUBLE, NULL) i
     JOIN lead_dims() d USING (lead_id)
     LEFT JOIN users u ON u.user_id = i.owner_id

@@ -15,7 +15,7 @@
 -- SLA's own parameters above; $sla_name is echoed in the sla column.
 WITH inst AS (
     SELECT i.*, d.source, d.campaign, d.segment, d.region, d.industry,
-           blank(coalesce(u.name, i.owner_id)) AS owner, blank(u.team) AS team
+           blank(owner_name(i.owner_id, u.name)) AS owner, blank(owner_team(i.owner_id, u.team)) AS team
     FROM sla_instances($as_of::TIMESTAMPTZ, $start_event, $stop_event, $clock,
                        $limit_minutes::DOUBLE, $limit_workdays::DOUBLE) i
     JOIN lead_dims() d USING (lead_id)

@@ -10,8 +10,8 @@
 SELECT $sla_name::VARCHAR AS sla,
        i.lead_id,
        i.owner_id,
-       blank(coalesce(u.name, i.owner_id)) AS owner,
-       blank(u.team) AS team,
+       blank(owner_name(i.owner_id, u.name)) AS owner,
+       blank(owner_team(i.owner_id, u.team)) AS team,
        d.source,
        i.started_at,
        i.stopped_at,
@@ -25,5 +25,5 @@ LEFT JOIN users u ON u.user_id = i.owner_id
 WHERE i.status = 'breached'
   AND in_period(i.started_at, $from::TIMESTAMPTZ, $to::TIMESTAMPTZ)
   AND dims_pass($filters::MAP(VARCHAR, VARCHAR[]), d.source, d.campaign, d.segment, d.region, d.industry,
-                i.owner_id, blank(coalesce(u.name, i.owner_id)), blank(u.team))
+                i.owner_id, blank(owner_name(i.owner_id, u.name)), blank(owner_team(i.owner_id, u.team)))
 ORDER BY late_minutes DESC, i.started_at, i.lead_id;
