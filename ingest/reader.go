@@ -119,6 +119,9 @@ type csvReader struct {
 	values []string
 	lines  []int
 	cols   []int
+	// again are runs of lines to read once more (rereadAfterFirstLine),
+	// innermost last.
+	again []*rereading
 }
 
 func newCSVReader(file string, r io.Reader, delim rune) (*csvReader, error) {
@@ -159,19 +162,55 @@ func (c *csvReader) close() error {
 	return c.closer.Close()
 }
 
+// rereading is the rest of a run of lines an unterminated quote swallowed,
+// read again on its own: the quote's own line is refused, the lines after
+// it are rows like any other.
+type rereading struct {
+	cr   *csv.Reader
+	text string
+	last int64
+	// lines is how many lines of the file come before text.
+	lines int
+}
+
 func (c *csvReader) next() (*record, error) {
+	for len(c.again) > 0 {
+		a := c.again[len(c.again)-1]
+		fields, err := a.cr.Read()
+		start, end := a.last, a.cr.InputOffset()
+		a.last = end
+		if errors.Is(err, io.EOF) {
+			c.again = c.again[:len(c.again)-1]
+			continue
+		}
+		text := a.text[start:end]
+		return c.record(fields, err, a.cr, a.lines, func() string { return trimNewline(text) })
+	}
 	c.tee.release(c.last) // the previous record is done with
 	fields, err := c.cr.Read()
 	start, end := c.last, c.cr.InputOffset()
 	c.last = end
-	raw := func() string { return trimNewline(c.tee.slice(start, end)) }
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, io.EOF
-		}
-		return nil, csvError(c.file, err, raw())
+	if errors.Is(err, io.EOF) {
+		return nil, io.EOF
 	}
-	line, _ := c.cr.FieldPos(0)
+	return c.record(fields, err, c.cr, 0, func() string { return trimNewline(c.tee.slice(start, end)) })
+}
+
+// record checks one record read by cr, whose line numbers are offset by
+// lines (a re-read run of lines).
+func (c *csvReader) record(fields []string, err error, cr *csv.Reader, lines int, raw func() string) (*record, error) {
+	if err != nil {
+		e := csvError(c.file, err, raw())
+		if ie, ok := e.(*Error); ok {
+			ie.Line += lines
+			if errors.Is(ie.Err, csv.ErrQuote) {
+				c.rereadAfterFirstLine(ie, lines)
+			}
+		}
+		return nil, e
+	}
+	line, _ := cr.FieldPos(0)
+	line += lines
 	if len(fields) == 1 && len(c.hdr) > 1 && (strings.TrimSpace(fields[0]) == "" || reportFooter.MatchString(fields[0])) {
 		return nil, &Error{File: c.file, Line: line, Raw: raw(), Kind: KindFooter, Reason: "a report's footer line, not a row"}
 	}
@@ -179,21 +218,58 @@ func (c *csvReader) next() (*record, error) {
 		col := 0
 		if len(fields) > len(c.hdr) {
 			var l int
-			l, col = c.cr.FieldPos(len(c.hdr))
-			col = charColumn(raw(), l-line, col)
+			l, col = cr.FieldPos(len(c.hdr))
+			col = charColumn(raw(), l+lines-line, col)
 		}
-		return nil, &Error{File: c.file, Line: line, Column: col, Raw: raw(), Kind: KindRagged,
+		e := &Error{File: c.file, Line: line, Column: col, Raw: raw(), Kind: KindRagged,
 			Reason: fmt.Sprintf("row has %d fields, the header has %d: a missing or extra delimiter, or an unquoted comma", len(fields), len(c.hdr))}
+		// A quote that opened on this line and closed lines later made one
+		// long wrong row of several: refuse this line, read the rest again.
+		if strings.Contains(e.Raw, "\n") && strings.Contains(e.Raw, `"`) {
+			c.rereadAfterFirstLine(e, lines)
+		}
+		return nil, e
 	}
 	for i, f := range fields {
 		c.values[i] = f
-		c.lines[i], c.cols[i] = c.cr.FieldPos(i)
+		c.lines[i], c.cols[i] = cr.FieldPos(i)
+		c.lines[i] += lines
 		if !utf8.ValidString(f) {
 			return nil, &Error{File: c.file, Line: c.lines[i], Column: c.cols[i] + invalidUTF8At(f), Field: c.hdr[i], Raw: raw(), Kind: KindEncoding,
 				Reason: "not valid UTF-8 (is the file Latin-1 or Windows-1252?): re-export it as UTF-8"}
 		}
 	}
 	return &record{line: line, values: c.values, lines: c.lines, cols: c.cols, raw: raw, textCols: true}, nil
+}
+
+// rereadAfterFirstLine keeps only the first line of e's text as the
+// refused row and queues the lines after it to be read again as rows, so a
+// stray quote costs its own line and no other. The error says which lines
+// the quote ran over.
+func (c *csvReader) rereadAfterFirstLine(e *Error, lines int) {
+	i := strings.IndexByte(e.Raw, '\n')
+	if i < 0 || i == len(e.Raw)-1 {
+		return
+	}
+	rest := e.Raw[i+1:]
+	if !strings.HasSuffix(rest, "\n") {
+		rest += "\n"
+	}
+	last := e.Line + strings.Count(e.Raw[i:], "\n")
+	e.Reason = fmt.Sprintf("a quote opened here is still open at line %d: this line is refused and lines %d to %d are read again as rows of their own (a stray '\"'?)", last, e.Line+1, last)
+	if e.Line+1 == last {
+		e.Reason = fmt.Sprintf("a quote opened here is still open at line %d: this line is refused and line %d is read again as a row of its own (a stray '\"'?)", last, last)
+	}
+	e.Raw = strings.TrimSuffix(e.Raw[:i], "\r")
+	// Point at the quote that opened the run: the last on its line.
+	if q := strings.LastIndexByte(e.Raw, '"'); q >= 0 {
+		e.Column = utf8.RuneCountInString(e.Raw[:q]) + 1
+	}
+	cr := csv.NewReader(strings.NewReader(rest))
+	cr.Comma = c.cr.Comma
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	c.again = append(c.again, &rereading{cr: cr, text: rest, lines: e.Line})
 }
 
 // reportFooter matches the lines a Salesforce report export adds after its

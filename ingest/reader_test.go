@@ -164,3 +164,47 @@ func rereads(text string, want []string) bool {
 	got, err := cr.Read()
 	return err == nil && strings.Join(got, "\x00") == strings.Join(want, "\x00")
 }
+
+// A stray quote costs its own line, not the rows after it: whether it
+// runs to the end of the file or closes a few lines on, the lines it
+// swallowed are read again as rows of their own.
+func TestStrayQuoteCostsOneLine(t *testing.T) {
+	const header = "lead_id,created_at,company\n"
+	for _, c := range []struct {
+		name, body string
+		good       []string
+		badLine    int
+		reason     string
+	}{
+		{"open to the end", `L1,2026-01-01,"Acme` + "\nL2,2026-01-02,Beta\nL3,2026-01-03,Gamma\n",
+			[]string{"L2", "L3"}, 2, "still open at line 4: this line is refused and lines 3 to 4 are read again"},
+		{"closed on the next line", `L1,2026-01-01,"Acme` + "\n" + `L2,2026-01-02,"Beta"` + "\nL3,2026-01-03,Gamma\n",
+			[]string{"L2", "L3"}, 2, "line 3 is read again as a row of its own"},
+		{"quoted newline is fine", `L1,2026-01-01,"Acme` + "\nInc\"\nL2,2026-01-02,Beta\n",
+			[]string{"L1", "L2"}, 0, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := newCSVReader("leads.csv", strings.NewReader(header+c.body), ',')
+			if err != nil {
+				t.Fatal(err)
+			}
+			good, _, _, bad := readAll(t, r)
+			var ids []string
+			for _, g := range good {
+				ids = append(ids, g[0])
+			}
+			if strings.Join(ids, " ") != strings.Join(c.good, " ") {
+				t.Errorf("rows read %v, want %v (refused %v)", ids, c.good, bad)
+			}
+			if c.badLine == 0 {
+				if len(bad) != 0 {
+					t.Errorf("refused %v", bad)
+				}
+				return
+			}
+			if len(bad) != 1 || bad[0].Line != c.badLine || bad[0].Column != 15 || !strings.Contains(bad[0].Reason, c.reason) || strings.Contains(bad[0].Raw, "\n") {
+				t.Errorf("refused %+v", bad)
+			}
+		})
+	}
+}
