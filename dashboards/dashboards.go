@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net/url"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/handoff-dev/handoff/reports"
@@ -86,6 +87,10 @@ type Section struct {
 	// Links drill a table cell down to the leads it counts: by column name,
 	// the /leads address for a row ("" for none).
 	Links map[string]func(row []any) string
+	// Rates name, for a rate column, its numerator and denominator in a
+	// row: the cell shows the rate's 95% interval, and a rate over fewer
+	// than fewToJudge is marked too few to read.
+	Rates map[string]func(row []any) (k, n int64)
 	// Key are the table's columns a reader came for, shown first (in this
 	// order) so they are in view on a laptop; the rest follow, scrolled to
 	// sideways. The downloads keep the report's own order.
@@ -122,6 +127,20 @@ var nav = []struct{ Path, Title string }{
 var layout = template.Must(template.New("layout").Funcs(template.FuncMap{
 	"cell":     cell,
 	"order":    columnOrder,
+	"interval": rateInterval,
+	"tdClass": func(c reports.Column, v any, ci *rateCell) string {
+		var cls []string
+		switch {
+		case c.Kind == reflect.Int64 || c.Kind == reflect.Float64:
+			cls = append(cls, "num")
+		case func() bool { s, ok := v.(string); return ok && len(s) > 48 }():
+			cls = append(cls, "long")
+		}
+		if ci != nil && ci.Few {
+			cls = append(cls, "few")
+		}
+		return strings.Join(cls, " ")
+	},
 	"apiURL":   apiURL,
 	"selected": func(a, b string) bool { return a == b },
 	"contains": func(list []string, s string) bool {

@@ -65,7 +65,7 @@ const layoutHTML = `<!doctype html>
   <script type="application/json" class="chart-option">{{.Option}}</script></div>{{end}}
   {{with .Table}}{{$t := .}}{{$order := order $sec}}<div class="table-wrap"><table>
     <thead><tr>{{range $order}}{{$c := index $t.Columns .}}<th{{if numeric $c}} class="num"{{end}}>{{$c.Name}}</th>{{end}}</tr></thead>
-    <tbody>{{range $row := .Rows}}<tr>{{range $i := $order}}{{$c := index $t.Columns $i}}{{$v := index $row $i}}<td{{if numeric $c}} class="num"{{else if long $v}} class="long"{{end}}>{{with link $sec $c.Name $row}}<a href="{{.}}">{{cell $c $v}}</a>{{else}}{{cell $c $v}}{{end}}</td>{{end}}</tr>{{end}}</tbody>
+    <tbody>{{range $row := .Rows}}<tr>{{range $i := $order}}{{$c := index $t.Columns $i}}{{$v := index $row $i}}{{$ci := interval $sec $c.Name $row}}<td{{with tdClass $c $v $ci}} class="{{.}}"{{end}}>{{with link $sec $c.Name $row}}<a href="{{.}}">{{cell $c $v}}</a>{{else}}{{cell $c $v}}{{end}}{{with $ci}}<span class="ci" title="95% interval (Wilson) over {{.N}}{{if .Few}}: too few to read as a finding{{end}}">{{.Text}}</span>{{end}}</td>{{end}}</tr>{{end}}</tbody>
   </table></div>{{end}}
   {{end}}
   {{with .Upload}}<form class="upload" method="post" action="{{.Action}}" enctype="multipart/form-data">

@@ -175,7 +175,11 @@ func OverviewPage(q url.Values, status string, run Runner) (Page, error) {
 			Chart: revenueChart(trend), Report: "overview", Query: q},
 		Section{Title: "Rows", Table: &trend, Report: "overview", Query: q,
 			Note: "mqls_reached_sql and mql_to_sql follow each period's MQLs (a cohort) for the conversion window; sqls counts leads entering SQL in the period (a flow), whenever they became MQLs, so it differs from mqls_reached_sql.",
-			Key:  []string{"period", "leads", "mqls", "mqls_reached_sql", "mql_to_sql", "sqls", "median_response_minutes", "first_touch_compliance", "pipeline", "won_revenue"}},
+			Key:  []string{"period", "leads", "mqls", "mqls_reached_sql", "mql_to_sql", "sqls", "median_response_minutes", "first_touch_compliance", "pipeline", "won_revenue"},
+			Rates: map[string]func([]any) (int64, int64){
+				"mql_to_sql":             counts(trend, "mqls_reached_sql", "mqls"),
+				"first_touch_compliance": counts(trend, "first_touch_met", "first_touch_met", "first_touch_breached"),
+			}},
 	)
 	return p, nil
 }

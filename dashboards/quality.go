@@ -45,6 +45,7 @@ func QualityPage(q url.Values, status string, run Runner) (Page, error) {
 	sec.Links = map[string]func([]any) string{"handed_off": func(row []any) string {
 		return leadsHref(q, "handed_off", by, fmt.Sprint(row[col(tb, by)]))
 	}}
+	sec.Rates = map[string]func([]any) (int64, int64){"acceptance_rate": counts(tb, "accepted", "dispositioned")}
 	p.Sections = append(p.Sections, sec)
 
 	all := cloneValues(q)

@@ -45,6 +45,7 @@ func SLAPage(q url.Values, status string, run Runner) (Page, error) {
 		Note:  "Met ÷ (met + breached) of the SLA clocks started in the period. Pending clocks are still inside their limit; superseded ones were reassigned in time. Neither counts.",
 		Chart: slaBars(overall, "", nil), Table: &overall, Report: "sla", Query: all}
 	overallSec.Links = firstTouchLinks(overall, q, "")
+	overallSec.Rates = map[string]func([]any) (int64, int64){"compliance": counts(overall, "met", "met", "breached")}
 	p.Sections = append(p.Sections, overallSec)
 
 	by := q.Get("by")
@@ -64,6 +65,7 @@ func SLAPage(q url.Values, status string, run Runner) (Page, error) {
 		Note:  "One bar per SLA for each " + by + ". Owner and team are whose clock it was: the assignee, or the lead's owner for clocks that start at MQL.",
 		Chart: slaBars(perGroup, by, groups), Table: &perGroup, Report: "sla", Query: byQuery}
 	groupSec.Links = firstTouchLinks(perGroup, q, by)
+	groupSec.Rates = map[string]func([]any) (int64, int64){"compliance": counts(perGroup, "met", "met", "breached")}
 	p.Sections = append(p.Sections, groupSec)
 
 	if by != "week" {

@@ -42,7 +42,11 @@ func SourcesPage(q url.Values, status string, run Runner) (Page, error) {
 		Note:  "(won revenue − spend) ÷ spend, from the spend file for the months the period touches. Sources without spend have no bar: their ROI is unknown, not zero. Spend cannot be split by region, segment, industry, owner or team, so those filters make it unknown.",
 		Chart: roiChart(tb, names), Report: "sources", Query: q})
 	sec := Section{Title: "Cost per stage", Table: &tb, Report: "sources", Query: q,
-		Key:  []string{"source", "campaign", "leads", "spend", "won_revenue", "cost_per_lead", "cost_per_mql", "cost_per_customer", "roi"},
+		Key: []string{"source", "campaign", "leads", "spend", "won_revenue", "cost_per_lead", "cost_per_mql", "cost_per_customer", "roi"},
+		Rates: map[string]func([]any) (int64, int64){
+			"mql_rate": counts(tb, "mqls", "leads"), "sql_rate": counts(tb, "sqls", "mqls"), "opportunity_rate": counts(tb, "opportunities", "sqls"),
+			"win_rate": counts(tb, "customers", "opportunities"), "lead_to_customer": counts(tb, "customers", "leads"),
+		},
 		Note: "Every count opens its leads. Costs are spend ÷ leads, MQLs, customers; unknown where the spend is."}
 	sec.Links = map[string]func([]any) string{"leads": func(row []any) string {
 		if by == "campaign" {

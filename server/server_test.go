@@ -704,6 +704,9 @@ func TestSLAPage(t *testing.T) {
 	pageHas(t, startServer(t, fixtureLake(t)), "/sla", []string{
 		`"formatter":"first_touch: 4 met, 6 breached"`, `"formatter":"first_touch: 3 met, 2 breached"`, `"formatter":"first_touch: 1 met, 4 breached"`,
 		"Breaches (12)", "No commitment is set",
+		// 4 met of 10 decided clocks: too few to read as a finding, and
+		// marked so rather than given an interval.
+		`<td class="num few">40.0%<span class="ci" title="95% interval (Wilson) over 10: too few to read as a finding">only 10</span></td>`,
 		`<option selected>owner</option>`,
 	})
 }
