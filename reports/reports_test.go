@@ -506,3 +506,21 @@ func TestFiltersIgnoreCase(t *testing.T) {
 		t.Errorf("region=NA %+v, region=na %+v", upper, lower)
 	}
 }
+
+// The terminal table puts text to the left and numbers to the right,
+// headers with their columns, and nothing after the last column.
+func TestWriteTextAligns(t *testing.T) {
+	tb := Table{Columns: []Column{{Name: "owner", Kind: reflect.String}, {Name: "met", Kind: reflect.Int64}, {Name: "compliance", Kind: reflect.Float64}, {Name: "team", Kind: reflect.String}},
+		Rows: [][]any{{"Ana", int64(14), 0.184, "SDR NA"}, {"Chloe Nguyen", int64(9), nil, "EMEA"}}}
+	var b strings.Builder
+	if err := WriteText(&b, tb); err != nil {
+		t.Fatal(err)
+	}
+	want := "" +
+		"owner         met  compliance  team\n" +
+		"Ana            14       18.4%  SDR NA\n" +
+		"Chloe Nguyen    9           -  EMEA\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}

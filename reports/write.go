@@ -14,8 +14,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -144,27 +144,48 @@ func IsRate(name string) bool {
 		strings.HasSuffix(name, "_rate") || strings.HasSuffix(name, "_compliance")
 }
 
-// WriteText writes an aligned table for a terminal: rates as percentages,
-// other decimals rounded to two places, NULL as "-".
+// WriteText writes an aligned table for a terminal: numbers to the right,
+// text to the left, rates as percentages, other decimals rounded to two
+// places, NULL as "-".
 func WriteText(w io.Writer, tb Table) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	cells := make([][]string, 0, len(tb.Rows)+1)
+	head := make([]string, len(tb.Columns))
 	for i, c := range tb.Columns {
-		if i > 0 {
-			fmt.Fprint(tw, "\t")
-		}
-		fmt.Fprint(tw, c.Name)
+		head[i] = c.Name
 	}
-	fmt.Fprintln(tw, "\t")
+	cells = append(cells, head)
 	for _, row := range tb.Rows {
+		line := make([]string, len(row))
 		for i, v := range row {
-			if i > 0 {
-				fmt.Fprint(tw, "\t")
-			}
-			fmt.Fprint(tw, human(tb.Columns[i].Name, v))
+			line[i] = human(tb.Columns[i].Name, v)
 		}
-		fmt.Fprintln(tw, "\t")
+		cells = append(cells, line)
 	}
-	if err := tw.Flush(); err != nil {
+	width := make([]int, len(tb.Columns))
+	for _, line := range cells {
+		for i, c := range line {
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	var b strings.Builder
+	for _, line := range cells {
+		for i, c := range line {
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
+			switch {
+			case tb.Columns[i].Kind == reflect.Int64 || tb.Columns[i].Kind == reflect.Float64:
+				b.WriteString(pad + c)
+			case i == len(line)-1:
+				b.WriteString(c) // no trailing blanks
+			default:
+				b.WriteString(c + pad)
+			}
+		}
+		b.WriteString("\n")
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
 		return err
 	}
 	if len(tb.Rows) == 0 {
