@@ -433,3 +433,22 @@ func TestKeyColumnsVisibleAt1280InChromium(t *testing.T) {
 		})
 	}
 }
+
+// At 1440 px the navigation is one line: no page's name breaks off onto a
+// second.
+func TestNavigationFitsOneLineInChromium(t *testing.T) {
+	base := startServer(t, fixtureLake(t))
+	b := newBrowser(t)
+	if err := chromedp.Do(b.ctx, chromedp.EmulateViewport(1440, 900), chromedp.Navigate(base+"/overview?as_of="+fixtureAsOf), chromedp.WaitVisible(chromedp.CSS("nav"))); err != nil {
+		t.Fatal(err)
+	}
+	tops, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]float64](`[...document.querySelectorAll('nav a')].map(a => a.getBoundingClientRect().top)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, top := range tops {
+		if top != tops[0] {
+			t.Errorf("nav link %d sits at %v, the first at %v: the navigation wraps", i, top, tops[0])
+		}
+	}
+}
