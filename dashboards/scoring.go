@@ -62,7 +62,9 @@ func ScoringPage(q url.Values, status string, b scoring.Backtest, outcome, windo
 			Note:  "Raising the threshold hands over fewer leads that convert more often (precision) but misses more of the leads that would have converted (recall).",
 			Chart: precisionRecallChart(b)},
 		Section{Title: "Volume against capacity",
-			Note:  "Leads a working day each threshold would have handed over, against what the team can take; past it, leads wait and the first-touch SLA breaks. The line is the breach share that load would have caused.",
+			Note: fmt.Sprintf("Leads a working day each threshold would have handed over, against what the team can take (%.1f). "+
+				"The line is the first-touch breach share to expect: within capacity, the share observed in the period (%s), since the same team answers the same kind of day; "+
+				"past it, the leads nobody can take that day are counted as breached on top.", b.CapacityPerDay, pct(b.ObservedBreachRate)),
 			Chart: volumeCapacityChart(b)},
 		Section{Title: "Calibration: conversion by score decile",
 			Note:  "Leads in ten equal groups by score, lowest first. A score worth using climbs from left to right.",
