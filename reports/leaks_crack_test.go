@@ -135,3 +135,73 @@ func TestQueuesAreNotPeople(t *testing.T) {
 		}
 	}
 }
+
+// Time a lead waits in a queue counts on the clock of the person who takes
+// it, and the queue's own clock is carried over, not counted again:
+//
+//	Q1 enters queue 00G at 09:00, Ana takes it at 11:00 and calls at 11:30:
+//	   Ana's first touch took 150 minutes from the queue, breached (60);
+//	   the queue's clock is superseded.
+//	Q2 enters the queue at 09:00 and is still there on 6 Jan: the queue's
+//	   own clock, breached.
+//	P1 goes straight to Ana at 09:00, called at 09:20: met.
+func TestQueueTimeCountsOnTheClock(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"users.csv": "user_id,name,team,role,region,timezone,working_hours,capacity,active\nU1,Ana,SDR,sdr,NA,UTC,Mon-Fri 09:00-17:00,50,true\n",
+		"leads.csv": "lead_id,created_at,email_domain,company,country,region,industry,company_size,title,source,campaign,owner_id,updated_at\n" +
+			"Q1,2026-01-05T08:00:00Z,q.com,Q,United States,NA,Software,50,CTO,web,c1,U1,\n" +
+			"Q2,2026-01-05T08:00:00Z,r.com,R,United States,NA,Software,50,CTO,web,c1,00G8d000004MktQ,\n" +
+			"P1,2026-01-05T08:00:00Z,p.com,P,United States,NA,Software,50,CTO,web,c1,U1,\n",
+		"assignments.csv": "lead_id,owner_id,assigned_at,rule,reason\n" +
+			"Q1,00G8d000004MktQ,2026-01-05T09:00:00Z,queue,\nQ1,U1,2026-01-05T11:00:00Z,round_robin,\n" +
+			"Q2,00G8d000004MktQ,2026-01-05T09:00:00Z,queue,\nP1,U1,2026-01-05T09:00:00Z,round_robin,\n",
+		"activities.csv": "activity_id,lead_id,occurred_at,kind,actor_id,actor_role,channel,detail\n" +
+			"A1,Q1,2026-01-05T11:30:00Z,call,U1,sales,phone,\nA2,P1,2026-01-05T09:20:00Z,call,U1,sales,phone,\n",
+	}
+	var paths []string
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	lakeDir := filepath.Join(t.TempDir(), "lake")
+	if _, err := ingest.Run(context.Background(), ingest.Options{Lake: lakeDir, Strict: true}, paths); err != nil {
+		t.Fatal(err)
+	}
+	l, err := lake.Open(context.Background(), lakeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	r, err := SLACompliance(context.Background(), l, Params{AsOf: time.Date(2026, 1, 6, 0, 0, 0, 0, time.UTC), By: "owner"}, DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]SLARow{}
+	for _, row := range r.Rows {
+		if row.SLA == "first_touch" && row.Dim != nil {
+			got[*row.Dim] = row
+		}
+	}
+	ana, queue := got["Ana"], got["queue 00G8d000004MktQ"]
+	if ana.Met != 1 || ana.Breached != 1 || ana.Superseded != 0 {
+		t.Errorf("Ana: %+v, want 1 met (P1), 1 breached (Q1, 150 minutes from the queue)", ana)
+	}
+	if queue.Breached != 1 || queue.Superseded != 1 || queue.Met != 0 {
+		t.Errorf("the queue: %+v, want Q2 breached and Q1 carried over (superseded)", queue)
+	}
+	// The breach list says why Ana's clock ran from 09:00.
+	b, err := SLABreaches(context.Background(), l, Params{AsOf: time.Date(2026, 1, 6, 0, 0, 0, 0, time.UTC)}, DefaultConfig(), "first_touch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nine := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	for _, row := range b.Rows {
+		if row.LeadID == "Q1" && (row.QueuedAt == nil || !row.QueuedAt.Equal(nine) || row.ElapsedMinutes != 150) {
+			t.Errorf("Q1's breach: %+v, want queued at 09:00 and 150 minutes", row)
+		}
+	}
+}

@@ -242,6 +242,9 @@ type BreachRow struct {
 	LimitMinutes   float64    `col:"limit_minutes"`
 	ElapsedMinutes float64    `col:"elapsed_minutes"`
 	LateMinutes    float64    `col:"late_minutes"`
+	// QueuedAt is when the lead entered the queue its owner took it from:
+	// the clock ran from there.
+	QueuedAt *time.Time `col:"queued_at"`
 }
 
 // SLABreaches lists the breached instances of every SLA of cfg (or only

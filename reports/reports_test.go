@@ -279,11 +279,12 @@ func TestReportsOnHandWorkedFixture(t *testing.T) {
 				r, err := SLABreaches(ctx, l, p, cfg, "disposition")
 				return r.Table(), err
 			},
-			columns: "sla,lead_id,owner_id,owner,team,source,started_at,stopped_at,limit_minutes,elapsed_minutes,late_minutes",
+			// No lead of the fixture passed through a queue: queued_at is NULL.
+			columns: "sla,lead_id,owner_id,owner,team,source,started_at,stopped_at,limit_minutes,elapsed_minutes,late_minutes,queued_at",
 			want: []string{
-				"disposition | L9 | U2 | Ben | SDR EMEA | paid | 2026-02-10T10:05:00Z | NULL | 960.0000 | 17215.0000 | 16255.0000",
-				"disposition | L12 | U1 | Ana | SDR NA | paid | 2026-03-06T21:00:00Z | 2026-03-20T14:00:00Z | 960.0000 | 4440.0000 | 3480.0000",
-				"disposition | L3 | U1 | Ana | SDR NA | web | 2026-01-14T15:05:00Z | 2026-01-20T15:00:00Z | 960.0000 | 1915.0000 | 955.0000",
+				"disposition | L9 | U2 | Ben | SDR EMEA | paid | 2026-02-10T10:05:00Z | NULL | 960.0000 | 17215.0000 | 16255.0000 | NULL",
+				"disposition | L12 | U1 | Ana | SDR NA | paid | 2026-03-06T21:00:00Z | 2026-03-20T14:00:00Z | 960.0000 | 4440.0000 | 3480.0000 | NULL",
+				"disposition | L3 | U1 | Ana | SDR NA | web | 2026-01-14T15:05:00Z | 2026-01-20T15:00:00Z | 960.0000 | 1915.0000 | 955.0000 | NULL",
 			},
 		},
 		{

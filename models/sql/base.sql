@@ -181,13 +181,35 @@ CREATE OR REPLACE MACRO sales_touches(as_of) AS TABLE
 -- breached, pending, or superseded (reassigned inside the limit with no
 -- stop: neither met nor breached).
 CREATE OR REPLACE MACRO sla_instances(as_of, start_event, stop_event, clock, limit_minutes, limit_workdays) AS TABLE
-    WITH spans AS (
-        SELECT lead_id, owner_id, assigned_at AS started_at,
-               lead(assigned_at) OVER (PARTITION BY lead_id ORDER BY assigned_at) AS superseded_at
+    -- A queue is not a person: time a lead spends in a queue (a Salesforce
+    -- Group, ids 00G…) before a person takes it counts on that person's
+    -- clock, which starts when the lead entered the queue (queued_at);
+    -- the queue's own clock is then carried over, not counted twice. A
+    -- lead still in its queue keeps a clock of the queue's own.
+    WITH asg AS (
+        SELECT lead_id, owner_id, assigned_at,
+               lead(assigned_at) OVER w AS superseded_at,
+               owner_id LIKE '00G%' AS is_queue,
+               max(assigned_at) FILTER (WHERE owner_id NOT LIKE '00G%')
+                   OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_person_at
         FROM assignments
         WHERE start_event = 'assignment' AND assigned_at <= as_of
+        WINDOW w AS (PARTITION BY lead_id ORDER BY assigned_at)
+    ), queued AS (
+        SELECT *,
+               min(assigned_at) FILTER (WHERE is_queue)
+                   OVER (PARTITION BY lead_id, coalesce(prev_person_at, '-infinity'::TIMESTAMPTZ) ORDER BY assigned_at
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS queued_at
+        FROM asg
+    ), spans AS (
+        SELECT lead_id, owner_id,
+               CASE WHEN NOT is_queue THEN coalesce(queued_at, assigned_at) ELSE assigned_at END AS started_at,
+               superseded_at,
+               CASE WHEN NOT is_queue THEN queued_at END AS queued_at,
+               is_queue AND superseded_at IS NOT NULL AS carried
+        FROM queued
         UNION ALL
-        SELECT s.lead_id, l.owner_id, s.e_mql, NULL
+        SELECT s.lead_id, l.owner_id, s.e_mql, NULL, NULL, false
         FROM lead_stages(as_of) s JOIN leads l USING (lead_id)
         WHERE start_event = 'mql' AND s.e_mql IS NOT NULL
     ), stop_events AS (
@@ -202,7 +224,7 @@ CREATE OR REPLACE MACRO sla_instances(as_of, start_event, stop_event, clock, lim
         SELECT lead_id, e_sql FROM lead_stages(as_of)
         WHERE stop_event = 'sql_or_rejection' AND e_sql IS NOT NULL
     ), stopped AS (
-        SELECT sp.lead_id, sp.owner_id, sp.started_at, sp.superseded_at, min(ev.at) AS stopped_at
+        SELECT sp.lead_id, sp.owner_id, sp.started_at, sp.superseded_at, sp.queued_at, sp.carried, min(ev.at) AS stopped_at
         FROM spans sp LEFT JOIN stop_events ev
           ON ev.lead_id = sp.lead_id AND ev.at >= sp.started_at
          -- no OR here: DuckDB then turns the whole condition into a nested
@@ -227,14 +249,15 @@ CREATE OR REPLACE MACRO sla_instances(as_of, start_event, stop_event, clock, lim
     -- copied it into every place it names elapsed_min (16 s instead of 3 s
     -- at a million leads).
     ), measured AS (
-        SELECT lead_id, owner_id, started_at, superseded_at, stopped_at, clock_end, limit_min,
+        SELECT lead_id, owner_id, started_at, superseded_at, stopped_at, clock_end, limit_min, queued_at, carried,
                CASE WHEN clock = 'business'
                     THEN work_clock(local_end, d1, d2, ws, we) - work_clock(local_start, d1, d2, ws, we)
                     ELSE seconds_between(started_at, clock_end) / 60 END AS elapsed_min
         FROM localized
     )
-    SELECT *,
-           CASE WHEN stopped_at IS NOT NULL AND elapsed_min <= limit_min THEN 'met'
+    SELECT * EXCLUDE (carried),
+           CASE WHEN carried THEN 'superseded'
+                WHEN stopped_at IS NOT NULL AND elapsed_min <= limit_min THEN 'met'
                 WHEN elapsed_min > limit_min THEN 'breached'
                 WHEN superseded_at IS NOT NULL AND superseded_at <= as_of THEN 'superseded'
                 ELSE 'pending' END AS status,
