@@ -25,7 +25,6 @@ import (
 //	   the touch deadline (8 Jan 11:00) has passed untouched.
 func crackLake(t *testing.T) *lake.Lake {
 	t.Helper()
-	dir := t.TempDir()
 	files := map[string]string{
 		"users.csv": "user_id,name,team,role,region,timezone,working_hours,capacity,active\n" +
 			"U1,Ana,SDR,sdr,NA,UTC,Mon-Fri 09:00-17:00,50,true\nU3,Eve,SDR,sdr,NA,UTC,Mon-Fri 09:00-17:00,50,false\nM1,Mia,Marketing,marketing,NA,UTC,,0,true\n",
@@ -41,24 +40,7 @@ func crackLake(t *testing.T) *lake.Lake {
 		"dispositions.csv": "lead_id,owner_id,decided_at,outcome,reason\nX1,U1,2026-01-20T10:00:00Z,unreachable,no answer\n",
 		"activities.csv":   "activity_id,lead_id,occurred_at,kind,actor_id,actor_role,channel,detail\nN1,X2,2026-02-10T10:00:00Z,email_sent,M1,marketing,email,nurture\n",
 	}
-	var paths []string
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		paths = append(paths, p)
-	}
-	lakeDir := filepath.Join(t.TempDir(), "lake")
-	if _, err := ingest.Run(context.Background(), ingest.Options{Lake: lakeDir, Strict: true}, paths); err != nil {
-		t.Fatal(err)
-	}
-	l, err := lake.Open(context.Background(), lakeDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	return l
+	return handMadeLake(t, files)
 }
 
 func TestLeakRecoveryBelongsToItsCrack(t *testing.T) {
@@ -94,7 +76,6 @@ func TestLeakRecoveryBelongsToItsCrack(t *testing.T) {
 // A Salesforce queue (an owner id starting 00G, with no user) is labelled
 // a queue in every owner column, not passed off as a person.
 func TestQueuesAreNotPeople(t *testing.T) {
-	dir := t.TempDir()
 	files := map[string]string{
 		"users.csv": "user_id,name,team,role,region,timezone,working_hours,capacity,active\nU1,Ana,SDR,sdr,NA,UTC,Mon-Fri 09:00-17:00,50,true\n",
 		"leads.csv": "lead_id,created_at,email_domain,company,country,region,industry,company_size,title,source,campaign,owner_id,updated_at\n" +
@@ -102,23 +83,7 @@ func TestQueuesAreNotPeople(t *testing.T) {
 			"P1,2026-01-05T09:00:00Z,p.com,P,United States,NA,Software,50,CTO,web,c1,U1,\n" +
 			"X1,2026-01-05T09:00:00Z,x.com,X,United States,NA,Software,50,CTO,web,c1,005000000000XYZ,\n",
 	}
-	var paths []string
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		paths = append(paths, p)
-	}
-	lakeDir := filepath.Join(t.TempDir(), "lake")
-	if _, err := ingest.Run(context.Background(), ingest.Options{Lake: lakeDir, Strict: true}, paths); err != nil {
-		t.Fatal(err)
-	}
-	l, err := lake.Open(context.Background(), lakeDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := handMadeLake(t, files)
 	r, err := Leads(context.Background(), l, Params{AsOf: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), What: "created"}, DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +111,6 @@ func TestQueuesAreNotPeople(t *testing.T) {
 //	   own clock, breached.
 //	P1 goes straight to Ana at 09:00, called at 09:20: met.
 func TestQueueTimeCountsOnTheClock(t *testing.T) {
-	dir := t.TempDir()
 	files := map[string]string{
 		"users.csv": "user_id,name,team,role,region,timezone,working_hours,capacity,active\nU1,Ana,SDR,sdr,NA,UTC,Mon-Fri 09:00-17:00,50,true\n",
 		"leads.csv": "lead_id,created_at,email_domain,company,country,region,industry,company_size,title,source,campaign,owner_id,updated_at\n" +
@@ -159,23 +123,7 @@ func TestQueueTimeCountsOnTheClock(t *testing.T) {
 		"activities.csv": "activity_id,lead_id,occurred_at,kind,actor_id,actor_role,channel,detail\n" +
 			"A1,Q1,2026-01-05T11:30:00Z,call,U1,sales,phone,\nA2,P1,2026-01-05T09:20:00Z,call,U1,sales,phone,\n",
 	}
-	var paths []string
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		paths = append(paths, p)
-	}
-	lakeDir := filepath.Join(t.TempDir(), "lake")
-	if _, err := ingest.Run(context.Background(), ingest.Options{Lake: lakeDir, Strict: true}, paths); err != nil {
-		t.Fatal(err)
-	}
-	l, err := lake.Open(context.Background(), lakeDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := handMadeLake(t, files)
 	r, err := SLACompliance(context.Background(), l, Params{AsOf: time.Date(2026, 1, 6, 0, 0, 0, 0, time.UTC), By: "owner"}, DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
@@ -204,4 +152,29 @@ func TestQueueTimeCountsOnTheClock(t *testing.T) {
 			t.Errorf("Q1's breach: %+v, want queued at 09:00 and 150 minutes", row)
 		}
 	}
+}
+
+// handMadeLake writes files (name → CSV) as canonical exports, ingests them
+// strictly and opens the lake until the test ends.
+func handMadeLake(t *testing.T, files map[string]string) *lake.Lake {
+	t.Helper()
+	dir := t.TempDir()
+	var paths []string
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	lakeDir := filepath.Join(t.TempDir(), "lake")
+	if _, err := ingest.Run(context.Background(), ingest.Options{Lake: lakeDir, Strict: true}, paths); err != nil {
+		t.Fatal(err)
+	}
+	l, err := lake.Open(context.Background(), lakeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
 }
