@@ -38,12 +38,20 @@ func WriteCSV(w io.Writer, tb Table) error {
 // show as text. Numbers and times are as WriteCSV writes them.
 func WriteSpreadsheetCSV(w io.Writer, tb Table) error {
 	return writeCSV(w, tb, func(v any) string {
-		s, ok := v.(string)
-		if ok && s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-			return "'" + s
+		if s, ok := v.(string); ok {
+			return SpreadsheetText(s)
 		}
 		return plain(v)
 	})
+}
+
+// SpreadsheetText is s as a spreadsheet shows it as text: with a leading
+// apostrophe when it starts with what a spreadsheet would run as a formula.
+func SpreadsheetText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 func writeCSV(w io.Writer, tb Table, text func(any) string) error {

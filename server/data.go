@@ -19,6 +19,7 @@ import (
 	"github.com/handoff-dev/handoff/dashboards"
 	"github.com/handoff-dev/handoff/ingest"
 	"github.com/handoff-dev/handoff/lake"
+	"github.com/handoff-dev/handoff/reports"
 )
 
 const (
@@ -119,12 +120,48 @@ func (s *Server) quarantineFile(c *gin.Context) error {
 	for _, r := range m.Runs {
 		for _, in := range r.Inputs {
 			if in.Quarantine != "" && in.Quarantine == want {
-				c.FileAttachment(filepath.Join(s.opts.Lake, filepath.FromSlash(in.Quarantine)), r.ID+"-"+filepath.Base(in.Quarantine))
-				return nil
+				return s.sendQuarantine(c, filepath.Join(s.opts.Lake, filepath.FromSlash(in.Quarantine)), r.ID+"-"+filepath.Base(in.Quarantine))
 			}
 		}
 	}
 	return httpError(http.StatusNotFound, fmt.Sprintf("no quarantine file %q in this lake's runs", want))
+}
+
+// sendQuarantine sends a quarantine file for a person's spreadsheet: the
+// refused rows are CRM text, so a cell a spreadsheet would run as a formula
+// is sent as text (reports.SpreadsheetText).
+func (s *Server) sendQuarantine(c *gin.Context, path, name string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Status(http.StatusOK)
+	w := csv.NewWriter(c.Writer)
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			// Written by ingest as CSV; a file damaged since ends here.
+			s.log.Warn("quarantine download", "file", path, "error", err)
+			break
+		}
+		for i, v := range rec {
+			rec[i] = reports.SpreadsheetText(v)
+		}
+		if err := w.Write(rec); err != nil {
+			return nil // the client went away
+		}
+	}
+	w.Flush()
+	return nil
 }
 
 // upload ingests the files of a form post into the lake, one run at a

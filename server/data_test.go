@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -161,5 +162,38 @@ func TestDataPageUpload(t *testing.T) {
 	status, page = postFiles(t, base+"/data/upload", "auto", nil)
 	if status != http.StatusBadRequest || !strings.Contains(page, "Choose at least one export file") {
 		t.Errorf("an upload with no file: %d", status)
+	}
+}
+
+// The quarantine download goes to a person's spreadsheet: a refused row
+// that starts like a formula is sent as text.
+func TestQuarantineDownloadIsSpreadsheetSafe(t *testing.T) {
+	lakeDir := filepath.Join(t.TempDir(), "lake")
+	base := startServer(t, lakeDir)
+	status, page := postFiles(t, base+"/data/upload", "auto", map[string]string{
+		"leads.csv": "lead_id,created_at\n=HYPERLINK(\"http://evil.example\"),yesterday\nL1,2026-01-05T10:00:00Z\n",
+	})
+	if status != http.StatusOK {
+		t.Fatalf("upload: %d\n%s", status, page)
+	}
+	m, err := lake.ReadManifest(lakeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var quarantine string
+	for _, in := range m.Runs[0].Inputs {
+		quarantine = in.Quarantine
+	}
+	resp, body := get(t, base+"/data/quarantine?file="+quarantine)
+	recs, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()
+	if err != nil || resp.StatusCode != http.StatusOK || len(recs) != 2 {
+		t.Fatalf("download: %d %v\n%s", resp.StatusCode, err, body)
+	}
+	// line, column, field, kind, reason, row: the id and the row are text.
+	if row := recs[1][5]; !strings.HasPrefix(row, `'=HYPERLINK("http://evil.example")`) {
+		t.Errorf("the refused row is sent as %q", row)
+	}
+	if !strings.Contains(resp.Header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("Content-Disposition %q", resp.Header.Get("Content-Disposition"))
 	}
 }
