@@ -2,6 +2,7 @@ package dashboards
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -122,5 +123,44 @@ func TestChartsHoldNoFunctions(t *testing.T) {
 				t.Errorf("%s calls %s", f, banned)
 			}
 		}
+	}
+}
+
+// A chart marks its option as safe script (template.JS); that holds
+// because every value in it is JSON-escaped where it lands: a stage named
+// to close the data block and open a script cannot, the line separators
+// JavaScript reads as line ends are escaped, and the value reads back
+// whole when the page parses the block.
+func TestChartOptionEscapesDataInThePage(t *testing.T) {
+	hostile := "mql</script><script>document.title='x'</script>\u2028\u2029<!--"
+	cols := []reports.Column{{Name: "stage", Kind: reflect.String}, {Name: "open", Kind: reflect.Int64}}
+	row := []any{hostile, int64(1)}
+	for _, b := range agingBuckets {
+		cols = append(cols, reports.Column{Name: b.column, Kind: reflect.Int64})
+		row = append(row, int64(0))
+	}
+	c := agingChart(reports.Table{Columns: cols, Rows: [][]any{row}})
+	page, err := Render(Page{Title: "t", Path: "/aging", NoFilters: true, Sections: []Section{{Title: "s", Chart: c}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(page)
+	for _, bad := range []string{"</script><script>", "\u2028", "\u2029", "<!--"} {
+		if strings.Contains(html, bad) {
+			t.Errorf("the page holds %q as written", bad)
+		}
+	}
+	start := strings.Index(html, `<script type="application/json" class="chart-option">`)
+	end := strings.Index(html[start:], "</script>")
+	if start < 0 || end < 0 {
+		t.Fatal("no chart data block")
+	}
+	block := html[start+len(`<script type="application/json" class="chart-option">`) : start+end]
+	var o map[string]any
+	if err := json.Unmarshal([]byte(block), &o); err != nil {
+		t.Fatalf("the data block is not JSON: %v", err)
+	}
+	if !strings.Contains(block, `\u003c/script\u003e`) || !strings.Contains(fmt.Sprint(o["yAxis"]), hostile) {
+		t.Errorf("the stage does not read back whole: %s", block)
 	}
 }

@@ -376,7 +376,7 @@ func (in *ingester) writeSide(q *quarantineFile, record []string) error {
 	if in.qbytes+n > limit {
 		q.full = true
 		note := make([]string, len(record))
-		note[len(note)-2] = fmt.Sprintf("this run's quarantine reached its limit of %s (ingest.quarantine_max_bytes): later rows are counted in the summary, not kept here", humanBytes(limit))
+		note[len(note)-2] = fmt.Sprintf("this run's quarantine reached its limit of %s (ingest.quarantine_max_bytes): later rows are counted in the summary, not kept here", lake.LimitText(limit))
 		return q.w.Write(note)
 	}
 	in.qbytes += n
@@ -394,18 +394,6 @@ func clip(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + fmt.Sprintf("… (%d more bytes)", len(s)-cut)
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
 
 // countingReader reports progress as the file is read.

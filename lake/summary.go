@@ -40,6 +40,21 @@ func (l *Lake) Summary(ctx context.Context) ([]TableSummary, error) {
 	return out, nil
 }
 
+// LimitText says a configured size limit in the largest unit that writes
+// it whole ("512 MiB", "4 KiB", "1000 bytes"): a limit is read as set, not
+// rounded as HumanBytes rounds a measured size.
+func LimitText(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
 // HumanBytes says a size the way people read it: 773 B, 6.0 KiB, 1.2 GiB.
 func HumanBytes(n int64) string {
 	switch {

@@ -2,12 +2,10 @@ package reports
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/handoff-dev/handoff/ingest"
+	"github.com/handoff-dev/handoff/ingest/ingesttest"
 	"github.com/handoff-dev/handoff/lake"
 )
 
@@ -154,24 +152,11 @@ func TestQueueTimeCountsOnTheClock(t *testing.T) {
 	}
 }
 
-// handMadeLake writes files (name → CSV) as canonical exports, ingests them
-// strictly and opens the lake until the test ends.
+// handMadeLake ingests files (name → CSV) and opens the lake until the
+// test ends.
 func handMadeLake(t *testing.T, files map[string]string) *lake.Lake {
 	t.Helper()
-	dir := t.TempDir()
-	var paths []string
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		paths = append(paths, p)
-	}
-	lakeDir := filepath.Join(t.TempDir(), "lake")
-	if _, err := ingest.Run(context.Background(), ingest.Options{Lake: lakeDir, Strict: true}, paths); err != nil {
-		t.Fatal(err)
-	}
-	l, err := lake.Open(context.Background(), lakeDir)
+	l, err := lake.Open(context.Background(), ingesttest.Files(t, nil, files))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -272,9 +272,7 @@ func TestWebhookDoesNotFollowRedirects(t *testing.T) {
 	}
 	var logs strings.Builder
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := box.Deliver(ctx, ep, &http.Client{}, Retry{Base: time.Millisecond, Max: 5 * time.Millisecond, Attempts: 3}, log); err != nil {
+	if err := box.Deliver(t.Context(), ep, &http.Client{}, Retry{Base: time.Millisecond, Max: 5 * time.Millisecond, Attempts: 3}, log); err != nil {
 		t.Fatal(err)
 	}
 	if n := targetHits.Load(); n != 0 {

@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/handoff-dev/handoff/ingest"
+	"github.com/handoff-dev/handoff/ingest/ingesttest"
 	"github.com/handoff-dev/handoff/lake"
 )
 
@@ -24,19 +23,7 @@ var scoreAsOf = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 func fixtureLake(t *testing.T, extra map[string]string) *lake.Lake {
 	t.Helper()
 	inputs, _ := filepath.Glob("../testdata/scoring/*.csv")
-	dir := t.TempDir()
-	for name, content := range extra {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		inputs = append(inputs, p)
-	}
-	lakeDir := filepath.Join(t.TempDir(), "lake")
-	if _, err := ingest.Run(context.Background(), ingest.Options{Lake: lakeDir, Strict: true}, inputs); err != nil {
-		t.Fatal(err)
-	}
-	l, err := lake.Open(context.Background(), lakeDir)
+	l, err := lake.Open(context.Background(), ingesttest.Files(t, inputs, extra))
 	if err != nil {
 		t.Fatal(err)
 	}

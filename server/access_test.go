@@ -11,24 +11,6 @@ import (
 	"github.com/handoff-dev/handoff/reports"
 )
 
-func getWith(t *testing.T, url, token string) *http.Response {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	client := &http.Client{Timeout: time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp
-}
-
 // Tokens are stored as hashes only.
 func TestTokensAreNotStoredInTheClear(t *testing.T) {
 	lakeDir := t.TempDir()
@@ -69,9 +51,9 @@ func TestDashboardsNeedATokenBeyondLoopback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp := getWith(t, base+"/overview?as_of="+fixtureAsOf, "")
-	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login?next=") {
-		t.Fatalf("a page without a token: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	code, h, _ := send(t, "GET", base, "/overview?as_of="+fixtureAsOf, "", nil, nil)
+	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/login?next=") {
+		t.Fatalf("a page without a token: %d %s", code, h.Get("Location"))
 	}
 	client := &http.Client{Timeout: time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	// Signing in as the browser does it: a form posted from the login page.

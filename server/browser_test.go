@@ -54,7 +54,12 @@ func newBrowser(t *testing.T) *browser {
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	// Bounded by the test binary's -timeout, not by a fixed time a busy
+	// machine could overrun: a page that never loads still ends the test.
+	cancelTimeout := context.CancelFunc(func() {})
+	if deadline, ok := t.Deadline(); ok {
+		ctx, cancelTimeout = context.WithDeadline(ctx, deadline.Add(-10*time.Second))
+	}
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	b := &browser{ctx: ctx}
 	err = chromedp.Listen(ctx, func(ev any) {

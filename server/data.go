@@ -183,7 +183,7 @@ func (s *Server) upload(c *gin.Context) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("The upload is larger than the %s this server accepts. Ingest large exports from the command line: handoff ingest --lake %s PATH...", byteCount(limit), s.opts.Lake))
+			fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("The upload is larger than the %s this server accepts. Ingest large exports from the command line: handoff ingest --lake %s PATH...", lake.LimitText(limit), s.opts.Lake))
 			return
 		}
 		fail(http.StatusBadRequest, "The upload could not be read: "+err.Error())
@@ -289,11 +289,4 @@ func describeIngest(res ingest.Result, dir string) []string {
 		lines = append(lines, fmt.Sprintf("The lake is now at generation %d.", res.Manifest.Generation))
 	}
 	return lines
-}
-
-func byteCount(n int64) string {
-	if n >= 1<<30 {
-		return fmt.Sprintf("%d GiB", n>>30)
-	}
-	return fmt.Sprintf("%d MiB", n>>20)
 }

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
@@ -44,9 +43,7 @@ func TestFlightAbuseLeavesTheServerUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	callCtx, callCancel := context.WithTimeout(context.Background(), time.Minute)
-	defer callCancel()
-	callCtx = metadata.AppendToOutgoingContext(callCtx, "authorization", "Bearer "+token)
+	callCtx := metadata.AppendToOutgoingContext(t.Context(), "authorization", "Bearer "+token)
 	healthy := func(after string) {
 		t.Helper()
 		resp, err := http.Get(base + "/healthz")

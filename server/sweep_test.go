@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/handoff-dev/handoff/reports"
 )
@@ -46,7 +45,7 @@ func TestAuthorizationSweep(t *testing.T) {
 			if err := RevokeToken(lakeDir, revoked.ID); err != nil {
 				t.Fatal(err)
 			}
-			client := &http.Client{Timeout: time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 			registered := map[string]route{}
 			for _, r := range srv.routes {

@@ -5,6 +5,7 @@ package ingesttest
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -25,4 +26,25 @@ func Fixture(t testing.TB, name string) string {
 		t.Fatalf("fixture %s: %v", name, err)
 	}
 	return dir
+}
+
+// Files writes files (name → content) as exports in the test's own
+// temporary directory, ingests them with inputs (paths) strictly into a
+// lake of the test's own and returns the lake's directory: a hand-made lake
+// for a test whose shapes no fixture has.
+func Files(t testing.TB, inputs []string, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, p)
+	}
+	lakeDir := filepath.Join(t.TempDir(), "lake")
+	if _, err := ingest.Run(context.Background(), ingest.Options{Lake: lakeDir, Strict: true}, inputs); err != nil {
+		t.Fatal(err)
+	}
+	return lakeDir
 }

@@ -53,10 +53,12 @@ CREATE OR REPLACE MACRO period_end_utc(p, grain, tz) AS
 -- queue (a Group, whose ids start 00G) is labelled a queue rather than
 -- passed off as a person; else the id. owner_team: the user's team, and
 -- "queues" for a queue.
+-- is_queue is the one place that says what a queue is.
+CREATE OR REPLACE MACRO is_queue(owner_id) AS coalesce(owner_id LIKE '00G%', false);
 CREATE OR REPLACE MACRO owner_name(owner_id, name) AS
-    coalesce(name, CASE WHEN owner_id LIKE '00G%' THEN 'queue ' || owner_id END, owner_id);
+    coalesce(name, CASE WHEN is_queue(owner_id) THEN 'queue ' || owner_id END, owner_id);
 CREATE OR REPLACE MACRO owner_team(owner_id, team) AS
-    coalesce(team, CASE WHEN owner_id LIKE '00G%' THEN 'queues' END);
+    coalesce(team, CASE WHEN is_queue(owner_id) THEN 'queues' END);
 
 -- dims_pass: true when a row passes every filter. f maps a dimension name
 -- to the values allowed, in lower case (the callers lower them); a
@@ -189,8 +191,8 @@ CREATE OR REPLACE MACRO sla_instances(as_of, start_event, stop_event, clock, lim
     WITH asg AS (
         SELECT lead_id, owner_id, assigned_at,
                lead(assigned_at) OVER w AS superseded_at,
-               owner_id LIKE '00G%' AS is_queue,
-               max(assigned_at) FILTER (WHERE owner_id NOT LIKE '00G%')
+               is_queue(owner_id) AS is_queue,
+               max(assigned_at) FILTER (WHERE NOT is_queue(owner_id))
                    OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_person_at
         FROM assignments
         WHERE start_event = 'assignment' AND assigned_at <= as_of
