@@ -106,20 +106,20 @@ func (s *Server) buildPage(ctx context.Context, h *lake.Handle, q url.Values, bu
 // errorPage keeps the page's frame and filters, so a person can correct a
 // parameter, and says what went wrong in words.
 func (s *Server) errorPage(c *gin.Context, path, title string, q url.Values, form dashboards.Form, err error) {
-	var status int
-	var message string
+	// The status comes from the one table (errorStatus); a page only
+	// words its message for a person.
+	status, message := s.errorStatus(c, err)
 	switch {
-	case errors.Is(err, reports.ErrBadParam):
-		status, message = http.StatusBadRequest, "One of the filters is not right: "+err.Error()
-	case errors.Is(err, lake.ErrNoLake), errors.Is(err, reports.ErrEmptyLake):
-		status, message = http.StatusServiceUnavailable, fmt.Sprintf("There is no data yet. Ingest your exports, then reload: handoff ingest --lake %s PATH...", s.opts.Lake)
-	case errors.Is(err, reports.ErrNoLead):
-		status, message = http.StatusNotFound, "The lake has no such lead: "+err.Error()+". Lead ids are as the CRM exported them; the drill-down lists link to each lead."
-	case errors.Is(err, scoring.ErrBadRules):
-		status, message = http.StatusUnprocessableEntity, "The rules do not fit this lake: "+err.Error()
-	default:
-		status, _ = s.errorStatus(c, err)
+	case status == http.StatusInternalServerError:
 		message = fmt.Sprintf("Something went wrong computing this page (request id %s); the server's log has the cause.", requestID(c))
+	case errors.Is(err, reports.ErrBadParam):
+		message = "One of the filters is not right: " + err.Error()
+	case errors.Is(err, lake.ErrNoLake), errors.Is(err, reports.ErrEmptyLake):
+		message = fmt.Sprintf("There is no data yet. Ingest your exports, then reload: handoff ingest --lake %s PATH...", s.opts.Lake)
+	case errors.Is(err, reports.ErrNoLead):
+		message = "The lake has no such lead: " + err.Error() + ". Lead ids are as the CRM exported them; the drill-down lists link to each lead."
+	case errors.Is(err, scoring.ErrBadRules):
+		message = "The rules do not fit this lake: " + err.Error()
 	}
 	p := dashboards.Page{Title: title, Path: path, Query: q, Form: form, Status: time.Now().UTC().Format("2 Jan 2006 15:04 MST"),
 		Sections: []dashboards.Section{{Title: "Nothing to show", Empty: message}}}
