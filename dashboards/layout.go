@@ -25,7 +25,8 @@ const layoutHTML = `<!doctype html>
   <label>From <input type="date" name="from" value="{{first .Query "from"}}"></label>
   <label>To <input type="date" name="to" value="{{first .Query "to"}}"></label>
   <label>Time zone <input name="tz" placeholder="UTC" value="{{first .Query "tz"}}" size="14"></label>{{end}}
-  {{if .Form.Capacity}}<label>Capacity a day <input name="capacity" placeholder="users'" value="{{first .Query "capacity"}}" size="6"></label>{{end}}
+  {{if .Form.Capacity}}<label>Capacity a day <input name="capacity" placeholder="users'" value="{{first .Query "capacity"}}" size="6"></label>
+  <label>Breach ceiling <input name="max_breach" placeholder="none" value="{{first .Query "max_breach"}}" size="5" title="the first-touch breach share the recommended threshold must keep within, e.g. 30%"></label>{{end}}
   {{if .Form.Outcomes}}<label>Outcome <select name="outcome">{{$o := first .Query "outcome"}}{{if not $o}}{{$o = "sql"}}{{end}}
     {{range .Form.Outcomes}}<option{{if selected $o .}} selected{{end}}>{{.}}</option>{{end}}
   </select></label>{{end}}

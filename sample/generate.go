@@ -88,6 +88,7 @@ func Generate(ctx context.Context, dir string, opts Options) (Result, error) {
 		return Result{}, err
 	}
 	sim := newSimulator(opts)
+	sim.countLoads()
 	if err := w.users(sim.users); err != nil {
 		return Result{}, err
 	}

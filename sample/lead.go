@@ -28,6 +28,12 @@ type Lead struct {
 	// touch; -1 when never touched. SpeedBucket is 0 (≤1h), 1 (≤24h), 2.
 	FirstTouchDelay time.Duration
 	SpeedBucket     int
+	// DayLoad is how many new leads the first owner received on the
+	// working day the lead was first assigned (it among them), and
+	// TypicalLoad that owner's typical day (Truth.BusyDaySlowdown); 0
+	// when never handed off.
+	DayLoad     int
+	TypicalLoad float64
 	// Quality is the lead's true quality as a factor on its chance of
 	// becoming a sales-qualified lead (Quality says how it is drawn).
 	Quality float64
@@ -105,6 +111,13 @@ type simulator struct {
 	span  time.Duration
 	teams map[string][]*User // region → SDRs
 	rr    map[string]int
+	// rrReassign is the round robin of reassignments.
+	rrReassign map[string]int
+	// load counts each rep's new leads on each working day and typical is
+	// each rep's mean day as a lead sees it (countLoads); a rep slows down
+	// on a day busier than typical (median).
+	load    map[loadKey]int
+	typical map[*User]float64
 	// Erin leaves after this; a few leads still get routed to her, and
 	// nobody touches them until the SLA reassigns them.
 	leftAt time.Time
@@ -121,7 +134,7 @@ type handoffMark struct {
 }
 
 func newSimulator(opts Options) *simulator {
-	s := &simulator{opts: opts, truth: opts.Truth, users: Users(), rr: map[string]int{}, teams: map[string][]*User{}, lastHandoff: map[string]handoffMark{}}
+	s := &simulator{opts: opts, truth: opts.Truth, users: Users(), rr: map[string]int{}, rrReassign: map[string]int{}, teams: map[string][]*User{}, lastHandoff: map[string]handoffMark{}}
 	s.start = opts.End.AddDate(-1, 0, 0)
 	s.span = opts.End.Sub(s.start)
 	s.leftAt = s.start.AddDate(0, 8, 0)
@@ -134,20 +147,107 @@ func newSimulator(opts Options) *simulator {
 	return s
 }
 
-// rng gives each lead its own stream, so a lead's history does not depend
-// on how many leads came before it or on the output format.
-func (s *simulator) rng(i int) *rand.Rand {
-	return rand.New(rand.NewPCG(uint64(s.opts.Seed), uint64(i)*0x9E3779B97F4A7C15+1))
+// rng gives each lead its own streams, so a lead's history does not
+// depend on how many leads came before it or on the output format.
+func (s *simulator) rng(i, stream int) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(s.opts.Seed)+uint64(stream)*0xD1B54A32D192ED03, uint64(i)*0x9E3779B97F4A7C15+1))
+}
+
+// arrival is what a lead's first assignment depends on, drawn from a
+// stream of its own (rng(i, arrivalStream)): the simulator can then count
+// each rep's working days in a first pass (countLoads) without drawing
+// anything else, and the second pass finds the same arrivals.
+type arrival struct {
+	region     region
+	source     SourceTruth
+	created    time.Time
+	qualified  bool
+	mqlAt      time.Time
+	skipMQL    bool
+	handedOff  bool
+	assignedAt time.Time
+}
+
+const (
+	leadStream    = 0
+	arrivalStream = 1
+)
+
+func (s *simulator) arrival(i int) arrival {
+	r := s.rng(i, arrivalStream)
+	var a arrival
+	a.region = regions[pick(r, func(k int) float64 { return regions[k].weight }, len(regions))]
+	a.source = s.truth.Sources[pick(r, func(k int) float64 { return s.truth.Sources[k].Weight }, len(s.truth.Sources))]
+	// Creation time: spread evenly over the year, so ids grow with time as
+	// in a real export; most leads arrive in the region's daytime.
+	created := s.start.Add(time.Duration((float64(i) + r.Float64()) / float64(s.opts.Leads) * float64(s.span)))
+	loc, _ := time.LoadLocation(a.region.tz)
+	if lh := created.In(loc).Hour(); (lh < 7 || lh >= 20) && r.Float64() < 0.7 {
+		lc := created.In(loc)
+		moved := time.Date(lc.Year(), lc.Month(), lc.Day(), 8, 0, 0, 0, loc).Add(time.Duration(r.Float64() * 4 * float64(time.Hour)))
+		if lh >= 20 {
+			moved = moved.AddDate(0, 0, 1)
+		}
+		if moved.Before(s.opts.End) {
+			created = moved
+		}
+	}
+	a.created = created.UTC().Truncate(time.Second)
+	a.qualified = r.Float64() < a.source.MQL
+	a.mqlAt = a.created.Add(time.Duration(logNormal(r, 20, 1.5) * float64(time.Hour))).Truncate(time.Second)
+	a.skipMQL = r.Float64() < a.source.SkipMQL
+	a.handedOff = a.qualified && r.Float64() >= s.truth.NeverHandedOff
+	a.assignedAt = a.mqlAt.Add(time.Duration(1+r.IntN(20)) * time.Minute)
+	return a
+}
+
+// firstOwner picks the rep a lead's first assignment goes to; called once
+// a lead, in lead order, in each pass. Its stream is the arrival's own, so
+// the rep who left gets the same few leads in both passes.
+func (s *simulator) firstOwner(i int, a arrival) *User {
+	return s.next(s.rng(i, arrivalStream+1), s.rr, a.region.name, a.assignedAt, nil)
+}
+
+// loadKey is one rep's working day.
+type loadKey struct {
+	user *User
+	day  int64 // the rep's local date, in days since 1970-01-01
+}
+
+// countLoads is the first pass: how many new leads each rep receives on
+// each of their working days (a lead assigned after hours counts on the
+// day it can first be answered), and each rep's typical day: the mean
+// load a lead lands in (weighted by leads, as a lead sees it).
+func (s *simulator) countLoads() {
+	s.load = map[loadKey]int{}
+	for i := 0; i < s.opts.Leads; i++ {
+		a := s.arrival(i)
+		if !a.handedOff {
+			continue
+		}
+		u := s.firstOwner(i, a)
+		s.load[loadKey{u, u.workday(a.assignedAt)}]++
+	}
+	clear(s.rr)
+	sum, sq := map[*User]float64{}, map[*User]float64{}
+	for k, n := range s.load {
+		sum[k.user] += float64(n)
+		sq[k.user] += float64(n) * float64(n)
+	}
+	s.typical = map[*User]float64{}
+	for u, n := range sum {
+		s.typical[u] = sq[u] / n
+	}
 }
 
 // lead simulates lead i.
 func (s *simulator) lead(i int) *Lead {
-	r := s.rng(i)
+	r := s.rng(i, leadStream)
+	a := s.arrival(i)
 	l := &Lead{Index: i, FirstTouchDelay: -1}
-	reg := regions[pick(r, func(k int) float64 { return regions[k].weight }, len(regions))]
+	reg, src := a.region, a.source
 	l.Region = reg.name
 	l.Country = reg.countries[r.IntN(len(reg.countries))]
-	src := s.truth.Sources[pick(r, func(k int) float64 { return s.truth.Sources[k].Weight }, len(s.truth.Sources))]
 	l.Source = src.Name
 	l.Campaign = src.Campaigns[r.IntN(len(src.Campaigns))]
 	l.FirstName = firstNames[r.IntN(len(firstNames))]
@@ -164,38 +264,22 @@ func (s *simulator) lead(i int) *Lead {
 	l.Size = int(math.Max(1, math.Round(logNormal(r, 120, 1.4))))
 	l.Quality = Quality(l.Title, l.Industry, l.Size)
 
-	// Creation time: spread evenly over the year, so ids grow with time as
-	// in a real export; most leads arrive in the region's daytime.
-	created := s.start.Add(time.Duration((float64(i) + r.Float64()) / float64(s.opts.Leads) * float64(s.span)))
-	loc, _ := time.LoadLocation(reg.tz)
-	if lh := created.In(loc).Hour(); (lh < 7 || lh >= 20) && r.Float64() < 0.7 {
-		lc := created.In(loc)
-		moved := time.Date(lc.Year(), lc.Month(), lc.Day(), 8, 0, 0, 0, loc).Add(time.Duration(r.Float64() * 4 * float64(time.Hour)))
-		if lh >= 20 {
-			moved = moved.AddDate(0, 0, 1)
-		}
-		if moved.Before(s.opts.End) {
-			created = moved
-		}
-	}
-	l.CreatedAt = created.UTC().Truncate(time.Second)
+	l.CreatedAt = a.created
 	l.addStage("lead", l.CreatedAt, "")
 	s.marketing(r, l, src)
 
-	qualified := r.Float64() < src.MQL
-	if !qualified {
+	if !a.qualified {
 		s.finish(l)
 		return l
 	}
-	mqlAt := l.CreatedAt.Add(time.Duration(logNormal(r, 20, 1.5) * float64(time.Hour))).Truncate(time.Second)
-	if r.Float64() >= src.SkipMQL {
-		l.addStage("mql", mqlAt, "")
+	if !a.skipMQL {
+		l.addStage("mql", a.mqlAt, "")
 	}
-	if r.Float64() < s.truth.NeverHandedOff {
+	if !a.handedOff {
 		s.finish(l)
 		return l
 	}
-	s.handoff(r, l, src, mqlAt)
+	s.handoff(r, l, src, a.assignedAt, s.firstOwner(i, a))
 	s.finish(l)
 	return l
 }
@@ -233,12 +317,14 @@ func (s *simulator) marketing(r *rand.Rand, l *Lead, src SourceTruth) {
 	}
 }
 
-// next picks the next eligible SDR of the lead's region by round robin.
-func (s *simulator) next(r *rand.Rand, region string, at time.Time, not *User) *User {
+// next picks the next eligible SDR of the lead's region by the round
+// robin rr (first assignments and reassignments keep their own, so the
+// first pass, which makes no reassignments, sees the same first owners).
+func (s *simulator) next(r *rand.Rand, rr map[string]int, region string, at time.Time, not *User) *User {
 	team := s.teams[region]
 	for tries := 0; tries < 2*len(team); tries++ {
-		u := team[s.rr[region]%len(team)]
-		s.rr[region]++
+		u := team[rr[region]%len(team)]
+		rr[region]++
 		if u == not {
 			continue
 		}
@@ -252,9 +338,7 @@ func (s *simulator) next(r *rand.Rand, region string, at time.Time, not *User) *
 
 // handoff assigns the lead, simulates the first response, reassignment,
 // the disposition and what follows.
-func (s *simulator) handoff(r *rand.Rand, l *Lead, src SourceTruth, qualifiedAt time.Time) {
-	assignedAt := qualifiedAt.Add(time.Duration(1+r.IntN(20)) * time.Minute)
-	owner := s.next(r, l.Region, assignedAt, nil)
+func (s *simulator) handoff(r *rand.Rand, l *Lead, src SourceTruth, assignedAt time.Time, owner *User) {
 	l.Assignments = append(l.Assignments, Assignment{Owner: owner, At: assignedAt, Rule: "round_robin", Reason: "territory " + l.Region})
 	l.Owner = owner
 	// An injected duplicate: the same company as the region's last
@@ -269,17 +353,17 @@ func (s *simulator) handoff(r *rand.Rand, l *Lead, src SourceTruth, qualifiedAt 
 	// The rep who left touches nothing routed to her after she went.
 	touched := r.Float64() >= s.truth.NeverTouched && (owner.Active || assignedAt.Before(s.leftAt))
 	if touched {
-		touchAt = owner.addWorking(assignedAt, logNormal(r, owner.MedianResponse, 1.0)).Truncate(time.Second)
+		touchAt = owner.addWorking(assignedAt, logNormal(r, s.median(owner, assignedAt, l), 1.0)).Truncate(time.Second)
 	}
 	if (!touched || touchAt.Sub(assignedAt) > 24*time.Hour) && r.Float64() < s.truth.Reassign {
 		reAt := assignedAt.Add(24 * time.Hour)
 		if !touched || touchAt.After(reAt) {
-			owner = s.next(r, l.Region, reAt, owner)
+			owner = s.next(r, s.rrReassign, l.Region, reAt, owner)
 			l.Assignments = append(l.Assignments, Assignment{Owner: owner, At: reAt, Rule: "sla_reassign", Reason: "no first touch within 24h"})
 			l.Owner = owner
 			touched = r.Float64() >= s.truth.NeverTouched && (owner.Active || reAt.Before(s.leftAt))
 			if touched {
-				touchAt = owner.addWorking(reAt, logNormal(r, owner.MedianResponse, 1.0)).Truncate(time.Second)
+				touchAt = owner.addWorking(reAt, logNormal(r, s.median(owner, reAt, nil), 1.0)).Truncate(time.Second)
 			}
 		}
 	}
@@ -329,6 +413,21 @@ func (s *simulator) handoff(r *rand.Rand, l *Lead, src SourceTruth, qualifiedAt 
 		l.Activities = append(l.Activities, Activity{At: back.Add(-time.Hour), Kind: "email_click", Role: "marketing", Channel: "email", Detail: "nurture-drip"})
 		l.addStage("mql", back, "")
 	}
+}
+
+// median is the owner's median first response, in working minutes, to a
+// lead assigned at t: MedianResponse on a typical day, stretched by
+// BusyDaySlowdown for each lead more that day (and shrunk for each lead
+// fewer). l, when given, records the load it saw.
+func (s *simulator) median(owner *User, t time.Time, l *Lead) float64 {
+	n := s.load[loadKey{owner, owner.workday(t)}]
+	if l != nil {
+		l.DayLoad, l.TypicalLoad = n, s.typical[owner]
+	}
+	if s.truth.BusyDaySlowdown <= 0 || n == 0 {
+		return owner.MedianResponse
+	}
+	return owner.MedianResponse * math.Pow(s.truth.BusyDaySlowdown, float64(n)-s.typical[owner])
 }
 
 func (l *Lead) addTouch(at time.Time, kind string, owner *User) {

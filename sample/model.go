@@ -46,6 +46,12 @@ type Truth struct {
 	RecycleToMQL                           float64 // P(back to mql | recycled)
 	Duplicate                              float64 // P(same company as the region's last handoff | handed off)
 	RejectReasons                          []Weighted
+	// BusyDaySlowdown is how reps slow down as their day fills: each new
+	// lead a rep receives on a working day beyond their typical day (their
+	// mean, as a lead sees it) stretches their first-response times that
+	// day by this factor, and each lead fewer shrinks them by it. 1 (or 0)
+	// is a team that answers at one speed whatever the load.
+	BusyDaySlowdown float64
 }
 
 // Weighted is a value with a weight.
@@ -75,6 +81,8 @@ var DefaultTruth = Truth{
 	RejectShare:    0.60,
 	RecycleToMQL:   0.15,
 	Duplicate:      0.01,
+	// A rep on a day two leads busier than usual answers 1.56× slower.
+	BusyDaySlowdown: 1.25,
 	RejectReasons: []Weighted{
 		{"No budget", 0.30}, {"Not a decision maker", 0.25}, {"Bad fit: company too small", 0.20},
 		{"Student or job seeker", 0.10}, {"Competitor", 0.05}, {"", 0.10},
@@ -178,6 +186,14 @@ func pick(r *rand.Rand, weights func(i int) float64, n int) int {
 // logNormal draws with the given median and spread (sigma of the log).
 func logNormal(r *rand.Rand, median, sigma float64) float64 {
 	return median * math.Exp(sigma*r.NormFloat64())
+}
+
+// workday is the rep's working day on which a lead assigned at t can
+// first be answered (the local date of the first working minute at or
+// after t), in days since 1970-01-01.
+func (u User) workday(t time.Time) int64 {
+	l := u.addWorking(t, 0).In(u.loc)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
 }
 
 // addWorking adds working minutes to t on the user's calendar: time outside

@@ -31,6 +31,9 @@ type BacktestParams struct {
 	// Capacity is the new leads the team takes per working day; 0 means
 	// the users' capacities (per month) over 21.75 working days.
 	Capacity float64
+	// MaxBreach is the first-touch breach share (0 to 1) the recommended
+	// threshold must keep within; 0 is no ceiling.
+	MaxBreach float64
 	// FirstTouch is the first-touch SLA: its clock ("calendar" or
 	// "business") and limit; zero is 60 calendar minutes.
 	FirstTouchClock string
@@ -51,6 +54,7 @@ type Judged struct {
 	ScoredAt time.Time `col:"scored_at"`
 	Total    float64   `col:"total"`
 	Positive bool      `col:"positive"`
+	Assigned bool      `col:"assigned"`
 }
 
 // ThresholdRow is what one MQL threshold would have done.
@@ -68,10 +72,17 @@ type ThresholdRow struct {
 	Lift      *float64 `col:"lift"`
 	// Utilization is PerWorkingDay over the team's capacity per day.
 	Utilization *float64 `col:"utilization"`
+	// LeadsPerRepDay is the new leads a rep would have received a
+	// working day, on average over the reps of the period (LoadModel).
+	LeadsPerRepDay *float64 `col:"leads_per_rep_day"`
 	// ExpectedBreachRate is the first-touch SLA breach share that load
-	// would have caused (Backtest says how).
+	// would have brought, by the load model (LoadModel.Predict).
 	ExpectedBreachRate *float64 `col:"expected_breach_rate"`
-	WithinCapacity     bool     `col:"within_capacity"`
+	// ExpectedInHoursBreachRate is the share for leads that arrive in the
+	// rep's working hours (answerable): the part load moves.
+	ExpectedInHoursBreachRate *float64 `col:"expected_in_hours_breach_rate"`
+	WithinCapacity            bool     `col:"within_capacity"`
+	WithinMaxBreach           *bool    `col:"within_max_breach"`
 }
 
 // DecileRow is one tenth of the leads by score, lowest first.
@@ -99,25 +110,57 @@ type Backtest struct {
 	// ObservedBreachRate the first-touch breach share of the period.
 	CapacityPerDay     float64
 	ObservedBreachRate *float64
-	Thresholds         []ThresholdRow
-	Deciles            []DecileRow
+	// MaxBreach is the ceiling asked for (0: none).
+	MaxBreach float64
+	// Load is the fitted load model; nil without a first-touch clock
+	// in the period. Assigned is the judged leads that were handed off:
+	// history's load, which a threshold scales by HandedOff ÷ Assigned.
+	Load       *LoadModel
+	Assigned   int64
+	Thresholds []ThresholdRow
+	// RepLoads is each rep's day at each threshold.
+	RepLoads []RepPrediction
+	Deciles  []DecileRow
 	// Recommended is the lowest threshold whose volume fits the capacity
-	// (the most converting leads the team can answer); nil when none fits.
-	// When even the lowest fits, capacity decides nothing, and the
-	// recommendation is the threshold with the best balance of precision
-	// and recall (F1); RecommendedBy says which rule chose: "capacity" or
-	// "f1".
+	// and whose expected breach share fits MaxBreach (the most converting
+	// leads the team can answer in time); nil when none fits. When even
+	// the lowest fits, neither decides, and the recommendation is the
+	// threshold with the best balance of precision and recall (F1) among
+	// those that fit; RecommendedBy says which rule chose: "capacity",
+	// "max_breach" or "f1".
 	Recommended   *float64
 	RecommendedBy string
+}
+
+// Why says in a sentence how the recommendation was chosen.
+func (b Backtest) Why() string {
+	switch b.RecommendedBy {
+	case "capacity":
+		return "the lowest threshold whose volume fits the team's capacity: the most converting leads the team can answer"
+	case "max_breach":
+		return fmt.Sprintf("the lowest threshold whose expected first-touch breach share is within the ceiling of %.0f%%: the most converting leads the team can answer in time", b.MaxBreach*100)
+	case "f1":
+		return "every threshold fits, so capacity and ceiling decide nothing: the best balance of precision and recall (F1)"
+	}
+	var limits []string
+	if b.CapacityPerDay > 0 {
+		limits = append(limits, "within the team's capacity")
+	}
+	if b.MaxBreach > 0 {
+		limits = append(limits, fmt.Sprintf("within the breach ceiling of %.0f%%", b.MaxBreach*100))
+	}
+	if len(limits) == 0 {
+		return "no capacity is known and no breach ceiling was given: nothing to recommend by"
+	}
+	return "no threshold keeps the volume " + strings.Join(limits, " and ")
 }
 
 // RunBacktest scores historical leads as of their handoff (or creation +
 // N days) and judges each threshold by what its leads went on to do.
 //
-// The capacity check: with u = leads per working day ÷ capacity per day,
-// a threshold within capacity (u ≤ 1) keeps the observed breach share b;
-// past it, the share 1 − 1/u of leads that day nobody can take is breached
-// and the rest breach at b, so the share is (u − 1 + b) / u.
+// The breach share each threshold would bring comes from the load model
+// (FitLoad, LoadModel.Predict): every rep's day scaled by the leads the
+// threshold hands over against those history handed over.
 func RunBacktest(ctx context.Context, l *lake.Lake, r Rules, p BacktestParams) (Backtest, error) {
 	if p.At.Mode == "" || p.At.Mode == "as_of" {
 		p.At = At{Mode: "handoff", Days: 7}
@@ -127,6 +170,9 @@ func RunBacktest(ctx context.Context, l *lake.Lake, r Rules, p BacktestParams) (
 	}
 	if !slices.Contains(Outcomes, p.Outcome) {
 		return Backtest{}, fmt.Errorf("%w: outcome %q: want one of %v", ErrBadRules, p.Outcome, Outcomes)
+	}
+	if p.MaxBreach < 0 || p.MaxBreach >= 1 || math.IsNaN(p.MaxBreach) {
+		return Backtest{}, fmt.Errorf("%w: max breach %g: want a share between 0 and 1 (0.3 is 30%%)", ErrBadRules, p.MaxBreach)
 	}
 	if p.Window == 0 {
 		p.Window = 90 * 24 * time.Hour
@@ -149,7 +195,7 @@ func RunBacktest(ctx context.Context, l *lake.Lake, r Rules, p BacktestParams) (
 	if err != nil {
 		return Backtest{}, err
 	}
-	b := Backtest{AsOf: asOf, Leads: int64(len(pop))}
+	b := Backtest{AsOf: asOf, Leads: int64(len(pop)), MaxBreach: p.MaxBreach}
 	if len(pop) == 0 {
 		return b, nil
 	}
@@ -177,10 +223,18 @@ func RunBacktest(ctx context.Context, l *lake.Lake, r Rules, p BacktestParams) (
 	if len(capRows) == 1 {
 		b.ObservedBreachRate = ratio(capRows[0].Breached, capRows[0].Met+capRows[0].Breached)
 	}
+	cells, err := query[LoadCell](ctx, l, "backtest_load", capArgs)
+	if err != nil {
+		return b, err
+	}
+	b.Load = FitLoad(cells)
 
 	for _, j := range pop {
 		if j.Positive {
 			b.Positive++
+		}
+		if j.Assigned {
+			b.Assigned++
 		}
 	}
 	b.BaseRate = ratio(b.Positive, b.Leads)
@@ -216,27 +270,51 @@ func RunBacktest(ctx context.Context, l *lake.Lake, r Rules, p BacktestParams) (
 			u := row.PerWorkingDay / b.CapacityPerDay
 			row.Utilization = &u
 			row.WithinCapacity = u <= 1
-			if b.ObservedBreachRate != nil {
-				rate := *b.ObservedBreachRate
-				if u > 1 {
-					rate = (u - 1 + rate) / u
-				}
+		}
+		if b.Load != nil && b.Assigned > 0 && len(b.Load.Reps) > 0 {
+			scale := float64(row.HandedOff) / float64(b.Assigned)
+			pred := b.Load.Predict(t, scale)
+			var perRep float64
+			for _, r := range pred.Reps {
+				perRep += r.LeadsPerDay
+			}
+			perRep /= float64(len(pred.Reps))
+			row.LeadsPerRepDay = &perRep
+			if rate := pred.BreachRate; !math.IsNaN(rate) {
 				row.ExpectedBreachRate = &rate
 			}
+			if rate := pred.InHoursBreachRate; !math.IsNaN(rate) {
+				row.ExpectedInHoursBreachRate = &rate
+			}
+			b.RepLoads = append(b.RepLoads, pred.Reps...)
+		}
+		if p.MaxBreach > 0 {
+			within := row.ExpectedBreachRate != nil && *row.ExpectedBreachRate <= p.MaxBreach
+			row.WithinMaxBreach = &within
 		}
 		b.Thresholds = append(b.Thresholds, row)
 	}
-	for _, row := range b.Thresholds {
-		if row.WithinCapacity {
+	// A threshold fits when its volume is within the capacity (if one is
+	// known) and its breach share within the ceiling (if one was given).
+	constrained := b.CapacityPerDay > 0 || p.MaxBreach > 0
+	fits := func(row ThresholdRow) bool {
+		return constrained && (b.CapacityPerDay == 0 || row.WithinCapacity) && (row.WithinMaxBreach == nil || *row.WithinMaxBreach)
+	}
+	for i, row := range b.Thresholds {
+		if fits(row) {
 			t := row.Threshold
 			b.Recommended, b.RecommendedBy = &t, "capacity"
+			// the ceiling chose when the threshold below fits the capacity
+			if i > 0 && p.MaxBreach > 0 && (b.CapacityPerDay == 0 || b.Thresholds[i-1].WithinCapacity) {
+				b.RecommendedBy = "max_breach"
+			}
 			break
 		}
 	}
-	if len(b.Thresholds) > 0 && b.Thresholds[0].WithinCapacity {
+	if len(b.Thresholds) > 0 && fits(b.Thresholds[0]) {
 		best := -1.0
 		for _, row := range b.Thresholds {
-			if row.Precision == nil || row.Recall == nil || *row.Precision+*row.Recall == 0 {
+			if !fits(row) || row.Precision == nil || row.Recall == nil || *row.Precision+*row.Recall == 0 {
 				continue
 			}
 			if f1 := 2 * *row.Precision * *row.Recall / (*row.Precision + *row.Recall); f1 > best {
@@ -383,4 +461,25 @@ func ParseThresholds(s string) ([]float64, error) {
 		out = append(out, f)
 	}
 	return out, nil
+}
+
+// ParseShare reads a share as a percentage ("25%") or a fraction ("0.25"),
+// above 0 and below 1; "" is 0 (none).
+func ParseShare(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	pct := strings.HasSuffix(s, "%")
+	f, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(s, "%")), 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q: want a share such as 25%% or 0.25", s)
+	}
+	if pct {
+		f /= 100
+	}
+	if !(f > 0 && f < 1) {
+		return 0, fmt.Errorf("%q: want a share above 0 and below 100%%", s)
+	}
+	return f, nil
 }

@@ -44,11 +44,12 @@ func TestBacktestOnHandWorkedFixture(t *testing.T) {
 		got = append(got, fmt.Sprintf("t=%g handed %d conv %d p=%.4f r=%.4f lift=%.4f perday=%.4f u=%.4f breach=%.4f fits=%v",
 			row.Threshold, row.HandedOff, row.Converted, *row.Precision, *row.Recall, *row.Lift, row.PerWorkingDay, *row.Utilization, *row.ExpectedBreachRate, row.WithinCapacity))
 	}
+	// Every April clock started at 07:00 in New York, before Ana's day:
+	// none could be answered within the hour, so load changes nothing and
+	// each threshold keeps the observed 6/7.
 	want := []string{
-		// 5/6 a day against 0.5: u = 5/3, breach (2/3 + 6/7) / (5/3) = 32/35.
-		"t=0 handed 5 conv 2 p=0.4000 r=1.0000 lift=1.2000 perday=0.8333 u=1.6667 breach=0.9143 fits=false",
-		// u = 4/3: (1/3 + 6/7) / (4/3) = 25/28.
-		"t=25 handed 4 conv 2 p=0.5000 r=1.0000 lift=1.5000 perday=0.6667 u=1.3333 breach=0.8929 fits=false",
+		"t=0 handed 5 conv 2 p=0.4000 r=1.0000 lift=1.2000 perday=0.8333 u=1.6667 breach=0.8571 fits=false",
+		"t=25 handed 4 conv 2 p=0.5000 r=1.0000 lift=1.5000 perday=0.6667 u=1.3333 breach=0.8571 fits=false",
 		"t=40 handed 2 conv 1 p=0.5000 r=0.5000 lift=1.5000 perday=0.3333 u=0.6667 breach=0.8571 fits=true",
 		"t=60 handed 1 conv 1 p=1.0000 r=0.5000 lift=3.0000 perday=0.1667 u=0.3333 breach=0.8571 fits=true",
 	}
@@ -57,6 +58,30 @@ func TestBacktestOnHandWorkedFixture(t *testing.T) {
 	}
 	if b.Recommended == nil || *b.Recommended != 40 || b.RecommendedBy != "capacity" {
 		t.Errorf("recommended %v by %s, want 40 by capacity: the lowest threshold within 0.5 a day", b.Recommended, b.RecommendedBy)
+	}
+	// The load model: Ana's seven April clocks, all off hours; the judged
+	// leads B1–B6 were all handed off, so threshold 0 (5 of them) scales
+	// her 7 clocks over the 7 working days from Mon 04-06 to Tue 04-14 (1
+	// a day) by 5/6.
+	if m := b.Load; m == nil || len(m.Reps) != 1 || m.Reps[0].OffHours != 7 || m.Reps[0].OffHoursBreached != 6 || m.Reps[0].Answerable != 0 ||
+		b.Assigned != 6 || !near(*b.Thresholds[0].LeadsPerRepDay, 5.0/6) {
+		t.Errorf("load model %+v, assigned %d, threshold 0 at %v a rep-day; want Ana's 6 of 7 off-hours breaches, 6 assigned, 5/6", m, b.Assigned, *b.Thresholds[0].LeadsPerRepDay)
+	}
+	// A ceiling below 6/7 is one no threshold keeps.
+	strict, err := RunBacktest(context.Background(), l, r, BacktestParams{
+		Params:     Params{AsOf: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), At: At{Mode: "handoff", Days: 7}},
+		From:       time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
+		To:         time.Date(2026, 4, 30, 0, 0, 0, 0, time.UTC),
+		Window:     30 * 24 * time.Hour,
+		Thresholds: []float64{0, 25, 40, 60},
+		Capacity:   0.5,
+		MaxBreach:  0.8,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strict.Recommended != nil || !strings.Contains(strict.Why(), "within the team's capacity and within the breach ceiling of 80%") {
+		t.Errorf("ceiling 80%%: recommended %v (%s), want none", strict.Recommended, strict.Why())
 	}
 	// With room for everyone, the best F1: precision and recall 0.4 and 1
 	// (F1 0.571), 0.5 and 1 (0.667), 0.5 and 0.5 (0.5), 1 and 0.5 (0.667):

@@ -24,7 +24,7 @@ func (s *Server) scoringPage(c *gin.Context) {
 }
 
 func (s *Server) buildScoringPage(ctx context.Context, h *lake.Handle, q url.Values) (dashboards.Page, error) {
-	rq, _, err := reports.QueryFromValues(q, "capacity", "outcome", "thresholds")
+	rq, _, err := reports.QueryFromValues(q, "capacity", "max_breach", "outcome", "thresholds")
 	if err != nil {
 		return dashboards.Page{}, err
 	}
@@ -40,6 +40,9 @@ func (s *Server) buildScoringPage(ctx context.Context, h *lake.Handle, q url.Val
 		if bp.Capacity, err = strconv.ParseFloat(c, 64); err != nil || bp.Capacity <= 0 {
 			return dashboards.Page{}, fmt.Errorf("%w: capacity %q: want a positive number of leads a working day", reports.ErrBadParam, c)
 		}
+	}
+	if bp.MaxBreach, err = scoring.ParseShare(q.Get("max_breach")); err != nil {
+		return dashboards.Page{}, fmt.Errorf("%w: max_breach: %w", reports.ErrBadParam, err)
 	}
 	if bp.Thresholds, err = scoring.ParseThresholds(q.Get("thresholds")); err != nil {
 		return dashboards.Page{}, fmt.Errorf("%w: %w", reports.ErrBadParam, err)

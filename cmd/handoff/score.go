@@ -153,26 +153,31 @@ func backtestCommand(e *env) *cobra.Command {
 		lakeDir, rulesPath, asOf, at, from, to, outcome, window, thresholds, configPath, format, out, show string
 		filters                                                                                            []string
 		capacity                                                                                           float64
+		maxBreach                                                                                          string
 	)
 	cmd := &cobra.Command{
-		Use:   "backtest --lake DIR --rules rules.yaml [--capacity N] [--thresholds LIST]",
+		Use:   "backtest --lake DIR --rules rules.yaml [--capacity N] [--max-breach 30%] [--thresholds LIST]",
 		Short: "What each MQL threshold would have done on history: volume, precision, recall, capacity",
 		Long: `Scores historical leads as of their handoff (or creation + N days, --at) and,
 for each candidate threshold, says what handing over every lead at or above
 it would have done: leads per month and per working day, precision (the
 share that reached --outcome within --window), recall, lift over the base
 rate, and whether the team could have taken them (--capacity new leads a
-working day; default: the users' capacities, per month, over 21.75 days),
-with the first-touch SLA breaches that load would have caused. Also the
-score's ROC AUC and the conversion of each score decile.
+working day; default: the users' capacities, per month, over 21.75 days).
+The first-touch SLA breaches that load would have brought come from a
+model of each rep's breach share against the new leads their day brought,
+fitted on the period's history (docs/scoring.md, "The load model").
+Also the score's ROC AUC and the conversion of each score decile.
 
 Leads whose window has not closed by --as-of are left out (their outcome
 is not known yet), as are leads that had already reached the outcome when
 they were scored.
 
-The recommended threshold is the lowest one within capacity: the most
-converting leads the team can answer.`,
+The recommended threshold is the lowest one within capacity and, with
+--max-breach, whose expected breach share is within that ceiling: the most
+converting leads the team can answer in time.`,
 		Example: `  handoff backtest --lake ./lake --rules examples/rules.yaml --capacity 20
+  handoff backtest --lake ./lake --rules rules.yaml --max-breach 25% --config handoff.yaml
   handoff backtest --lake ./lake --rules rules.yaml --thresholds 20:80:5 --outcome opportunity --window 120d
   handoff backtest --lake ./lake --rules rules.yaml --format csv --show deciles --out deciles.csv`,
 		Args: args(cobra.NoArgs),
@@ -181,8 +186,12 @@ converting leads the team can answer.`,
 			if !slices.Contains(reports.Formats, format) {
 				return usagef("--format %q: want one of %s", format, strings.Join(reports.Formats, ", "))
 			}
-			if show != "thresholds" && show != "deciles" {
-				return usagef("--show %q: want thresholds or deciles", show)
+			if !slices.Contains(backtestShows, show) {
+				return usagef("--show %q: want one of %s", show, strings.Join(backtestShows, ", "))
+			}
+			ceiling, err := scoring.ParseShare(maxBreach)
+			if err != nil {
+				return usageError{fmt.Errorf("--max-breach: %w", err)}
 			}
 			p, err := scoreParams(asOf, at, filters)
 			if err != nil {
@@ -207,7 +216,7 @@ converting leads the team can answer.`,
 			defer l.Close()
 			b, err := scoring.RunBacktest(ctx, l, r, scoring.BacktestParams{
 				Params: p, From: q.From, To: q.To, Outcome: outcome, Window: q.Window,
-				Thresholds: ts, Capacity: capacity, FirstTouchClock: clock, FirstTouchLimit: limit,
+				Thresholds: ts, Capacity: capacity, MaxBreach: ceiling, FirstTouchClock: clock, FirstTouchLimit: limit,
 			})
 			if err != nil {
 				return err
@@ -217,13 +226,22 @@ converting leads the team can answer.`,
 			}
 			if format != "table" {
 				tb := reports.Result[scoring.ThresholdRow]{Report: "backtest", Params: reports.Params{AsOf: b.AsOf}, Rows: b.Thresholds}.Table()
-				if show == "deciles" {
+				switch show {
+				case "deciles":
 					tb = reports.Result[scoring.DecileRow]{Report: "backtest-deciles", Params: reports.Params{AsOf: b.AsOf}, Rows: b.Deciles}.Table()
+				case "loads":
+					tb = reports.Result[scoring.RepPrediction]{Report: "backtest-loads", Params: reports.Params{AsOf: b.AsOf}, Rows: b.RepLoads}.Table()
+				case "model":
+					var reps []scoring.RepLoad
+					if b.Load != nil {
+						reps = b.Load.Reps
+					}
+					tb = reports.Result[scoring.RepLoad]{Report: "backtest-model", Params: reports.Params{AsOf: b.AsOf}, Rows: reps}.Table()
 				}
 				// The backtest's own parameters and what it concluded:
 				// not a report's window, grain and clock.
 				tb.Described = map[string]any{"as_of": b.AsOf.UTC().Format(time.RFC3339), "outcome": outcome, "window": window,
-					"at": at, "from": from, "to": to, "capacity": capacity, "thresholds": thresholds, "filters": filters,
+					"at": at, "from": from, "to": to, "capacity": capacity, "max_breach": ceiling, "thresholds": thresholds, "filters": filters,
 					"first_touch_clock": clock, "first_touch_limit": limit.String()}
 				tb.Summary = backtestSummary(b)
 				return writeReport(ctx, e, l, tb, format, out)
@@ -243,29 +261,31 @@ converting leads the team can answer.`,
 	f.StringVar(&window, "window", "90d", "how long after scoring a lead has to reach the outcome")
 	f.StringVar(&thresholds, "thresholds", "", "thresholds to judge: a list (30,40,50) or FROM:TO:STEP (default: 20 at the score's percentiles)")
 	f.Float64Var(&capacity, "capacity", 0, "new leads the team can take per working day (default: users' capacity ÷ 21.75)")
-	f.StringVar(&configPath, "config", "", "handoff.yaml whose first-touch SLA the capacity check uses (default 60 minutes)")
+	f.StringVar(&maxBreach, "max-breach", "", "the first-touch breach share the recommendation must keep within: 25% or 0.25 (default: no ceiling)")
+	f.StringVar(&configPath, "config", "", "handoff.yaml whose first-touch SLA the load model uses (default 60 calendar minutes)")
 	f.StringArrayVar(&filters, "filter", nil, "keep leads where DIM=VALUE (repeatable)")
-	f.StringVar(&show, "show", "thresholds", "with --format csv, json or parquet: thresholds or deciles")
+	f.StringVar(&show, "show", "thresholds", "with --format csv, json or parquet: thresholds, deciles, loads (each rep's day at each threshold) or model (each rep's fitted curve)")
 	f.StringVar(&format, "format", "table", "output: "+strings.Join(reports.Formats, ", "))
 	f.StringVar(&out, "out", "", "write to this file instead of standard output")
 	return cmd
 }
 
+// backtestShows are the tables --show picks for a file.
+var backtestShows = []string{"thresholds", "deciles", "loads", "model"}
+
 // backtestSummary is what the backtest concluded, for its JSON.
 func backtestSummary(b scoring.Backtest) map[string]any {
-	why := "no threshold keeps the volume within capacity"
-	switch b.RecommendedBy {
-	case "capacity":
-		why = "the lowest threshold whose volume fits the capacity: the most converting leads the team can answer"
-	case "f1":
-		why = "every threshold fits the capacity: the best balance of precision and recall (F1)"
-	}
-	return map[string]any{
+	out := map[string]any{
 		"leads": b.Leads, "converted": b.Positive, "base_rate": b.BaseRate, "auc": b.AUC,
 		"months": b.Months, "working_days": b.WorkingDays,
 		"capacity_per_working_day": b.CapacityPerDay, "observed_breach_rate": b.ObservedBreachRate,
-		"recommended_threshold": b.Recommended, "recommended_by": b.RecommendedBy, "why": why,
+		"max_breach":            b.MaxBreach,
+		"recommended_threshold": b.Recommended, "recommended_by": b.RecommendedBy, "why": b.Why(),
 	}
+	if m := b.Load; m != nil {
+		out["load_model"] = map[string]any{"slope": m.Slope, "slope_floored": m.SlopeFloored, "reps": len(m.Reps), "working_days": m.WorkingDays}
+	}
+	return out
 }
 
 func printBacktest(e *env, b scoring.Backtest, outcome, window string) {
@@ -282,31 +302,41 @@ func printBacktest(e *env, b scoring.Backtest, outcome, window string) {
 	if b.AUC != nil {
 		auc = fmt.Sprintf("%.3f", *b.AUC)
 	}
-	fmt.Fprintf(w, "ROC AUC %s (0.5 is chance). Span: %.0f months, %d working days. Capacity %.1f leads a working day; first-touch breach share %s.\n\n",
+	fmt.Fprintf(w, "ROC AUC %s (0.5 is chance). Span: %.0f months, %d working days. Capacity %.1f leads a working day; first-touch breach share %s.\n",
 		auc, b.Months, b.WorkingDays, b.CapacityPerDay, pct(b.ObservedBreachRate))
+	if m := b.Load; m != nil {
+		slope := fmt.Sprintf("each new lead in a rep's day moves them %.2f along the normal curve of late first touches", m.Slope)
+		if m.SlopeFloored {
+			slope = "history shows no rep slower on busier days, so load is taken as harmless"
+		}
+		fmt.Fprintf(w, "Load model: %d reps over %d working days; %s. \"In hours\" is the leads that arrive when their rep is at work: the breaches load moves.\n", len(m.Reps), m.WorkingDays, slope)
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "threshold\thanded off\tper month\tper day\tprecision\trecall\tlift\tload\texpected breaches\t\t")
+	fmt.Fprintln(tw, "threshold\thanded off\tper month\tper day\tper rep-day\tprecision\trecall\tlift\tof capacity\texpected breaches\tin hours\t\t")
 	for _, t := range b.Thresholds {
-		lift, load := "–", "–"
+		lift, load, perRep := "–", "–", "–"
 		if t.Lift != nil {
 			lift = fmt.Sprintf("%.2f×", *t.Lift)
 		}
 		if t.Utilization != nil {
 			load = fmt.Sprintf("%.0f%%", *t.Utilization*100)
 		}
+		if t.LeadsPerRepDay != nil {
+			perRep = fmt.Sprintf("%.1f", *t.LeadsPerRepDay)
+		}
 		mark := ""
 		if b.Recommended != nil && *b.Recommended == t.Threshold {
 			mark = "← recommended"
 		}
-		fmt.Fprintf(tw, "%g\t%d\t%.1f\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t\n", t.Threshold, t.HandedOff, t.PerMonth, t.PerWorkingDay,
-			pct(t.Precision), pct(t.Recall), lift, load, pct(t.ExpectedBreachRate), mark)
+		fmt.Fprintf(tw, "%g\t%d\t%.1f\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", t.Threshold, t.HandedOff, t.PerMonth, t.PerWorkingDay, perRep,
+			pct(t.Precision), pct(t.Recall), lift, load, pct(t.ExpectedBreachRate), pct(t.ExpectedInHoursBreachRate), mark)
 	}
 	tw.Flush()
-	switch {
-	case b.Recommended == nil:
-		fmt.Fprintln(w, "\nNo threshold keeps the volume within capacity: raise the thresholds or the capacity.")
-	case b.RecommendedBy == "f1":
-		fmt.Fprintln(w, "\nEvery threshold fits the capacity: the recommendation is the best balance of precision and recall (F1).")
+	if b.Recommended == nil {
+		fmt.Fprintf(w, "\nNo recommendation: %s.\n", b.Why())
+	} else {
+		fmt.Fprintf(w, "\nRecommended %g: %s.\n", *b.Recommended, b.Why())
 	}
 	fmt.Fprintln(w, "\nConversion by score decile (lowest scores first):")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

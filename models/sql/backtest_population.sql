@@ -10,6 +10,8 @@
 -- entered_at($outcome) after scored_at and within the window (skipped
 -- stages count as passed, as in funnel). Scores are score's, from events
 -- strictly before scored_at: nothing after it, outcome included, leaks in.
+-- assigned: the lead was handed to someone at or before $as_of (the load
+-- model scales history's load by the handed-off share).
 -- Parameters: as score (rule lists, $at_mode, $at_days), $as_of, $from/$to
 -- (on scored_at), $outcome ('mql', 'sql', 'opportunity' or 'customer'),
 -- $window_seconds, $filter_dims/$filter_values (filter_map).
@@ -29,6 +31,7 @@ WITH scored AS (
 )
 SELECT j.lead_id, d.source, j.scored_at,
        round(j.fit + j.engagement, 4) AS total,
+       j.lead_id IN (SELECT lead_id FROM assignments WHERE assigned_at <= $as_of::TIMESTAMPTZ) AS assigned,
        j.reached_at IS NOT NULL AND seconds_between(j.scored_at, j.reached_at) <= $window_seconds::BIGINT AS positive
 FROM judged j JOIN lead_dims() d USING (lead_id)
 WHERE (j.reached_at IS NULL OR j.reached_at > j.scored_at)
