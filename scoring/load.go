@@ -84,8 +84,9 @@ type LoadPoint struct {
 	Judged   int64    `col:"judged"`
 	Breached int64    `col:"breached"`
 	Observed *float64 `col:"observed"`
-	// Fitted is the model's share for these clocks: each rep's curve at
-	// this load, weighted by the rep's clocks here.
+	// Fitted is the model's share at this load for the team: each rep's
+	// curve, weighted by the rep's answerable clocks over every load (the
+	// same mix at every load, so the line shows load alone).
 	Fitted *float64 `col:"fitted"`
 }
 
@@ -243,13 +244,12 @@ func FitLoad(cells []LoadCell) *LoadModel {
 	sort.Slice(m.ByLoad, func(a, b int) bool { return m.ByLoad[a].Load < m.ByLoad[b].Load })
 	for pi := range m.ByLoad {
 		p := &m.ByLoad[pi]
-		var sum float64
-		for _, c := range cells {
-			if c.Answerable && c.Load == p.Load && c.Judged > 0 {
-				sum += float64(c.Judged) * m.Breach(byRep[c.OwnerID], float64(p.Load))
-			}
+		var sum, weight float64
+		for i, r := range m.Reps {
+			sum += float64(r.Answerable) * m.Breach(i, float64(p.Load))
+			weight += float64(r.Answerable)
 		}
-		fitted := sum / float64(p.Judged)
+		fitted := sum / weight
 		p.Fitted = &fitted
 	}
 	sort.SliceStable(m.Reps, func(a, b int) bool { return m.Reps[a].Owner < m.Reps[b].Owner })

@@ -2,14 +2,18 @@ package server
 
 import (
 	"context"
+	"encoding/json"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/handoff-dev/handoff/ingest"
 	"github.com/handoff-dev/handoff/reports"
+	"github.com/handoff-dev/handoff/sample/sampletest"
 	"github.com/handoff-dev/handoff/scoring"
 )
 
@@ -34,7 +38,11 @@ func TestScoringPage(t *testing.T) {
 	for _, want := range []string{
 		// 40 hands over B1 and B6: 2 in 6 working days, 1 converted:
 		// precision 50%, 1.5× the base rate of 1/3, recall 1 of 2.
-		"Recommended MQL threshold: 40. It would have handed sales 0.3 leads a working day (2 a month) against a capacity of 0.5; 50.0% of them reached sql, 1.50× the base rate, catching 50.0% of all that did.",
+		// Every April clock started before Ana's day: 6 of 7 late at any
+		// volume.
+		"Recommended MQL threshold: 40, the lowest threshold whose volume fits the team&#39;s capacity: the most converting leads the team can answer. " +
+			"It would have handed sales 0.3 leads a working day (2 a month) against a capacity of 0.5; 50.0% of them reached sql, 1.50× the base rate, catching 50.0% of all that did. " +
+			"By the load model, 85.7% of their first touches would come late.",
 		`<span class="label">ROC AUC</span><span class="value">0.75</span>`,
 		`<span class="label">Leads judged</span><span class="value">6</span>`,
 		// Precision by threshold 40%, 50%, 50%, 100%.
@@ -47,6 +55,22 @@ func TestScoringPage(t *testing.T) {
 	resp, body = get(t, base+"/scoring?capacity=lots")
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "capacity") {
 		t.Errorf("a capacity that is no number: %d", resp.StatusCode)
+	}
+	// A ceiling under 6/7 is one no threshold keeps; one over it changes
+	// nothing.
+	_, body = get(t, base+"/scoring"+q+"&max_breach=80%25")
+	if want := "No recommendation: no threshold keeps the volume within the team&#39;s capacity and within the breach ceiling of 80%."; !strings.Contains(string(body), want) {
+		t.Errorf("ceiling 80%%: page lacks %q", want)
+	}
+	_, body = get(t, base+"/scoring"+q+"&max_breach=0.9")
+	if want := "Recommended MQL threshold: 40, the lowest threshold whose volume fits"; !strings.Contains(string(body), want) {
+		t.Errorf("ceiling 90%%: page lacks %q", want)
+	}
+	for _, bad := range []string{"150%25", "0", "much"} {
+		resp, body = get(t, base+"/scoring?max_breach="+bad)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "max_breach") {
+			t.Errorf("max_breach=%s: %d", bad, resp.StatusCode)
+		}
 	}
 
 	// Without rules the page says how to give some.
@@ -94,4 +118,74 @@ func TestRoutingPage(t *testing.T) {
 			t.Errorf("routing page lacks %s", want)
 		}
 	}
+}
+
+// On generated data, whose reps slow down as their day fills
+// (sample.DefaultTruth.BusyDaySlowdown), the scoring page's breach lines
+// rise with the volume: the lower the threshold, the more leads, the more
+// late first touches. Read from the chart's own option, where the series
+// are named as the caption names them.
+func TestScoringPageBreachLineRisesWithVolume(t *testing.T) {
+	l := sampletest.Lake(t, 20000, 1)
+	rules, err := scoring.LoadRules("../examples/rules.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := startServerWith(t, Options{Lake: l.Dir, Config: reports.DefaultConfig(), Rules: &rules})
+	resp, body := get(t, base+"/scoring")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("scoring page: %d", resp.StatusCode)
+	}
+	series := chartSeries(t, string(body), "handed over")
+	volume, late, inHours := series["handed over"], series["late: all leads"], series["late: leads due in working hours"]
+	if len(volume) < 10 || len(late) != len(volume) || len(inHours) != len(volume) {
+		t.Fatalf("series: %v", series)
+	}
+	for i := 1; i < len(volume); i++ {
+		// thresholds rise left to right: volume falls, and so must lateness
+		if !(volume[i] <= volume[i-1] && late[i] <= late[i-1] && inHours[i] <= inHours[i-1]) {
+			t.Errorf("threshold %d: volume %v → %v, late %v → %v, in hours %v → %v: lateness must fall with volume", i, volume[i-1], volume[i], late[i-1], late[i], inHours[i-1], inHours[i])
+		}
+	}
+	if !(inHours[0]-inHours[len(inHours)-1] >= 10) {
+		t.Errorf("leads due in working hours: %v%% late at the most volume, %v%% at the least: want a rise of 10 points or more", inHours[0], inHours[len(inHours)-1])
+	}
+	if !strings.Contains(string(body), "were due while the rep was at work") {
+		t.Error("the caption does not say how many first touches were due in working hours")
+	}
+}
+
+// chartSeries reads the chart option holding a series named first and
+// returns each of its series' values by name.
+func chartSeries(t *testing.T, page, first string) map[string][]float64 {
+	t.Helper()
+	re := regexp.MustCompile(`(?s)<script type="application/json" class="chart-option">(.*?)</script>`)
+	for _, m := range re.FindAllStringSubmatch(page, -1) {
+		var opt struct {
+			Series []struct {
+				Name string `json:"name"`
+				Data []struct {
+					Value *float64 `json:"value"`
+				} `json:"data"`
+			} `json:"series"`
+		}
+		if err := json.Unmarshal([]byte(m[1]), &opt); err != nil {
+			t.Fatalf("chart option: %v", err)
+		}
+		out := map[string][]float64{}
+		for _, s := range opt.Series {
+			for _, d := range s.Data {
+				v := math.NaN()
+				if d.Value != nil {
+					v = *d.Value
+				}
+				out[s.Name] = append(out[s.Name], v)
+			}
+		}
+		if _, ok := out[first]; ok {
+			return out
+		}
+	}
+	t.Fatalf("no chart has a series %q", first)
+	return nil
 }

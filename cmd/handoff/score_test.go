@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -81,5 +82,59 @@ func TestBacktestJSONSummary(t *testing.T) {
 	}
 	if !found || doc.Summary["why"] == "" {
 		t.Errorf("recommended %v (%v) is not one of the rows' thresholds", doc.Summary["recommended_threshold"], doc.Summary["why"])
+	}
+
+	// A breach ceiling between the rows' shares: the recommendation is the
+	// lowest threshold whose expected share keeps within it, and the one
+	// below it does not.
+	shares := map[float64]bool{}
+	for _, r := range doc.Rows {
+		shares[r["expected_breach_rate"].(float64)] = true
+	}
+	if len(shares) < 3 {
+		t.Fatalf("expected breach shares %v: want them to differ by threshold", shares)
+	}
+	mid := (doc.Rows[0]["expected_breach_rate"].(float64) + doc.Rows[len(doc.Rows)-1]["expected_breach_rate"].(float64)) / 2
+	code, stdout, stderr = runCLI(t, "backtest", "--lake", l.Dir, "--rules", "../../examples/rules.yaml", "--window", "120d", "--format", "json",
+		"--max-breach", fmt.Sprintf("%.4f%%", mid*100))
+	if code != exitOK {
+		t.Fatalf("--max-breach: exit %d: %s", code, stderr)
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Summary["recommended_by"] != "max_breach" || math.Abs(doc.Params["max_breach"].(float64)-mid) > 1e-6 {
+		t.Fatalf("ceiling %.4f: summary %v, params %v", mid, doc.Summary, doc.Params)
+	}
+	for i, r := range doc.Rows {
+		if r["threshold"] == doc.Summary["recommended_threshold"] {
+			if r["expected_breach_rate"].(float64) > mid || i == 0 || doc.Rows[i-1]["expected_breach_rate"].(float64) <= mid {
+				t.Errorf("recommended row %v under a ceiling of %.4f; the row below: %v", r, mid, doc.Rows[max(i-1, 0)])
+			}
+		}
+	}
+
+	// Each rep's day at each threshold, for a file.
+	code, stdout, stderr = runCLI(t, "backtest", "--lake", l.Dir, "--rules", "../../examples/rules.yaml", "--window", "120d", "--format", "json", "--show", "loads")
+	if code != exitOK {
+		t.Fatalf("--show loads: exit %d: %s", code, stderr)
+	}
+	var loads struct {
+		Rows []map[string]any `json:"rows"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &loads); err != nil {
+		t.Fatal(err)
+	}
+	reps := map[any]bool{}
+	for _, r := range loads.Rows {
+		reps[r["owner"]] = true
+	}
+	if len(reps) < 9 || len(loads.Rows) != len(reps)*len(doc.Rows) {
+		t.Errorf("--show loads: %d rows for %d reps and %d thresholds", len(loads.Rows), len(reps), len(doc.Rows))
+	}
+
+	code, _, stderr = runCLI(t, "backtest", "--lake", l.Dir, "--rules", "../../examples/rules.yaml", "--max-breach", "150%")
+	if code != exitUsage || !strings.Contains(stderr, "--max-breach") {
+		t.Errorf("--max-breach 150%%: exit %d %s", code, stderr)
 	}
 }
