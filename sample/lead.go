@@ -118,6 +118,9 @@ type simulator struct {
 	// on a day busier than typical (median).
 	load    map[loadKey]int
 	typical map[*User]float64
+	// zones are the regions' time zones, loaded once: loading one reads
+	// the zone database.
+	zones map[string]*time.Location
 	// Erin leaves after this; a few leads still get routed to her, and
 	// nobody touches them until the SLA reassigns them.
 	leftAt time.Time
@@ -135,6 +138,14 @@ type handoffMark struct {
 
 func newSimulator(opts Options) *simulator {
 	s := &simulator{opts: opts, truth: opts.Truth, users: Users(), rr: map[string]int{}, rrReassign: map[string]int{}, teams: map[string][]*User{}, lastHandoff: map[string]handoffMark{}}
+	s.zones = map[string]*time.Location{}
+	for _, reg := range regions {
+		loc, err := time.LoadLocation(reg.tz)
+		if err != nil {
+			panic(err) // embedded zone names; a missing tzdata is a build problem
+		}
+		s.zones[reg.tz] = loc
+	}
 	s.start = opts.End.AddDate(-1, 0, 0)
 	s.span = opts.End.Sub(s.start)
 	s.leftAt = s.start.AddDate(0, 8, 0)
@@ -181,7 +192,7 @@ func (s *simulator) arrival(i int) arrival {
 	// Creation time: spread evenly over the year, so ids grow with time as
 	// in a real export; most leads arrive in the region's daytime.
 	created := s.start.Add(time.Duration((float64(i) + r.Float64()) / float64(s.opts.Leads) * float64(s.span)))
-	loc, _ := time.LoadLocation(a.region.tz)
+	loc := s.zones[a.region.tz]
 	if lh := created.In(loc).Hour(); (lh < 7 || lh >= 20) && r.Float64() < 0.7 {
 		lc := created.In(loc)
 		moved := time.Date(lc.Year(), lc.Month(), lc.Day(), 8, 0, 0, 0, loc).Add(time.Duration(r.Float64() * 4 * float64(time.Hour)))
