@@ -112,7 +112,8 @@ func (l *Lead) FirstLeak(asOf time.Time, lim LeakLimits, duplicateAt time.Time) 
 					break
 				}
 			}
-			add("inactive_owner", handoff, rescued)
+			// at the touch deadline: until then a touch in time can come
+			add("inactive_owner", touchDeadline, rescued)
 		}
 		if late {
 			add("never_touched", touchDeadline, touched)
