@@ -30,7 +30,7 @@ var funnelSteps = []struct{ from, to, label string }{
 func FunnelPage(q url.Values, status string, run Runner) (Page, error) {
 	p := Page{
 		Title: "Funnel", Path: "/funnel", Status: status, Query: q,
-		Form: Form{By: reports.Dimensions, Window: true, Grain: true, Filters: reports.Dimensions},
+		Form: Form{By: reports.BandDimensions, Window: true, Grain: true, Filters: reports.Dimensions},
 	}
 	tb, err := run("funnel", q)
 	if err != nil {

@@ -188,6 +188,13 @@ func OverviewPage(q url.Values, status string, run Runner) (Page, error) {
 // page's time zone, as-of, period and filters, then what and the pairs of
 // extra (name, value) that narrow it to one row or period.
 func leadsHref(q url.Values, what string, extra ...string) string {
+	for i := 0; i < len(extra); i += 2 {
+		// the leads list cannot filter on a score band: no link rather
+		// than one to leads the number does not count
+		if extra[i] == reports.ScoreBand {
+			return ""
+		}
+	}
 	v := url.Values{}
 	for _, k := range append([]string{"as_of", "tz", "from", "to", "window"}, reports.Dimensions...) {
 		vs, ok := q[k]

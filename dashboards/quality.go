@@ -21,7 +21,7 @@ var verdicts = []struct{ column, label string }{
 func QualityPage(q url.Values, status string, run Runner) (Page, error) {
 	p := Page{
 		Title: "Lead quality", Path: "/quality", Status: status, Query: q,
-		Form: Form{By: reports.Dimensions, DefaultBy: "source", Filters: reports.Dimensions},
+		Form: Form{By: reports.BandDimensions, DefaultBy: "source", Filters: reports.Dimensions},
 	}
 	by := q.Get("by")
 	if by == "" {
@@ -38,9 +38,13 @@ func QualityPage(q url.Values, status string, run Runner) (Page, error) {
 			Empty: "No lead was handed to sales in this period with these filters. Widen the dates or clear a filter."})
 		return p, nil
 	}
+	opens := " Each handed-off count opens its leads."
+	if by == reports.ScoreBand {
+		opens = " Score bands are each lead's quadrant at handoff under the server's rules; the leads list cannot filter on them, so these counts open nothing."
+	}
 	sec := Section{Title: "Acceptance by " + by,
 		Note: "Leads first assigned to sales in the period, by sales' first verdict after the handoff. Acceptance is accepted ÷ decided; " +
-			"“no verdict yet” are leads sales has not dispositioned. Owner and team are who decided. Each handed-off count opens its leads.",
+			"“no verdict yet” are leads sales has not dispositioned. Owner and team are who decided." + opens,
 		Chart: verdictChart(tb, by), Table: &tb, Report: "quality", Query: byQuery}
 	sec.Links = map[string]func([]any) string{"handed_off": func(row []any) string {
 		return leadsHref(q, "handed_off", by, fmt.Sprint(row[col(tb, by)]))

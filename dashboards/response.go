@@ -76,6 +76,25 @@ func ResponsePage(q url.Values, status string, run Runner) (Page, error) {
 		Note:  "Leads by how long their first assignment waited for a touch (calendar time), and the share that became a sales-qualified lead or an opportunity.",
 		Chart: curveChart(curve), Report: "response-curve", Query: curveQuery})
 
+	// The same curve per group, when the breakdown is one of the leads'
+	// own (source, score band…): does speed pay off for every kind of lead?
+	if by := q.Get("by"); slices.Contains(reports.BandDimensions, by) {
+		groupQuery := cloneValues(curveQuery)
+		groupQuery.Set("by", by)
+		groups, err := run("response-curve", groupQuery)
+		if err != nil {
+			return p, err
+		}
+		p.Sections = append(p.Sections, Section{Title: "What waiting costs, by " + by,
+			Note: fmt.Sprintf("The share of leads that became a sales-qualified lead, by how long their first assignment waited, one line per %s. "+
+				"Points over fewer than %d leads are left out: too few to read. The table has every count.", by, fewToJudge),
+			Chart: groupCurveChart(groups, by), Table: &groups, Report: "response-curve", Query: groupQuery,
+			Key: []string{by, "bucket", "leads", "sql_rate"},
+			Rates: map[string]func([]any) (int64, int64){
+				"sql_rate": counts(groups, "reached_sql", "leads"), "opportunity_rate": counts(groups, "reached_opportunity", "leads"),
+			}})
+	}
+
 	by := q.Get("by")
 	if by == "" {
 		by = "owner"
@@ -131,6 +150,48 @@ func curveChart(tb reports.Table) *Chart {
 		AddSeries("became SQL", toSQL).
 		AddSeries("became opportunity", toOpp)
 	return chartOf(bar, &bar.BaseConfiguration)
+}
+
+// groupCurveChart draws the SQL rate by response bucket, one line per
+// group; a point over fewer than fewToJudge leads is left out.
+func groupCurveChart(tb reports.Table, by string) *Chart {
+	line := charts.NewLine()
+	line.SetGlobalOptions(chartBase("360px"),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0", Type: "scroll"}),
+		charts.WithGridOpts(opts.Grid{Top: "60"}),
+		charts.WithYAxisOpts(opts.YAxis{Name: "became SQL", AxisLabel: &opts.AxisLabel{Formatter: "{value}%"}}),
+		charts.WithXAxisOpts(opts.XAxis{Name: "first touch after", NameLocation: "middle", NameGap: 30, AxisLabel: &opts.AxisLabel{Interval: "0"}}),
+	)
+	dim, bucket, leads, sqls := col(tb, by), col(tb, "bucket"), col(tb, "leads"), col(tb, "reached_sql")
+	var buckets, groups []string
+	values := map[string]map[string]opts.LineData{}
+	for _, row := range tb.Rows {
+		g, b := fmt.Sprint(row[dim]), fmt.Sprint(row[bucket])
+		if !slices.Contains(buckets, b) {
+			buckets = append(buckets, b)
+		}
+		if values[g] == nil {
+			groups = append(groups, g)
+			values[g] = map[string]opts.LineData{}
+		}
+		n, k := row[leads].(int64), row[sqls].(int64)
+		if n >= fewToJudge {
+			values[g][b] = opts.LineData{Value: percent(k, n)}
+		}
+	}
+	line.SetXAxis(buckets)
+	for _, g := range groups {
+		var data []opts.LineData
+		for _, b := range buckets {
+			d, ok := values[g][b]
+			if !ok {
+				d = opts.LineData{Value: nil}
+			}
+			data = append(data, d)
+		}
+		line.AddSeries(g, data, charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(true)}))
+	}
+	return chartOf(line, &line.BaseConfiguration)
 }
 
 func groupChart(tb reports.Table, by string) *Chart {

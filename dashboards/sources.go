@@ -22,7 +22,7 @@ var sourceRates = []struct{ column, label string }{
 func SourcesPage(q url.Values, status string, run Runner) (Page, error) {
 	p := Page{
 		Title: "Sources & ROI", Path: "/sources", Status: status, Query: q,
-		Form: Form{By: []string{"campaign"}, Filters: reports.Dimensions},
+		Form: Form{By: []string{"campaign", reports.ScoreBand}, Filters: reports.Dimensions},
 	}
 	tb, err := run("sources", q)
 	if err != nil {
@@ -42,15 +42,18 @@ func SourcesPage(q url.Values, status string, run Runner) (Page, error) {
 		Note:  "(won revenue − spend) ÷ spend, from the spend file for the months the period touches. Sources without spend have no bar: their ROI is unknown, not zero. Spend cannot be split by region, segment, industry, owner or team, so those filters make it unknown.",
 		Chart: roiChart(tb, names), Report: "sources", Query: q})
 	sec := Section{Title: "Cost per stage", Table: &tb, Report: "sources", Query: q,
-		Key: []string{"source", "campaign", "leads", "spend", "won_revenue", "cost_per_lead", "cost_per_mql", "cost_per_customer", "roi"},
+		Key: []string{"source", "campaign", reports.ScoreBand, "leads", "spend", "won_revenue", "cost_per_lead", "cost_per_mql", "cost_per_customer", "roi"},
 		Rates: map[string]func([]any) (int64, int64){
 			"mql_rate": counts(tb, "mqls", "leads"), "sql_rate": counts(tb, "sqls", "mqls"), "opportunity_rate": counts(tb, "opportunities", "sqls"),
 			"win_rate": counts(tb, "customers", "opportunities"), "lead_to_customer": counts(tb, "customers", "leads"),
 		},
 		Note: "Every count opens its leads. Costs are spend ÷ leads, MQLs, customers; unknown where the spend is."}
+	if by == reports.ScoreBand {
+		sec.Note = "Score bands are each lead's quadrant at handoff under the server's rules. Spend cannot be split by band, so costs and ROI are unknown here; the leads list cannot filter on a band, so the counts open nothing."
+	}
 	sec.Links = map[string]func([]any) string{"leads": func(row []any) string {
-		if by == "campaign" {
-			return leadsHref(q, "created", "source", fmt.Sprint(row[col(tb, "source")]), "campaign", fmt.Sprint(row[col(tb, "campaign")]))
+		if by != "" {
+			return leadsHref(q, "created", "source", fmt.Sprint(row[col(tb, "source")]), by, fmt.Sprint(row[col(tb, by)]))
 		}
 		return leadsHref(q, "created", "source", fmt.Sprint(row[col(tb, "source")]))
 	}}
@@ -60,12 +63,15 @@ func SourcesPage(q url.Values, status string, run Runner) (Page, error) {
 
 // groupNames label each row: the source, or source / campaign.
 func groupNames(tb reports.Table, by string) []string {
-	src, camp := col(tb, "source"), col(tb, "campaign")
+	src, group := col(tb, "source"), -1
+	if by != "" {
+		group = col(tb, by)
+	}
 	var out []string
 	for _, row := range tb.Rows {
 		name := fmt.Sprint(row[src])
-		if by == "campaign" && camp >= 0 {
-			name += " / " + fmt.Sprint(row[camp])
+		if group >= 0 {
+			name += " / " + fmt.Sprint(row[group])
 		}
 		out = append(out, name)
 	}

@@ -45,7 +45,7 @@ var catalog = []Spec{
 		func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Result[FlowRow], error) {
 			return Flow(ctx, l, p)
 		}),
-	entry("funnel", "cohort conversion between stages (cohort = period of entry)", Dimensions,
+	entry("funnel", "cohort conversion between stages (cohort = period of entry)", BandDimensions,
 		func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Result[FunnelRow], error) {
 			return Funnel(ctx, l, p)
 		}),
@@ -69,7 +69,7 @@ var catalog = []Spec{
 		func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Result[OverviewRow], error) {
 			return Overview(ctx, l, p, cfg)
 		}),
-	entry("quality", "sales dispositions of handed-off leads, acceptance rate", Dimensions,
+	entry("quality", "sales dispositions of handed-off leads, acceptance rate", BandDimensions,
 		func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Result[QualityRow], error) {
 			return Quality(ctx, l, p)
 		}),
@@ -81,7 +81,7 @@ var catalog = []Spec{
 		func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Result[ResponseRow], error) {
 			return Response(ctx, l, p, cfg)
 		}),
-	entry("response-curve", "conversion to sql and opportunity by response bucket", Dimensions,
+	entry("response-curve", "conversion to sql and opportunity by response bucket", BandDimensions,
 		func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Result[CurveRow], error) {
 			return ResponseCurve(ctx, l, p)
 		}),
@@ -90,7 +90,7 @@ var catalog = []Spec{
 			return SLACompliance(ctx, l, p, cfg)
 		}),
 	entry("sla-breaches", "breached SLA instances, worst first (--sla NAME for one)", nil, SLABreaches),
-	entry("sources", "per source (--by campaign): funnel, won revenue, spend, cost per lead/MQL/customer, ROI", []string{"campaign"},
+	entry("sources", "per source (--by campaign or score_band): funnel, won revenue, spend, cost per lead/MQL/customer, ROI", []string{"campaign", ScoreBand},
 		func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Result[SourceRow], error) {
 			return Sources(ctx, l, p)
 		}),

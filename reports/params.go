@@ -30,6 +30,15 @@ var (
 // knows. Some reports add their own (week, hour) or allow fewer.
 var Dimensions = []string{"source", "campaign", "segment", "region", "industry", "owner", "team"}
 
+// ScoreBand is the breakdown by each lead's score band: the quadrant of its
+// score at handoff under the scoring rules (sales, nurture, watch,
+// no_action; unscored for a lead with no scoring time yet). The funnel,
+// sources, quality and response-curve reports take it when there are rules.
+const ScoreBand = "score_band"
+
+// BandDimensions are Dimensions and the score band.
+var BandDimensions = append(append([]string(nil), Dimensions...), ScoreBand)
+
 // Grains are the period lengths a report can cut time into.
 var Grains = []string{"day", "week", "month", "quarter"}
 
@@ -62,6 +71,10 @@ type Params struct {
 	Clock string
 	// What is the list the leads report draws (DrillLists); "" elsewhere.
 	What string
+	// ScoreBands, when there are scoring rules, fills each lead's score
+	// band (lead_bands in base.sql) for a breakdown by score_band; nil
+	// without rules, and such a breakdown is refused.
+	ScoreBands func(context.Context, *lake.Lake) error
 	// flags names parameters in errors as command-line flags (set by a
 	// Query from the command line), else as URL parameters.
 	flags bool
@@ -265,6 +278,14 @@ func prepare(ctx context.Context, l *lake.Lake, report string, by []string, p Pa
 	}
 	if err := prepareModels(ctx, l); err != nil {
 		return p, err
+	}
+	if p.By == ScoreBand {
+		if p.ScoreBands == nil {
+			return p, fmt.Errorf("%w: %s %s needs scoring rules: start the server with --rules rules.yaml, or give the report --rules", ErrBadParam, Query{Flags: p.flags}.name("by"), ScoreBand)
+		}
+		if err := p.ScoreBands(ctx, l); err != nil {
+			return p, err
+		}
 	}
 	if p.AsOf.IsZero() {
 		latest, err := LatestEvent(ctx, l)

@@ -24,7 +24,7 @@ type FunnelRow struct {
 
 // Funnel is the cohort view: conversion between stages per cohort.
 func Funnel(ctx context.Context, l *lake.Lake, p Params) (Result[FunnelRow], error) {
-	return prepareAndRun[FunnelRow](ctx, l, "funnel", "funnel", Dimensions, p)
+	return prepareAndRun[FunnelRow](ctx, l, "funnel", "funnel", BandDimensions, p)
 }
 
 // FlowRow is the stage entries of one period.
@@ -131,11 +131,12 @@ type SourceRow struct {
 
 // Sources is source performance and ROI; --by campaign splits by campaign.
 func Sources(ctx context.Context, l *lake.Lake, p Params) (Result[SourceRow], error) {
-	p, err := prepare(ctx, l, "sources", []string{"campaign"}, p)
+	p, err := prepare(ctx, l, "sources", []string{"campaign", ScoreBand}, p)
 	if err != nil {
 		return Result[SourceRow]{}, err
 	}
-	spendKnown := true
+	// spend is per source and campaign: it cannot be split by score band
+	spendKnown := p.By != ScoreBand
 	for dim := range p.Filters {
 		if dim != "source" && dim != "campaign" {
 			spendKnown = false
@@ -166,7 +167,7 @@ type ResponseRow struct {
 // ResponseDimensions are the breakdowns of the response report: the
 // lead dimensions, the week and the hour of the assignment, and the
 // weekday and hour together ("Mon 09") for a heatmap.
-var ResponseDimensions = append(append([]string(nil), Dimensions...), "week", "hour", "weekday_hour")
+var ResponseDimensions = append(append([]string(nil), BandDimensions...), "week", "hour", "weekday_hour")
 
 // Response is speed to lead: assignment to first sales touch. The pending
 // limit is cfg's first-touch SLA.
@@ -191,7 +192,7 @@ type CurveRow struct {
 
 // ResponseCurve is conversion by response bucket.
 func ResponseCurve(ctx context.Context, l *lake.Lake, p Params) (Result[CurveRow], error) {
-	return prepareAndRun[CurveRow](ctx, l, "response-curve", "response_curve", Dimensions, p)
+	return prepareAndRun[CurveRow](ctx, l, "response-curve", "response_curve", BandDimensions, p)
 }
 
 // SLARow is compliance with one SLA for one group.
@@ -411,7 +412,7 @@ type QualityRow struct {
 
 // Quality is lead quality feedback: dispositions and acceptance rate.
 func Quality(ctx context.Context, l *lake.Lake, p Params) (Result[QualityRow], error) {
-	return prepareAndRun[QualityRow](ctx, l, "quality", "quality", Dimensions, p)
+	return prepareAndRun[QualityRow](ctx, l, "quality", "quality", BandDimensions, p)
 }
 
 // RejectionRow is one rejection reason and its share.

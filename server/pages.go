@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -93,6 +94,10 @@ func (s *Server) buildPage(ctx context.Context, h *lake.Handle, q url.Values, bu
 		return tb, err
 	}
 	p, err := build(q, status, run)
+	// Without scoring rules there are no score bands to break down by.
+	if s.currentRules().Scoring == nil {
+		p.Form.By = slices.DeleteFunc(slices.Clone(p.Form.By), func(b string) bool { return b == reports.ScoreBand })
+	}
 	if err != nil {
 		return p, err
 	}

@@ -189,3 +189,60 @@ func chartSeries(t *testing.T, page, first string) map[string][]float64 {
 	t.Fatalf("no chart has a series %q", first)
 	return nil
 }
+
+// With rules, quality, funnel, sources and the speed page break down by
+// score band: each lead's quadrant at handoff. The testdata/scoring leads
+// handed off: S1 (fit 60, engagement 18.66 at its handoff: sales), B1, B3
+// and B6 (fit 60, 30, 50, no engagement before the handoff: nurture), B2,
+// B4, B5 and B7 (25, 10, −10, 15: no_action); README.md works the scores.
+// Without rules the breakdown is not offered and is refused by name.
+func TestScoreBandBreakdownOnPagesAndAPI(t *testing.T) {
+	lakeDir := filepath.Join(t.TempDir(), "lake")
+	inputs, _ := filepath.Glob("../testdata/scoring/*.csv")
+	if _, err := ingest.Run(context.Background(), ingest.Options{Lake: lakeDir, Strict: true}, inputs); err != nil {
+		t.Fatal(err)
+	}
+	rules, err := scoring.LoadRules("../testdata/scoring/rules.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := startServerWith(t, Options{Lake: lakeDir, Config: reports.DefaultConfig(), Rules: &rules})
+	resp, body := get(t, base+"/api/v1/reports/quality?by=score_band&as_of=2026-06-01T00:00:00Z")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("quality by score_band: %d %s", resp.StatusCode, body)
+	}
+	var doc struct {
+		Rows []map[string]any `json:"rows"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, r := range doc.Rows {
+		got[r["score_band"].(string)] = r["handed_off"].(float64)
+	}
+	if len(got) != 3 || got["sales"] != 1 || got["nurture"] != 3 || got["no_action"] != 4 {
+		t.Errorf("handed off by score band %v, want sales 1, nurture 3, no_action 4", got)
+	}
+	for _, page := range []string{"/quality", "/funnel", "/sources", "/speed"} {
+		resp, body := get(t, base+page+"?by=score_band&as_of=2026-06-01T00:00:00Z")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "<option selected>score_band</option>") {
+			t.Errorf("%s by score_band: %d, or the breakdown is not selected", page, resp.StatusCode)
+		}
+	}
+	// The speed page draws the response curve per band.
+	_, body = get(t, base+"/speed?by=score_band&as_of=2026-06-01T00:00:00Z")
+	if !strings.Contains(string(body), "What waiting costs, by score_band") {
+		t.Error("the speed page has no response curve by score band")
+	}
+
+	plain := startServer(t, lakeDir)
+	_, body = get(t, plain+"/quality")
+	if strings.Contains(string(body), "<option>score_band</option>") {
+		t.Error("a server without rules offers the score_band breakdown")
+	}
+	resp, body = get(t, plain+"/api/v1/reports/quality?by=score_band")
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "needs scoring rules") {
+		t.Errorf("quality by score_band without rules: %d %s", resp.StatusCode, body)
+	}
+}

@@ -455,12 +455,23 @@ func (s *Server) table(ctx context.Context, h *lake.Handle, spec reports.Spec, q
 	if err != nil {
 		return reports.Table{}, false, err
 	}
+	// Score bands come from the rules in force: a breakdown by them is
+	// cached per rules version.
+	var rulesVersion int64
+	if rules := s.currentRules(); rules.Scoring != nil {
+		r := *rules.Scoring
+		p.ScoreBands = func(ctx context.Context, l *lake.Lake) error { return scoring.PrepareBands(ctx, l, r) }
+		if p.By == reports.ScoreBand {
+			rulesVersion = rules.Version
+		}
+	}
 	key, _ := json.Marshal(struct {
 		Generation int64
 		Report     string
 		Params     map[string]any
 		Only       string
-	}{h.Generation, spec.Name, p.Describe(), only})
+		Rules      int64
+	}{h.Generation, spec.Name, p.Describe(), only, rulesVersion})
 	return s.cache.get(string(key), func() (reports.Table, error) {
 		// A report outlives the request that asked for it first: others
 		// may be waiting on the same computation.

@@ -15,12 +15,13 @@ import (
 
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/reports"
+	"github.com/handoff-dev/handoff/scoring"
 )
 
 func reportCommand(e *env) *cobra.Command {
 	var (
-		lakeDir, from, to, asOf, tz, window, by, format, out, grain, clock, configPath, sla, what string
-		filters                                                                                   []string
+		lakeDir, from, to, asOf, tz, window, by, format, out, grain, clock, configPath, sla, what, rulesPath string
+		filters                                                                                              []string
 	)
 	var list strings.Builder
 	for _, spec := range reports.Catalog() {
@@ -40,7 +41,9 @@ reads as of its own end. Weeks start on Monday.
 
 Breakdowns and filters (--by, --filter): source, campaign, segment, region,
 industry, owner, team; response also takes week, hour and weekday_hour,
-sla takes week.
+sla takes week. With --rules, funnel, sources, quality and response-curve
+also break down by score_band: the quadrant of each lead's score at handoff
+(sales, nurture, watch, no_action; unscored before its scoring time).
 
 Drill-down: report leads lists the leads behind a number, --what says
 which (created, lead, mql, sql, assigned, handed_off, opportunity, won):
@@ -53,7 +56,8 @@ A filter may repeat: values of one dimension are ORed, dimensions ANDed.`,
 		Example: `  handoff report funnel --lake ./lake --by source
   handoff report response --lake ./lake --by owner --clock business --from 2026-09-01
   handoff report sla --lake ./lake --filter team="SDR NA" --format csv --out sla.csv
-  handoff report sources --lake ./lake --by campaign --format parquet --out sources.parquet`,
+  handoff report sources --lake ./lake --by campaign --format parquet --out sources.parquet
+  handoff report response-curve --lake ./lake --by score_band --rules examples/rules.yaml`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			name := argv[0]
@@ -88,6 +92,17 @@ A filter may repeat: values of one dimension are ORed, dimensions ANDed.`,
 				return err
 			}
 			defer l.Close()
+			if rulesPath != "" {
+				kinds, err := scoring.LakeKinds(ctx, l)
+				if err != nil {
+					return err
+				}
+				r, err := scoring.LoadRules(rulesPath, kinds)
+				if err != nil {
+					return err
+				}
+				p.ScoreBands = func(ctx context.Context, l *lake.Lake) error { return scoring.PrepareBands(ctx, l, r) }
+			}
 			started := time.Now()
 			tb, err := spec.Run(ctx, l, p, cfg, sla)
 			if err != nil {
@@ -108,7 +123,8 @@ A filter may repeat: values of one dimension are ORed, dimensions ANDed.`,
 	f.StringVar(&tz, "tz", "UTC", "reporting time zone (IANA name) for periods, weeks and hours")
 	f.StringVar(&window, "window", "90d", "funnel conversion window, e.g. 30d, 12w")
 	f.StringVar(&grain, "grain", "month", "period length: "+strings.Join(reports.Grains, ", "))
-	f.StringVar(&by, "by", "", "break down by a dimension: "+strings.Join(reports.Dimensions, ", "))
+	f.StringVar(&by, "by", "", "break down by a dimension: "+strings.Join(reports.Dimensions, ", ")+"; score_band with --rules")
+	f.StringVar(&rulesPath, "rules", "", "rules file with a scoring: section, for --by score_band")
 	f.StringArrayVar(&filters, "filter", nil, "keep rows where DIM=VALUE (repeatable)")
 	f.StringVar(&clock, "clock", "calendar", "response clock: calendar, or business (the rep's working hours)")
 	f.StringVar(&format, "format", "table", "output: "+strings.Join(reports.Formats, ", "))

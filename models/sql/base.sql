@@ -16,6 +16,12 @@
 --     and users.timezone; a missing or unreadable value falls back to
 --     Mon-Fri 09:00-17:00 in UTC. Day ranges do not wrap past Sunday.
 
+-- lead_bands: each lead's score band, the quadrant of its score at
+-- handoff under the scoring rules in force (scoring.PrepareBands fills it
+-- when a report is broken down by score_band). Empty without rules: every
+-- lead is then 'unscored'.
+CREATE TABLE IF NOT EXISTS lead_bands (lead_id VARCHAR, score_band VARCHAR);
+
 CREATE OR REPLACE MACRO blank(v) AS coalesce(nullif(trim(CAST(v AS VARCHAR)), ''), '(blank)');
 
 CREATE OR REPLACE MACRO segment_of(size) AS
@@ -75,8 +81,10 @@ CREATE OR REPLACE MACRO dims_pass(f, source, campaign, segment, region, industry
 
 -- dim_value: the value of the breakdown dimension named by; NULL when there
 -- is no breakdown. The name was checked against a fixed list in Go.
-CREATE OR REPLACE MACRO dim_value(dim_name, source, campaign, segment, region, industry, owner, team) AS
+-- score_band is given only by the reports that break down by it.
+CREATE OR REPLACE MACRO dim_value(dim_name, source, campaign, segment, region, industry, owner, team, score_band := NULL) AS
     CASE dim_name WHEN 'source' THEN source
+            WHEN 'score_band' THEN score_band
             WHEN 'campaign' THEN campaign
             WHEN 'segment' THEN segment
             WHEN 'region' THEN region
@@ -85,14 +93,16 @@ CREATE OR REPLACE MACRO dim_value(dim_name, source, campaign, segment, region, i
             WHEN 'team' THEN team END;
 
 -- lead_dims: one row per lead with its breakdown values; owner and team are
--- the lead's current owner's.
+-- the lead's current owner's, score_band its band in lead_bands.
 CREATE OR REPLACE MACRO lead_dims() AS TABLE
     SELECT l.lead_id, l.created_at,
            blank(l.source) AS source, blank(l.campaign) AS campaign,
            blank(segment_of(l.company_size)) AS segment, blank(l.region) AS region,
            blank(l.industry) AS industry, l.owner_id,
-           blank(owner_name(l.owner_id, u.name)) AS owner, blank(owner_team(l.owner_id, u.team)) AS team
-    FROM leads l LEFT JOIN users u ON u.user_id = l.owner_id;
+           blank(owner_name(l.owner_id, u.name)) AS owner, blank(owner_team(l.owner_id, u.team)) AS team,
+           coalesce(b.score_band, 'unscored') AS score_band
+    FROM leads l LEFT JOIN users u ON u.user_id = l.owner_id
+    LEFT JOIN lead_bands b ON b.lead_id = l.lead_id;
 
 -- user_hours: each user's working calendar as numbers: ISO days d1..d2
 -- (Monday = 1) and minutes after local midnight ws..we, in zone tz.
@@ -294,7 +304,7 @@ CREATE OR REPLACE MACRO handoff_decisions(as_of, p_from, p_to) AS TABLE
         WHERE in_period(h.assigned_at, p_from, p_to)
         GROUP BY ALL
     )
-    SELECT dc.*, d.source, d.campaign, d.segment, d.region, d.industry,
+    SELECT dc.*, d.source, d.campaign, d.segment, d.region, d.industry, d.score_band,
            coalesce(dc.decider, dc.assignee) AS owner_id,
            blank(owner_name(coalesce(dc.decider, dc.assignee), u.name)) AS owner, blank(owner_team(coalesce(dc.decider, dc.assignee), u.team)) AS team
     FROM decided dc JOIN lead_dims() d USING (lead_id)

@@ -27,7 +27,7 @@ WITH cohort_leads AS (
            (4, 'opportunity', 'customer'), (5, 'lead', 'customer')
 ), pairs AS (
     SELECT c.cohort_start,
-           dim_value($by, c.source, c.campaign, c.segment, c.region, c.industry, c.owner, c.team) AS dim,
+           dim_value($by, c.source, c.campaign, c.segment, c.region, c.industry, c.owner, c.team, score_band := c.score_band) AS dim,
            st.step, st.from_stage, st.to_stage,
            CASE st.from_stage WHEN 'lead' THEN c.e_lead WHEN 'mql' THEN c.e_mql
                 WHEN 'sql' THEN c.e_sql WHEN 'opportunity' THEN c.e_opportunity END AS from_at,

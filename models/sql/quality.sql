@@ -17,7 +17,7 @@
 WITH rows AS (
     SELECT * FROM handoff_decisions($as_of::TIMESTAMPTZ, $from::TIMESTAMPTZ, $to::TIMESTAMPTZ)
 )
-SELECT dim_value($by, source, campaign, segment, region, industry, owner, team) AS dim,
+SELECT dim_value($by, source, campaign, segment, region, industry, owner, team, score_band := score_band) AS dim,
        count(*) AS handed_off,
        count(decided_at) AS dispositioned,
        count(*) FILTER (WHERE outcome = 'accepted') AS accepted,

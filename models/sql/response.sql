@@ -21,7 +21,7 @@
 -- Parameters: $as_of, $from/$to (on assigned_at), $tz, $clock,
 -- $limit_minutes, $by, $filters (owner and team filter the assignee).
 WITH inst AS (
-    SELECT i.*, d.source, d.campaign, d.segment, d.region, d.industry,
+    SELECT i.*, d.source, d.campaign, d.segment, d.region, d.industry, d.score_band,
            blank(owner_name(i.owner_id, u.name)) AS owner, blank(owner_team(i.owner_id, u.team)) AS team
     FROM sla_instances($as_of::TIMESTAMPTZ, 'assignment', 'first_sales_touch', $clock, $limit_minutes::DOUBLE, NULL) i
     JOIN lead_dims() d USING (lead_id)
@@ -32,7 +32,7 @@ WITH inst AS (
            CASE $by WHEN 'week' THEN strftime(period_start(started_at, 'week', $tz), '%Y-%m-%d')
                     WHEN 'hour' THEN lpad(CAST(hour(started_at AT TIME ZONE $tz) AS VARCHAR), 2, '0')
                     WHEN 'weekday_hour' THEN strftime(started_at AT TIME ZONE $tz, '%a %H')
-                    ELSE dim_value($by, source, campaign, segment, region, industry, owner, team) END AS dim,
+                    ELSE dim_value($by, source, campaign, segment, region, industry, owner, team, score_band := score_band) END AS dim,
            -- weekday_hour sorts by the week, Monday 00 first, not by name
            CASE $by WHEN 'weekday_hour' THEN isodow(started_at AT TIME ZONE $tz) * 100 + hour(started_at AT TIME ZONE $tz) END AS dim_order
     FROM inst

@@ -31,7 +31,7 @@ WITH firsts AS (
     LEFT JOIN lead_stages($as_of::TIMESTAMPTZ) s USING (lead_id)
     WHERE dims_pass($filters::MAP(VARCHAR, VARCHAR[]), d.source, d.campaign, d.segment, d.region, d.industry, d.owner_id, d.owner, d.team)
 )
-SELECT dim_value($by, source, campaign, segment, region, industry, owner, team) AS dim,
+SELECT dim_value($by, source, campaign, segment, region, industry, owner, team, score_band := score_band) AS dim,
        ['<5m', '5-30m', '30-60m', '1-4h', '4-24h', '1-3d', '3d+', 'no_response'][ord] AS bucket,
        count(*) AS leads,
        count(e_sql) AS reached_sql,

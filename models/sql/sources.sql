@@ -1,6 +1,7 @@
 -- sources: leads, stage counts, conversion, won revenue, spend, cost and ROI
 -- per original source, and per campaign when $by = 'campaign' (METRICS.md,
--- "Source performance and ROI").
+-- "Source performance and ROI"), or per score band when $by =
+-- 'score_band' (spend cannot be split by band: $spend_known is false).
 --
 -- Grain: one row per source (x campaign). Attribution: the lead's own
 -- source and campaign columns (its original source, first touch).
@@ -22,7 +23,7 @@
 -- $spend_known (BOOLEAN).
 WITH cohort AS (
     SELECT d.lead_id, d.source,
-           CASE WHEN $by = 'campaign' THEN d.campaign END AS campaign,
+           CASE $by WHEN 'campaign' THEN d.campaign WHEN 'score_band' THEN d.score_band END AS campaign,
            s.e_mql, s.e_sql, s.e_opportunity, s.e_customer
     FROM lead_dims() d LEFT JOIN lead_stages($as_of::TIMESTAMPTZ) s USING (lead_id)
     WHERE d.created_at <= $as_of::TIMESTAMPTZ
