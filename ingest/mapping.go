@@ -157,6 +157,15 @@ var transforms = map[string]func(string) string{
 		}
 		return s
 	},
+	// queue marks an owner that is a pool, not a person ("Inbound SDRs" →
+	// "queue:Inbound SDRs"): a HubSpot team holding a contact nobody owns
+	// yet. The models' is_queue knows the prefix.
+	"queue": func(s string) string {
+		if s = strings.TrimSpace(s); s == "" {
+			return ""
+		}
+		return "queue:" + s
+	},
 	// snake turns "Paid Search" into "paid_search".
 	"snake": func(s string) string {
 		return strings.Join(strings.Fields(strings.ToLower(strings.NewReplacer("-", " ", "_", " ").Replace(s))), "_")

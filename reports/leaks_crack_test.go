@@ -71,15 +71,18 @@ func TestLeakRecoveryBelongsToItsCrack(t *testing.T) {
 	}
 }
 
-// A Salesforce queue (an owner id starting 00G, with no user) is labelled
-// a queue in every owner column, not passed off as a person.
+// A Salesforce queue (an owner id starting 00G, with no user) and a pool
+// the importer marked queue: (a HubSpot team holding a contact nobody
+// owns) are labelled queues in every owner column, not passed off as
+// people.
 func TestQueuesAreNotPeople(t *testing.T) {
 	files := map[string]string{
 		"users.csv": "user_id,name,team,role,region,timezone,working_hours,capacity,active\nU1,Ana,SDR,sdr,NA,UTC,Mon-Fri 09:00-17:00,50,true\n",
 		"leads.csv": "lead_id,created_at,email_domain,company,country,region,industry,company_size,title,source,campaign,owner_id,updated_at\n" +
 			"Q1,2026-01-05T09:00:00Z,q.com,Q,United States,NA,Software,50,CTO,web,c1,00G8d000004MktQ,\n" +
 			"P1,2026-01-05T09:00:00Z,p.com,P,United States,NA,Software,50,CTO,web,c1,U1,\n" +
-			"X1,2026-01-05T09:00:00Z,x.com,X,United States,NA,Software,50,CTO,web,c1,005000000000XYZ,\n",
+			"X1,2026-01-05T09:00:00Z,x.com,X,United States,NA,Software,50,CTO,web,c1,005000000000XYZ,\n" +
+			"H1,2026-01-05T09:00:00Z,h.com,H,United States,NA,Software,50,CTO,web,c1,queue:Inbound SDRs,\n",
 	}
 	l := handMadeLake(t, files)
 	r, err := Leads(context.Background(), l, Params{AsOf: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), What: "created"}, DefaultConfig())
@@ -91,7 +94,8 @@ func TestQueuesAreNotPeople(t *testing.T) {
 		got[row.LeadID] = row.Owner + " / " + row.Team
 	}
 	// A person keeps her name; an unknown user id stays an id.
-	want := map[string]string{"Q1": "queue 00G8d000004MktQ / queues", "P1": "Ana / SDR", "X1": "005000000000XYZ / (blank)"}
+	want := map[string]string{"Q1": "queue 00G8d000004MktQ / queues", "P1": "Ana / SDR", "X1": "005000000000XYZ / (blank)",
+		"H1": "queue Inbound SDRs / queues"}
 	for lead, w := range want {
 		if got[lead] != w {
 			t.Errorf("%s: owner / team %q, want %q", lead, got[lead], w)

@@ -55,14 +55,15 @@ CREATE OR REPLACE MACRO period_end_utc(p, grain, tz) AS
                                 WHEN 'quarter' THEN INTERVAL 3 MONTH
                                 ELSE INTERVAL 1 YEAR END);
 
--- owner_name: an owner as people read it: the user's name; a Salesforce
--- queue (a Group, whose ids start 00G) is labelled a queue rather than
--- passed off as a person; else the id. owner_team: the user's team, and
--- "queues" for a queue.
+-- owner_name: an owner as people read it: the user's name; a queue (a
+-- Salesforce Group, whose ids start 00G, or a pool the importer marked
+-- "queue:", such as a HubSpot team holding a contact nobody owns) is
+-- labelled a queue rather than passed off as a person; else the id.
+-- owner_team: the user's team, and "queues" for a queue.
 -- is_queue is the one place that says what a queue is.
-CREATE OR REPLACE MACRO is_queue(owner_id) AS coalesce(owner_id LIKE '00G%', false);
+CREATE OR REPLACE MACRO is_queue(owner_id) AS coalesce(owner_id LIKE '00G%' OR owner_id LIKE 'queue:%', false);
 CREATE OR REPLACE MACRO owner_name(owner_id, name) AS
-    coalesce(name, CASE WHEN is_queue(owner_id) THEN 'queue ' || owner_id END, owner_id);
+    coalesce(name, CASE WHEN is_queue(owner_id) THEN 'queue ' || CASE WHEN owner_id LIKE 'queue:%' THEN owner_id[7:] ELSE owner_id END END, owner_id);
 CREATE OR REPLACE MACRO owner_team(owner_id, team) AS
     coalesce(team, CASE WHEN is_queue(owner_id) THEN 'queues' END);
 
