@@ -11,19 +11,26 @@ import (
 	"github.com/handoff-dev/handoff/sample/sampletest"
 )
 
-// The April leads of testdata/scoring, scored at their handoff with a
-// 30-day window for sql; README.md, "Backtest", works every number out.
-func TestBacktestOnHandWorkedFixture(t *testing.T) {
-	l := fixtureLake(t, nil)
-	r := fixtureRules(t)
-	b, err := RunBacktest(context.Background(), l, r, BacktestParams{
+// aprilBacktest judges the April leads of testdata/scoring, scored at their
+// handoff with a 30-day window for sql, at four thresholds.
+func aprilBacktest(capacity, maxBreach float64) BacktestParams {
+	return BacktestParams{
 		Params:     Params{AsOf: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), At: At{Mode: "handoff", Days: 7}},
 		From:       time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
 		To:         time.Date(2026, 4, 30, 0, 0, 0, 0, time.UTC),
 		Window:     30 * 24 * time.Hour,
 		Thresholds: []float64{0, 25, 40, 60},
-		Capacity:   0.5,
-	})
+		Capacity:   capacity,
+		MaxBreach:  maxBreach,
+	}
+}
+
+// The April leads of testdata/scoring, scored at their handoff with a
+// 30-day window for sql; README.md, "Backtest", works every number out.
+func TestBacktestOnHandWorkedFixture(t *testing.T) {
+	l := fixtureLake(t, nil)
+	r := fixtureRules(t)
+	b, err := RunBacktest(context.Background(), l, r, aprilBacktest(0.5, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,15 +75,7 @@ func TestBacktestOnHandWorkedFixture(t *testing.T) {
 		t.Errorf("load model %+v, assigned %d, threshold 0 at %v a rep-day; want Ana's 6 of 7 off-hours breaches, 6 assigned, 5/6", m, b.Assigned, *b.Thresholds[0].LeadsPerRepDay)
 	}
 	// A ceiling below 6/7 is one no threshold keeps.
-	strict, err := RunBacktest(context.Background(), l, r, BacktestParams{
-		Params:     Params{AsOf: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), At: At{Mode: "handoff", Days: 7}},
-		From:       time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
-		To:         time.Date(2026, 4, 30, 0, 0, 0, 0, time.UTC),
-		Window:     30 * 24 * time.Hour,
-		Thresholds: []float64{0, 25, 40, 60},
-		Capacity:   0.5,
-		MaxBreach:  0.8,
-	})
+	strict, err := RunBacktest(context.Background(), l, r, aprilBacktest(0.5, 0.8))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,14 +85,7 @@ func TestBacktestOnHandWorkedFixture(t *testing.T) {
 	// With room for everyone, the best F1: precision and recall 0.4 and 1
 	// (F1 0.571), 0.5 and 1 (0.667), 0.5 and 0.5 (0.5), 1 and 0.5 (0.667):
 	// 25 and 60 tie, and the first, 25, stands.
-	roomy, err := RunBacktest(context.Background(), l, r, BacktestParams{
-		Params:     Params{AsOf: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), At: At{Mode: "handoff", Days: 7}},
-		From:       time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
-		To:         time.Date(2026, 4, 30, 0, 0, 0, 0, time.UTC),
-		Window:     30 * 24 * time.Hour,
-		Thresholds: []float64{0, 25, 40, 60},
-		Capacity:   10,
-	})
+	roomy, err := RunBacktest(context.Background(), l, r, aprilBacktest(10, 0))
 	if err != nil {
 		t.Fatal(err)
 	}

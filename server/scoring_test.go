@@ -17,10 +17,10 @@ import (
 	"github.com/handoff-dev/handoff/scoring"
 )
 
-// The scoring page backtests the server's rules: the April leads of
-// testdata/scoring, worked by hand in its README ("Backtest").
-func TestScoringPage(t *testing.T) {
-	lakeDir := filepath.Join(t.TempDir(), "lake")
+// scoringFixtureServer serves a lake of testdata/scoring with its rules.
+func scoringFixtureServer(t *testing.T) (lakeDir, base string) {
+	t.Helper()
+	lakeDir = filepath.Join(t.TempDir(), "lake")
 	inputs, _ := filepath.Glob("../testdata/scoring/*.csv")
 	if _, err := ingest.Run(context.Background(), ingest.Options{Lake: lakeDir, Strict: true}, inputs); err != nil {
 		t.Fatal(err)
@@ -29,7 +29,13 @@ func TestScoringPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := startServerWith(t, Options{Lake: lakeDir, Config: reports.DefaultConfig(), Rules: &rules})
+	return lakeDir, startServerWith(t, Options{Lake: lakeDir, Config: reports.DefaultConfig(), Rules: &rules})
+}
+
+// The scoring page backtests the server's rules: the April leads of
+// testdata/scoring, worked by hand in its README ("Backtest").
+func TestScoringPage(t *testing.T) {
+	lakeDir, base := scoringFixtureServer(t)
 	q := "?as_of=2026-06-01T00:00:00Z&from=2026-04-01&to=2026-04-30&window=30d&capacity=0.5&thresholds=0,25,40,60"
 	resp, body := get(t, base+"/scoring"+q)
 	if resp.StatusCode != http.StatusOK {
@@ -197,16 +203,7 @@ func chartSeries(t *testing.T, page, first string) map[string][]float64 {
 // B4, B5 and B7 (25, 10, −10, 15: no_action); README.md works the scores.
 // Without rules the breakdown is not offered and is refused by name.
 func TestScoreBandBreakdownOnPagesAndAPI(t *testing.T) {
-	lakeDir := filepath.Join(t.TempDir(), "lake")
-	inputs, _ := filepath.Glob("../testdata/scoring/*.csv")
-	if _, err := ingest.Run(context.Background(), ingest.Options{Lake: lakeDir, Strict: true}, inputs); err != nil {
-		t.Fatal(err)
-	}
-	rules, err := scoring.LoadRules("../testdata/scoring/rules.yaml", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := startServerWith(t, Options{Lake: lakeDir, Config: reports.DefaultConfig(), Rules: &rules})
+	lakeDir, base := scoringFixtureServer(t)
 	resp, body := get(t, base+"/api/v1/reports/quality?by=score_band&as_of=2026-06-01T00:00:00Z")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("quality by score_band: %d %s", resp.StatusCode, body)
