@@ -219,15 +219,21 @@ func FitLoad(cells []LoadCell) *LoadModel {
 					step = rhs / schur
 				}
 			}
+			das := make([]float64, len(m.Reps))
 			moved := math.Abs(step)
-			m.Slope += step
 			for i := range m.Reps {
-				da := (ga[i] - e[i]*step) / d[i]
-				m.Reps[i].Intercept += da
-				moved = math.Max(moved, math.Abs(da))
+				das[i] = (ga[i] - e[i]*step) / d[i]
+				moved = math.Max(moved, math.Abs(das[i]))
 			}
 			if moved < 1e-10 {
 				break
+			}
+			// A step of more than one unit along the normal curve
+			// overshoots from a poor start; shorter steps still converge.
+			shrink := math.Min(1, 1/moved)
+			m.Slope += shrink * step
+			for i := range m.Reps {
+				m.Reps[i].Intercept += shrink * das[i]
 			}
 		}
 	}

@@ -322,3 +322,33 @@ func TestLoadModelRecoversTheGeneratorsSlowdown(t *testing.T) {
 		t.Errorf("breach share at half the volume %.3f, at twice %.3f: want it rising", low, high)
 	}
 }
+
+// A rep whose every in-hours touch came late, and one whose never did,
+// still get finite curves (the prior's half-late pseudo-clock), and the
+// fit settles from any start.
+func TestFitLoadStaysFiniteAtTheEdges(t *testing.T) {
+	day := time.Date(2026, 1, 5, 15, 0, 0, 0, time.UTC)
+	cells := []LoadCell{
+		{OwnerID: "late", Load: 1, Answerable: true, Received: 50, Judged: 50, Breached: 50, First: day, Last: day},
+		{OwnerID: "late", Load: 6, Answerable: true, Received: 50, Judged: 50, Breached: 50, First: day, Last: day},
+		{OwnerID: "fast", Load: 1, Answerable: true, Received: 50, Judged: 50, Breached: 0, First: day, Last: day},
+		{OwnerID: "fast", Load: 9, Answerable: true, Received: 50, Judged: 50, Breached: 1, First: day, Last: day},
+	}
+	m := FitLoad(cells)
+	for i, r := range m.Reps {
+		for _, k := range []float64{1, 5, 20} {
+			if p := m.Breach(i, k); math.IsNaN(p) || p < 0 || p > 1 {
+				t.Errorf("rep %s at %g: %v", r.OwnerID, k, p)
+			}
+		}
+		if math.IsNaN(r.Intercept) || math.IsInf(r.Intercept, 0) {
+			t.Errorf("rep %s intercept %v", r.OwnerID, r.Intercept)
+		}
+	}
+	if math.IsNaN(m.Slope) || m.Slope < 0 {
+		t.Errorf("slope %v", m.Slope)
+	}
+	if late, fast := m.Breach(0, 3), m.Breach(1, 3); !(late > 0.9 && fast < 0.1) {
+		t.Errorf("at 3 leads: late rep %.3f, fast rep %.3f; want them near 1 and 0", late, fast)
+	}
+}
