@@ -36,6 +36,8 @@ type ReportTiming struct {
 	// Handoff and Raw are the timed runs, in the order they ran.
 	Handoff []time.Duration `json:"handoff_ns"`
 	Raw     []time.Duration `json:"raw_ns"`
+	// PeakRSS is the child's own peak resident memory (OwnPeakRSS).
+	PeakRSS int64 `json:"peak_rss"`
 }
 
 // HandoffMedian is the median of the handoff runs.

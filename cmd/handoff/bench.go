@@ -17,6 +17,7 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2" // the baseline opens DuckDB directly
 
+	"github.com/handoff-dev/handoff/bench"
 	"github.com/handoff-dev/handoff/ingest"
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/sample"
@@ -87,14 +88,12 @@ func benchIngestCommand(e *env) *cobra.Command {
 					return fmt.Errorf("bench %s: %w", name, err)
 				}
 				elapsed := time.Since(start)
+				var accepted, peak int64
+				fmt.Sscan(strings.TrimSpace(string(raw)), &accepted, &peak)
 				if name == "handoff" {
-					fmt.Sscan(strings.TrimSpace(string(raw)), &rows)
+					rows = accepted
 				}
-				var rss int64
-				if ru, ok := child.ProcessState.SysUsage().(*syscall.Rusage); ok {
-					rss = ru.Maxrss * 1024
-				}
-				sides = append(sides, side{name, elapsed, rss})
+				sides = append(sides, side{name, elapsed, childPeak(child, peak)})
 				os.RemoveAll(out)
 			}
 			fmt.Fprintf(e.stdout, "\ningest of %d leads (%d rows, %s of CSV in %d files)\n\n", leads, rows, lake.HumanBytes(bytes), len(files))
@@ -112,6 +111,19 @@ func benchIngestCommand(e *env) *cobra.Command {
 	cmd.Flags().IntVar(&leads, "leads", 100_000, "leads in the generated canonical sample (about 18 rows each)")
 	cmd.Flags().StringVar(&dir, "dir", "", "working directory; the sample is kept there and reused (default: a temporary one)")
 	return cmd
+}
+
+// childPeak is a benchmark child's peak resident memory: what it said of
+// itself (bench.OwnPeakRSS), else, where the kernel does not say, the
+// rusage wait4 gave, which also counts the parent's memory at the fork.
+func childPeak(child *exec.Cmd, own int64) int64 {
+	if own > 0 {
+		return own
+	}
+	if ru, ok := child.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		return ru.Maxrss * 1024
+	}
+	return 0
 }
 
 // benchDir is the benchmark's working directory: dir, or a temporary one
@@ -151,13 +163,17 @@ func benchChildCommand(e *env) *cobra.Command {
 			side, data, out := a[0], a[1], a[2]
 			switch side {
 			case "baseline":
-				return copyBaseline(cmd.Context(), data, out)
+				if err := copyBaseline(cmd.Context(), data, out); err != nil {
+					return err
+				}
+				fmt.Fprintln(e.stdout, 0, bench.OwnPeakRSS())
+				return nil
 			case "handoff":
 				res, err := ingest.Run(cmd.Context(), ingest.Options{Lake: out, Logger: e.log}, []string{data})
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(e.stdout, res.Accepted)
+				fmt.Fprintln(e.stdout, res.Accepted, bench.OwnPeakRSS())
 				return nil
 			}
 			return usagef("unknown side %q", side)

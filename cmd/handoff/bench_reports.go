@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -107,10 +106,7 @@ to --dir past it).`,
 				if err := json.Unmarshal(raw, &t); err != nil {
 					return fmt.Errorf("bench report %s: read child output: %w", name, err)
 				}
-				var rss int64
-				if ru, ok := child.ProcessState.SysUsage().(*syscall.Rusage); ok {
-					rss = ru.Maxrss * 1024
-				}
+				rss := childPeak(child, t.PeakRSS)
 				h, r := t.HandoffMedian(), t.RawMedian()
 				sumHandoff += h
 				sumRaw += r
@@ -234,6 +230,7 @@ func benchChildReportCommand(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			t.PeakRSS = bench.OwnPeakRSS()
 			return json.NewEncoder(e.stdout).Encode(t)
 		},
 	}
