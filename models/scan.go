@@ -12,9 +12,21 @@ import (
 // their col tag. A column without a field, or a field without a column, is
 // a programming error and fails loudly.
 func ScanAll[T any](rows *sql.Rows) ([]T, error) {
+	var out []T
+	err := ScanEach(rows, func(row *T) error {
+		out = append(out, *row)
+		return nil
+	})
+	return out, err
+}
+
+// ScanEach reads the rows one at a time into a T, as ScanAll does, and
+// hands each to fn before reading the next: a list of millions of rows
+// never sits in memory whole. fn must not keep the pointer.
+func ScanEach[T any](rows *sql.Rows, fn func(*T) error) error {
 	cols, err := rows.Columns()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	typ := reflect.TypeFor[T]()
 	index := map[string]int{}
@@ -24,13 +36,13 @@ func ScanAll[T any](rows *sql.Rows) ([]T, error) {
 		}
 	}
 	if len(index) != len(cols) {
-		return nil, fmt.Errorf("model returns %d columns %v, row type %s has %d", len(cols), cols, typ.Name(), len(index))
+		return fmt.Errorf("model returns %d columns %v, row type %s has %d", len(cols), cols, typ.Name(), len(index))
 	}
 	fieldOf := make([]int, len(cols))
 	for j, c := range cols {
 		i, ok := index[c]
 		if !ok {
-			return nil, fmt.Errorf("model column %q has no field in %s", c, typ.Name())
+			return fmt.Errorf("model column %q has no field in %s", c, typ.Name())
 		}
 		fieldOf[j] = i
 	}
@@ -46,20 +58,23 @@ func ScanAll[T any](rows *sql.Rows) ([]T, error) {
 	for j := range vals {
 		dest[j] = &vals[j]
 	}
-	var out []T
+	row := new(T)
+	v := reflect.ValueOf(row).Elem()
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, *new(T))
-		v := reflect.ValueOf(&out[len(out)-1]).Elem()
+		v.SetZero()
 		for j, i := range fieldOf {
 			if err := setters[j](v.Field(i), vals[j]); err != nil {
-				return nil, fmt.Errorf("column %s: %w", cols[j], err)
+				return fmt.Errorf("column %s: %w", cols[j], err)
 			}
 		}
+		if err := fn(row); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // setterFor returns how a value from DuckDB is stored in a field of type

@@ -22,6 +22,11 @@ type Spec struct {
 	// Run computes the report. only narrows sla-breaches to one SLA; the
 	// other reports ignore it.
 	Run func(ctx context.Context, l *lake.Lake, p Params, cfg Config, only string) (Table, error)
+	// Stream, for the list reports (leads, leaked, stuck, sla-breaches),
+	// writes the rows to the writer open makes as DuckDB returns them,
+	// instead of holding them all; it returns how many it wrote. Nil for
+	// the reports of a few rows.
+	Stream func(ctx context.Context, l *lake.Lake, p Params, cfg Config, only string, open Opener) (int, error)
 }
 
 // entry makes the Spec of a report whose rows are T.
@@ -49,18 +54,12 @@ var catalog = []Spec{
 		func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Result[FunnelRow], error) {
 			return Funnel(ctx, l, p)
 		}),
-	entry("leads", "the leads behind a number (--what created, lead, mql, sql, assigned, handed_off, opportunity, won)", nil,
-		func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Result[LeadRow], error) {
-			return Leads(ctx, l, p, cfg)
-		}),
+	listEntry[LeadRow]("leads", "the leads behind a number (--what created, lead, mql, sql, assigned, handed_off, opportunity, won)", leadsPlan),
 	entry("leaks", "MQLs lost in the handoff per crack and period, with the revenue at risk", Dimensions,
 		func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Result[LeakRow], error) {
 			return Leaks(ctx, l, p, cfg)
 		}),
-	entry("leaked", "the leads that fell through a crack, with the evidence (--what CRACK for one)", nil,
-		func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Result[LeakedRow], error) {
-			return Leaked(ctx, l, p, cfg)
-		}),
+	listEntry[LeakedRow]("leaked", "the leads that fell through a crack, with the evidence (--what CRACK for one)", leakedPlan),
 	entry("marketing-sla", "MQLs delivered per month and segment against the commitment", nil,
 		func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Result[MarketingSLARow], error) {
 			return MarketingSLA(ctx, l, p, cfg)
@@ -89,15 +88,12 @@ var catalog = []Spec{
 		func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Result[SLARow], error) {
 			return SLACompliance(ctx, l, p, cfg)
 		}),
-	entry("sla-breaches", "breached SLA instances, worst first (--sla NAME for one)", nil, SLABreaches),
+	listEntry[BreachRow]("sla-breaches", "breached SLA instances, worst first (--sla NAME for one)", slaBreachesPlan),
 	entry("sources", "per source (--by campaign or score_band): funnel, won revenue, spend, cost per lead/MQL/customer, ROI", []string{"campaign", ScoreBand},
 		func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Result[SourceRow], error) {
 			return Sources(ctx, l, p)
 		}),
-	entry("stuck", "leads past their stage's limit, oldest first, with owner", nil,
-		func(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Result[StuckRow], error) {
-			return Stuck(ctx, l, p, cfg)
-		}),
+	listEntry[StuckRow]("stuck", "leads past their stage's limit, oldest first, with owner", stuckPlan),
 	entry("time-in-stage", "p50/p75/p90 hours spent in each stage, per period of entry", Dimensions,
 		func(ctx context.Context, l *lake.Lake, p Params, _ Config, _ string) (Result[TimeInStageRow], error) {
 			return TimeInStage(ctx, l, p)

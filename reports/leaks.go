@@ -61,14 +61,22 @@ type LeakedRow struct {
 // Leaked lists the leads behind the leaks report; p.What narrows it to
 // one crack.
 func Leaked(ctx context.Context, l *lake.Lake, p Params, cfg Config) (Result[LeakedRow], error) {
-	p, err := prepare(ctx, l, "leaked", nil, p)
+	p, qs, err := leakedPlan(ctx, l, p, cfg, "")
 	if err != nil {
 		return Result[LeakedRow]{}, err
+	}
+	return collect[LeakedRow](ctx, l, "leaked", p, qs)
+}
+
+func leakedPlan(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Params, []query, error) {
+	p, err := prepare(ctx, l, "leaked", nil, p)
+	if err != nil {
+		return p, nil, err
 	}
 	args, err := cfg.leakArgs()
 	if err != nil {
-		return Result[LeakedRow]{}, err
+		return p, nil, err
 	}
 	args["what"] = p.What
-	return run[LeakedRow](ctx, l, "leaked", "leaked", p, args)
+	return p, []query{{"leaked", args}}, nil
 }

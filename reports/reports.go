@@ -92,19 +92,27 @@ type StuckRow struct {
 
 // Stuck lists the leads in a stage longer than cfg allows, oldest first.
 func Stuck(ctx context.Context, l *lake.Lake, p Params, cfg Config) (Result[StuckRow], error) {
-	p, err := prepare(ctx, l, "stuck", nil, p)
+	p, qs, err := stuckPlan(ctx, l, p, cfg, "")
 	if err != nil {
 		return Result[StuckRow]{}, err
 	}
+	return collect[StuckRow](ctx, l, "stuck", p, qs)
+}
+
+func stuckPlan(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Params, []query, error) {
+	p, err := prepare(ctx, l, "stuck", nil, p)
+	if err != nil {
+		return p, nil, err
+	}
 	hours, err := cfg.stuckHours()
 	if err != nil {
-		return Result[StuckRow]{}, err
+		return p, nil, err
 	}
 	limits := duckdb.Map{}
 	for k, v := range hours {
 		limits[k] = v
 	}
-	return run[StuckRow](ctx, l, "stuck", "stuck", p, map[string]any{"limits": limits})
+	return p, []query{{"stuck", map[string]any{"limits": limits}}}, nil
 }
 
 // SourceRow is one source's (or campaign's) funnel, revenue and spend.
@@ -251,31 +259,35 @@ type BreachRow struct {
 // SLABreaches lists the breached instances of every SLA of cfg (or only
 // the one named only), worst first within each SLA.
 func SLABreaches(ctx context.Context, l *lake.Lake, p Params, cfg Config, only string) (Result[BreachRow], error) {
+	p, qs, err := slaBreachesPlan(ctx, l, p, cfg, only)
+	if err != nil {
+		return Result[BreachRow]{Report: "sla-breaches", Params: p}, err
+	}
+	return collect[BreachRow](ctx, l, "sla-breaches", p, qs)
+}
+
+// slaBreachesPlan is one run of sla_breaches per SLA of cfg (or the one
+// named only).
+func slaBreachesPlan(ctx context.Context, l *lake.Lake, p Params, cfg Config, only string) (Params, []query, error) {
 	p, err := prepare(ctx, l, "sla-breaches", nil, p)
 	if err != nil {
-		return Result[BreachRow]{}, err
+		return p, nil, err
 	}
-	out := Result[BreachRow]{Report: "sla-breaches", Params: p}
-	found := only == ""
+	var qs []query
 	for _, s := range cfg.SLAs {
 		if only != "" && s.Name != only {
 			continue
 		}
-		found = true
 		args, err := s.slaArgs()
 		if err != nil {
-			return out, fmt.Errorf("sla %s: %w", s.Name, err)
+			return p, nil, fmt.Errorf("sla %s: %w", s.Name, err)
 		}
-		r, err := run[BreachRow](ctx, l, "sla-breaches", "sla_breaches", p, args)
-		if err != nil {
-			return out, fmt.Errorf("sla %s: %w", s.Name, err)
-		}
-		out.Rows = append(out.Rows, r.Rows...)
+		qs = append(qs, query{"sla_breaches", args})
 	}
-	if !found {
-		return out, fmt.Errorf("%w: no SLA named %q in the config", ErrBadParam, only)
+	if only != "" && len(qs) == 0 {
+		return p, nil, fmt.Errorf("%w: no SLA named %q in the config", ErrBadParam, only)
 	}
-	return out, nil
+	return p, qs, nil
 }
 
 // MarketingSLARow is one month and segment of MQL delivery.
@@ -373,12 +385,20 @@ var DrillLists = []string{"created", "lead", "mql", "sql", "assigned", "handed_o
 // Leads lists the leads behind a number: p.What picks the list
 // (DrillLists; "" is created), the period and filters the rows.
 func Leads(ctx context.Context, l *lake.Lake, p Params, cfg Config) (Result[LeadRow], error) {
+	p, qs, err := leadsPlan(ctx, l, p, cfg, "")
+	if err != nil {
+		return Result[LeadRow]{}, err
+	}
+	return collect[LeadRow](ctx, l, "leads", p, qs)
+}
+
+func leadsPlan(ctx context.Context, l *lake.Lake, p Params, cfg Config, _ string) (Params, []query, error) {
 	if p.What == "" {
 		p.What = "created"
 	}
 	p, err := prepare(ctx, l, "leads", nil, p)
 	if err != nil {
-		return Result[LeadRow]{}, err
+		return p, nil, err
 	}
 	model, extra := "drill_"+p.What, map[string]any{}
 	switch p.What {
@@ -389,11 +409,11 @@ func Leads(ctx context.Context, l *lake.Lake, p Params, cfg Config) (Result[Lead
 	case "assigned":
 		args, err := cfg.FirstTouch().slaArgs()
 		if err != nil {
-			return Result[LeadRow]{}, err
+			return p, nil, err
 		}
 		extra["ft_clock"], extra["ft_limit_minutes"], extra["ft_limit_workdays"] = args["clock"], args["limit_minutes"], args["limit_workdays"]
 	}
-	return run[LeadRow](ctx, l, "leads", model, p, extra)
+	return p, []query{{model, extra}}, nil
 }
 
 // QualityRow is what sales decided about one group's handed-off leads.

@@ -42,8 +42,19 @@ type Table struct {
 // Table flattens r. The breakdown value (field tagged col:"dim") becomes a
 // column named after the dimension, or is left out without a breakdown.
 func (r Result[T]) Table() Table {
-	t := Table{Report: r.Report, Params: r.Params}
+	cols, flat := flattener[T](r.Params.By)
+	t := Table{Report: r.Report, Params: r.Params, Columns: cols}
+	for _, row := range r.Rows {
+		t.Rows = append(t.Rows, flat(&row))
+	}
+	return t
+}
+
+// flattener is the columns of a row type T and how one row becomes the
+// values of a table row (nil for NULL), with the breakdown by.
+func flattener[T any](by string) ([]Column, func(*T) []any) {
 	typ := reflect.TypeFor[T]()
+	var cols []Column
 	var fields []int
 	for i := 0; i < typ.NumField(); i++ {
 		f := typ.Field(i)
@@ -52,10 +63,10 @@ func (r Result[T]) Table() Table {
 			continue
 		}
 		if name == "dim" {
-			if r.Params.By == "" {
+			if by == "" {
 				continue
 			}
-			name = r.Params.By
+			name = by
 		}
 		kind := f.Type.Kind()
 		nullable := kind == reflect.Pointer
@@ -65,11 +76,11 @@ func (r Result[T]) Table() Table {
 		if kind == reflect.Int {
 			kind = reflect.Int64
 		}
-		t.Columns = append(t.Columns, Column{Name: name, Kind: kind, Nullable: nullable})
+		cols = append(cols, Column{Name: name, Kind: kind, Nullable: nullable})
 		fields = append(fields, i)
 	}
-	for _, row := range r.Rows {
-		v := reflect.ValueOf(row)
+	return cols, func(row *T) []any {
+		v := reflect.ValueOf(row).Elem()
 		out := make([]any, len(fields))
 		for j, i := range fields {
 			fv := v.Field(i)
@@ -81,9 +92,8 @@ func (r Result[T]) Table() Table {
 			}
 			out[j] = fv.Interface()
 		}
-		t.Rows = append(t.Rows, out)
+		return out
 	}
-	return t
 }
 
 // run executes a model and scans every row into T, matching result columns

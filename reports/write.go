@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -55,25 +56,77 @@ func SpreadsheetText(s string) string {
 }
 
 func writeCSV(w io.Writer, tb Table, text func(any) string) error {
-	cw := csv.NewWriter(w)
-	header := make([]string, len(tb.Columns))
-	for i, c := range tb.Columns {
-		header[i] = c.Name
-	}
-	if err := cw.Write(header); err != nil {
-		return err
-	}
-	rec := make([]string, len(tb.Columns))
+	return writeAll(newCSVWriter(w, tb, text), tb)
+}
+
+// RowWriter takes a report's rows one at a time, so a list of millions
+// is written as it is read (Spec.Stream); Close finishes the output.
+type RowWriter interface {
+	Write(row []any) error
+	Close() error
+}
+
+// writeAll writes a whole table through a row writer.
+func writeAll(rw RowWriter, tb Table) error {
 	for _, row := range tb.Rows {
-		for i, v := range row {
-			rec[i] = text(v)
-		}
-		if err := cw.Write(rec); err != nil {
+		if err := rw.Write(row); err != nil {
+			Abort(rw)
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return rw.Close()
+}
+
+// Abort gives up a writer that will not be closed: a Parquet writer
+// drops its scratch table and writes no file.
+func Abort(rw RowWriter) {
+	if a, ok := rw.(interface{ abort() }); ok {
+		a.abort()
+	}
+}
+
+// NewCSVWriter writes head's header, then each row as WriteCSV does.
+func NewCSVWriter(w io.Writer, head Table) RowWriter { return newCSVWriter(w, head, plain) }
+
+type csvWriter struct {
+	cw     *csv.Writer
+	text   func(any) string
+	rec    []string
+	header bool
+}
+
+func newCSVWriter(w io.Writer, head Table, text func(any) string) *csvWriter {
+	c := &csvWriter{cw: csv.NewWriter(w), text: text, rec: make([]string, len(head.Columns))}
+	for i, col := range head.Columns {
+		c.rec[i] = col.Name
+	}
+	return c
+}
+
+func (c *csvWriter) writeHeader() error {
+	if c.header {
+		return nil
+	}
+	c.header = true
+	return c.cw.Write(c.rec)
+}
+
+func (c *csvWriter) Write(row []any) error {
+	if err := c.writeHeader(); err != nil {
+		return err
+	}
+	for i, v := range row {
+		c.rec[i] = c.text(v)
+	}
+	return c.cw.Write(c.rec)
+}
+
+func (c *csvWriter) Close() error {
+	if err := c.writeHeader(); err != nil {
+		return err
+	}
+	c.cw.Flush()
+	return c.cw.Error()
 }
 
 func plain(v any) string {
@@ -92,55 +145,95 @@ func plain(v any) string {
 // WriteJSON writes one object: {"report", "params", "as_of", "columns",
 // "rows"}, each row an object whose keys keep the column order.
 func WriteJSON(w io.Writer, tb Table) error {
+	return writeAll(NewJSONWriter(w, tb), tb)
+}
+
+// NewJSONWriter writes head's report, parameters and columns, then each
+// row as WriteJSON does, and closes the object on Close.
+func NewJSONWriter(w io.Writer, head Table) RowWriter {
+	j := &jsonWriter{w: bufio.NewWriterSize(w, 64<<10)}
+	for _, c := range head.Columns {
+		k, _ := json.Marshal(c.Name)
+		j.keys = append(j.keys, k)
+	}
+	j.head = head
+	return j
+}
+
+type jsonWriter struct {
+	w       *bufio.Writer
+	head    Table
+	keys    [][]byte
+	started bool
+	rows    int
+	err     error
+}
+
+func (j *jsonWriter) start() error {
+	if j.started {
+		return j.err
+	}
+	j.started = true
 	head := struct {
 		Report  string         `json:"report"`
 		Params  map[string]any `json:"params"`
 		AsOf    string         `json:"as_of"`
 		Summary map[string]any `json:"summary,omitempty"`
 		Columns []string       `json:"columns"`
-	}{tb.Report, tb.Params.Describe(), tb.Params.AsOf.UTC().Format(time.RFC3339), tb.Summary, nil}
-	if tb.Described != nil {
-		head.Params = tb.Described
+	}{j.head.Report, j.head.Params.Describe(), j.head.Params.AsOf.UTC().Format(time.RFC3339), j.head.Summary, nil}
+	if j.head.Described != nil {
+		head.Params = j.head.Described
 	}
-	for _, c := range tb.Columns {
+	for _, c := range j.head.Columns {
 		head.Columns = append(head.Columns, c.Name)
 	}
 	b, err := json.Marshal(head)
 	if err != nil {
+		j.err = err
 		return err
 	}
-	var sb strings.Builder
-	sb.Write(b[:len(b)-1]) // reopen the object to append rows in order
-	sb.WriteString(`,"rows":[`)
-	for i, row := range tb.Rows {
-		if i > 0 {
-			sb.WriteString(",")
-		}
-		sb.WriteString("\n{")
-		for j, v := range row {
-			if j > 0 {
-				sb.WriteString(",")
-			}
-			k, _ := json.Marshal(tb.Columns[j].Name)
-			sb.Write(k)
-			sb.WriteString(":")
-			if f, ok := v.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
-				v = nil
-			}
-			if t, ok := v.(time.Time); ok {
-				v = t.UTC().Format(time.RFC3339)
-			}
-			vb, err := json.Marshal(v)
-			if err != nil {
-				return err
-			}
-			sb.Write(vb)
-		}
-		sb.WriteString("}")
+	j.w.Write(b[:len(b)-1]) // reopen the object to append rows in order
+	_, j.err = j.w.WriteString(`,"rows":[`)
+	return j.err
+}
+
+func (j *jsonWriter) Write(row []any) error {
+	if err := j.start(); err != nil {
+		return err
 	}
-	sb.WriteString("]}\n")
-	_, err = io.WriteString(w, sb.String())
+	if j.rows > 0 {
+		j.w.WriteByte(',')
+	}
+	j.rows++
+	j.w.WriteString("\n{")
+	for i, v := range row {
+		if i > 0 {
+			j.w.WriteByte(',')
+		}
+		j.w.Write(j.keys[i])
+		j.w.WriteByte(':')
+		if f, ok := v.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
+			v = nil
+		}
+		if t, ok := v.(time.Time); ok {
+			v = t.UTC().Format(time.RFC3339)
+		}
+		vb, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		j.w.Write(vb)
+	}
+	_, err := j.w.WriteString("}")
 	return err
+}
+
+func (j *jsonWriter) Close() error {
+	if err := j.start(); err != nil {
+		return err
+	}
+	j.w.WriteString("]}\n")
+	return j.w.Flush()
 }
 
 // IsRate says whether a column holds a share (0 to 1), shown to people as a
@@ -226,28 +319,81 @@ func human(col string, v any) string {
 // the file from a scratch table on db: one engine writes every Parquet
 // file handoff makes. The file appears whole or not at all.
 func WriteParquet(ctx context.Context, db *sql.DB, tb Table, path string) error {
-	conn, err := db.Conn(ctx)
+	pw, err := NewParquetWriter(ctx, db, tb, path)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	return writeAll(pw, tb)
+}
+
+// NewParquetWriter appends each row to a table in the lake's in-memory
+// DuckDB as it comes (DuckDB keeps it in columns, spilling past its memory
+// limit), and on Close writes it to path as zstd Parquet, through a
+// temporary file renamed into place. A writer that is never closed
+// leaves no file.
+func NewParquetWriter(ctx context.Context, db *sql.DB, head Table, path string) (RowWriter, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
 	// A plain table in the lake's in-memory catalog (the appender does not
 	// reach temp tables), named per call so concurrent writers do not meet.
 	table := fmt.Sprintf("_report_out_%d", time.Now().UnixNano())
-	if _, err := conn.ExecContext(ctx, CreateTableSQL("", table, tb.Columns)); err != nil {
-		return fmt.Errorf("parquet output: %w", err)
+	if _, err := conn.ExecContext(ctx, CreateTableSQL("", table, head.Columns)); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("parquet output: %w", err)
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+table) //nolint:errcheck // in memory; gone with the lake anyway
-	err = AppendRows(conn, "", table, tb)
+	pw := &parquetWriter{ctx: ctx, conn: conn, table: table, path: path, vals: make([]driver.Value, len(head.Columns))}
+	err = conn.Raw(func(dc any) error {
+		pw.app, err = duckdb.NewAppender(dc.(driver.Conn), "", "", table)
+		return err
+	})
 	if err != nil {
+		pw.drop()
+		return nil, fmt.Errorf("parquet output: %w", err)
+	}
+	return pw, nil
+}
+
+type parquetWriter struct {
+	ctx         context.Context
+	conn        *sql.Conn
+	app         *duckdb.Appender
+	table, path string
+	vals        []driver.Value
+}
+
+func (p *parquetWriter) Write(row []any) error {
+	for i, v := range row {
+		p.vals[i] = v
+	}
+	if err := p.app.AppendRow(p.vals...); err != nil {
 		return fmt.Errorf("parquet output: %w", err)
 	}
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
-	if _, err := conn.ExecContext(ctx, "COPY "+table+" TO "+lake.Literal(tmp)+" (FORMAT parquet, COMPRESSION zstd)"); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("parquet output %s: %w", path, err)
+	return nil
+}
+
+func (p *parquetWriter) abort() {
+	p.app.Close() //nolint:errcheck // the rows are being thrown away
+	p.drop()
+}
+
+func (p *parquetWriter) drop() {
+	p.conn.ExecContext(context.WithoutCancel(p.ctx), "DROP TABLE IF EXISTS "+p.table) //nolint:errcheck // in memory; gone with the lake anyway
+	p.conn.Close()
+}
+
+func (p *parquetWriter) Close() error {
+	defer p.drop()
+	if err := p.app.Close(); err != nil {
+		return fmt.Errorf("parquet output: %w", err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	tmp := filepath.Join(filepath.Dir(p.path), "."+filepath.Base(p.path)+".tmp")
+	if _, err := p.conn.ExecContext(p.ctx, "COPY "+p.table+" TO "+lake.Literal(tmp)+" (FORMAT parquet, COMPRESSION zstd)"); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("parquet output %s: %w", p.path, err)
+	}
+	if err := os.Rename(tmp, p.path); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("parquet output: %w", err)
 	}

@@ -104,12 +104,27 @@ A filter may repeat: values of one dimension are ORed, dimensions ANDed.`,
 				p.ScoreBands = func(ctx context.Context, l *lake.Lake) error { return scoring.PrepareBands(ctx, l, r) }
 			}
 			started := time.Now()
-			tb, err := spec.Run(ctx, l, p, cfg, sla)
-			if err != nil {
+			failed := func(err error) error {
 				if errors.Is(err, reports.ErrBadParam) {
 					return usageError{err}
 				}
 				return fmt.Errorf("report %s: %w", name, err)
+			}
+			// A list report goes to a file as its rows come: millions of
+			// them never sit in memory.
+			if spec.Stream != nil && format != "table" {
+				err := streamReport(ctx, e, l, format, out, func(open reports.Opener) (int, error) {
+					return spec.Stream(ctx, l, p, cfg, sla, open)
+				})
+				if err != nil {
+					return failed(err)
+				}
+				e.log.Debug("report streamed", "report", name, "elapsed", time.Since(started))
+				return nil
+			}
+			tb, err := spec.Run(ctx, l, p, cfg, sla)
+			if err != nil {
+				return failed(err)
 			}
 			e.log.Debug("report computed", "report", name, "rows", len(tb.Rows), "elapsed", time.Since(started))
 			return writeReport(ctx, e, l, tb, format, out)
@@ -136,36 +151,64 @@ A filter may repeat: values of one dimension are ORed, dimensions ANDed.`,
 }
 
 func writeReport(ctx context.Context, e *env, l *lake.Lake, tb reports.Table, format, out string) error {
+	if format == "table" {
+		return writeFile(e, out, func(w io.Writer) (int, error) { return len(tb.Rows), reports.WriteText(w, tb) })
+	}
+	return streamReport(ctx, e, l, format, out, func(open reports.Opener) (int, error) {
+		rw, err := open(tb)
+		if err != nil {
+			return 0, err
+		}
+		for _, row := range tb.Rows {
+			if err := rw.Write(row); err != nil {
+				reports.Abort(rw)
+				return 0, err
+			}
+		}
+		return len(tb.Rows), rw.Close()
+	})
+}
+
+// streamReport writes a report as csv, json or parquet through the row
+// writer the report opens once it knows its columns: run hands it the
+// rows (a list report streams them as DuckDB returns them). CSV and JSON
+// go to standard output or, with out, to a file renamed into place once
+// whole; Parquet always to out.
+func streamReport(ctx context.Context, e *env, l *lake.Lake, format, out string, run func(reports.Opener) (int, error)) error {
 	if format == "parquet" {
-		if err := reports.WriteParquet(ctx, l.DB, tb, out); err != nil {
+		n, err := run(func(head reports.Table) (reports.RowWriter, error) {
+			return reports.NewParquetWriter(ctx, l.DB, head, out)
+		})
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stderr, "wrote %s to %s\n", plural(len(tb.Rows), "row", "rows"), out)
+		fmt.Fprintf(e.stderr, "wrote %s to %s\n", plural(n, "row", "rows"), out)
 		return nil
 	}
-	var w io.Writer = e.stdout
-	var tmp *os.File
-	if out != "" {
-		var err error
-		tmp, err = os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
-		if err != nil {
-			return fmt.Errorf("write %s: %w", out, err)
-		}
-		defer os.Remove(tmp.Name())
-		w = tmp
-	}
-	var err error
-	switch format {
-	case "csv":
-		err = reports.WriteCSV(w, tb)
-	case "json":
-		err = reports.WriteJSON(w, tb)
-	default:
-		err = reports.WriteText(w, tb)
-	}
-	if tmp == nil {
+	return writeFile(e, out, func(w io.Writer) (int, error) {
+		return run(func(head reports.Table) (reports.RowWriter, error) {
+			if format == "json" {
+				return reports.NewJSONWriter(w, head), nil
+			}
+			return reports.NewCSVWriter(w, head), nil
+		})
+	})
+}
+
+// writeFile runs write on standard output or, with out, on a temporary
+// file beside out renamed into place once whole, and then says how many
+// rows write wrote.
+func writeFile(e *env, out string, write func(io.Writer) (int, error)) error {
+	if out == "" {
+		_, err := write(e.stdout)
 		return err
 	}
+	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	defer os.Remove(tmp.Name())
+	rows, err := write(tmp)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -175,6 +218,6 @@ func writeReport(ctx context.Context, e *env, l *lake.Lake, tb reports.Table, fo
 	if err != nil {
 		return fmt.Errorf("write %s: %w", out, err)
 	}
-	fmt.Fprintf(e.stderr, "wrote %s to %s\n", plural(len(tb.Rows), "row", "rows"), out)
+	fmt.Fprintf(e.stderr, "wrote %s to %s\n", plural(rows, "row", "rows"), out)
 	return nil
 }

@@ -1,0 +1,98 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/handoff-dev/handoff/lake"
+	"github.com/handoff-dev/handoff/models"
+)
+
+// query is one model run of a report, with the arguments it adds to the
+// report's parameters.
+type query struct {
+	model string
+	extra map[string]any
+}
+
+// plan is how a list report turns its parameters into model runs, whose
+// rows, in order, are the report's: the parameters checked, then the runs.
+type plan func(ctx context.Context, l *lake.Lake, p Params, cfg Config, only string) (Params, []query, error)
+
+// collect runs a plan and keeps every row: the report as a Result.
+func collect[T any](ctx context.Context, l *lake.Lake, report string, p Params, qs []query) (Result[T], error) {
+	out := Result[T]{Report: report, Params: p}
+	for _, q := range qs {
+		r, err := run[T](ctx, l, report, q.model, p, q.extra)
+		if err != nil {
+			return out, err
+		}
+		out.Rows = append(out.Rows, r.Rows...)
+	}
+	return out, nil
+}
+
+// Opener makes the writer a streamed report goes to, once the report's
+// parameters are checked and its columns known (head has no rows).
+type Opener func(head Table) (RowWriter, error)
+
+// streamer streams a plan's rows to the writer open makes, one at a time,
+// as DuckDB returns them: a list of millions never sits in Go's memory.
+func streamer[T any](report string, pl plan) func(context.Context, *lake.Lake, Params, Config, string, Opener) (int, error) {
+	return func(ctx context.Context, l *lake.Lake, p Params, cfg Config, only string, open Opener) (int, error) {
+		p, qs, err := pl(ctx, l, p, cfg, only)
+		if err != nil {
+			return 0, err
+		}
+		cols, flat := flattener[T](p.By)
+		w, err := open(Table{Report: report, Params: p, Columns: cols})
+		if err != nil {
+			return 0, err
+		}
+		n := 0
+		for _, q := range qs {
+			if err := streamQuery(ctx, l, report, q, p, func(row *T) error {
+				n++
+				return w.Write(flat(row))
+			}); err != nil {
+				Abort(w)
+				return n, err
+			}
+		}
+		return n, w.Close()
+	}
+}
+
+func streamQuery[T any](ctx context.Context, l *lake.Lake, report string, q query, p Params, each func(*T) error) error {
+	args := p.args()
+	for k, v := range q.extra {
+		args[k] = v
+	}
+	st, err := models.Bind(q.model, args)
+	if err != nil {
+		return err
+	}
+	rows, err := st.Query(ctx, l.DB)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if err := models.ScanEach(rows, each); err != nil {
+		return fmt.Errorf("report %s: %w", report, err)
+	}
+	return nil
+}
+
+// listEntry is the Spec of a list report: Run keeps every row, Stream
+// writes them as they come.
+func listEntry[T any](name, short string, pl plan) Spec {
+	s := entry(name, short, nil, func(ctx context.Context, l *lake.Lake, p Params, cfg Config, only string) (Result[T], error) {
+		p, qs, err := pl(ctx, l, p, cfg, only)
+		if err != nil {
+			return Result[T]{Report: name, Params: p}, err
+		}
+		return collect[T](ctx, l, name, p, qs)
+	})
+	s.Stream = streamer[T](name, pl)
+	return s
+}

@@ -1,0 +1,144 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// Every list report streamed writes the same bytes as the report computed
+// whole and then written (the whole path is the one the hand-worked
+// fixture checks), in CSV and JSON, and the same rows to Parquet; the
+// other reports have no stream.
+func TestStreamedListsEqualTheWholeReports(t *testing.T) {
+	l := openFixture(t)
+	ctx := context.Background()
+	cfg := DefaultConfig()
+	cases := []struct {
+		report string
+		p      Params
+	}{
+		{"leads", Params{AsOf: fixtureAsOf, What: "mql"}},
+		{"leads", Params{AsOf: fixtureAsOf, What: "assigned"}},
+		{"leaked", Params{AsOf: fixtureAsOf}},
+		{"stuck", Params{AsOf: fixtureAsOf}},
+		{"sla-breaches", Params{AsOf: fixtureAsOf}},
+	}
+	streamed := map[string]bool{}
+	for _, c := range cases {
+		t.Run(c.report+" "+c.p.What, func(t *testing.T) {
+			spec, _ := Lookup(c.report)
+			if spec.Stream == nil {
+				t.Fatalf("%s has no stream", c.report)
+			}
+			streamed[c.report] = true
+			tb, err := spec.Run(ctx, l, c.p, cfg, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tb.Rows) == 0 {
+				t.Fatalf("%s: no rows to compare", c.report)
+			}
+			for _, format := range []struct {
+				name  string
+				whole func(*bytes.Buffer, Table) error
+				open  func(*bytes.Buffer, Table) RowWriter
+			}{
+				{"csv", func(b *bytes.Buffer, tb Table) error { return WriteCSV(b, tb) }, func(b *bytes.Buffer, h Table) RowWriter { return NewCSVWriter(b, h) }},
+				{"json", func(b *bytes.Buffer, tb Table) error { return WriteJSON(b, tb) }, func(b *bytes.Buffer, h Table) RowWriter { return NewJSONWriter(b, h) }},
+			} {
+				var whole, stream bytes.Buffer
+				if err := format.whole(&whole, tb); err != nil {
+					t.Fatal(err)
+				}
+				n, err := spec.Stream(ctx, l, c.p, cfg, "", func(head Table) (RowWriter, error) {
+					if len(head.Rows) != 0 {
+						t.Errorf("the head carries %d rows", len(head.Rows))
+					}
+					return format.open(&stream, head), nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n != len(tb.Rows) || whole.String() != stream.String() {
+					t.Errorf("%s: streamed %d rows, whole %d; bytes equal %v\nwhole:\n%s\nstreamed:\n%s", format.name, n, len(tb.Rows), whole.String() == stream.String(), whole.String(), stream.String())
+				}
+			}
+			// Parquet, read back by DuckDB: the same rows as the CSV.
+			path := filepath.Join(t.TempDir(), "out.parquet")
+			if _, err := spec.Stream(ctx, l, c.p, cfg, "", func(head Table) (RowWriter, error) {
+				return NewParquetWriter(ctx, l.DB, head, path)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			var rows int
+			if err := l.DB.QueryRowContext(ctx, "SELECT count(*) FROM read_parquet(?)", path).Scan(&rows); err != nil {
+				t.Fatal(err)
+			}
+			if rows != len(tb.Rows) {
+				t.Errorf("parquet: %d rows, want %d", rows, len(tb.Rows))
+			}
+		})
+	}
+	for _, spec := range Catalog() {
+		if spec.Stream != nil && !streamed[spec.Name] {
+			t.Errorf("%s streams but is not compared here", spec.Name)
+		}
+	}
+}
+
+// A writer that fails mid-list stops the stream with its error, and a
+// Parquet writer given up leaves no file and no scratch table.
+func TestStreamStopsOnAWriterError(t *testing.T) {
+	l := openFixture(t)
+	ctx := context.Background()
+	spec, _ := Lookup("leads")
+	full := errors.New("disk full")
+	_, err := spec.Stream(ctx, l, Params{AsOf: fixtureAsOf}, DefaultConfig(), "", func(head Table) (RowWriter, error) {
+		return &failing{after: 1, err: full}, nil
+	})
+	if !errors.Is(err, full) {
+		t.Errorf("stream with a failing writer: %v", err)
+	}
+
+	before := scratchTables(t, l.DB)
+	path := filepath.Join(t.TempDir(), "out.parquet")
+	pw, err := NewParquetWriter(ctx, l.DB, Table{Columns: []Column{{Name: "a", Kind: reflect.Int64}}}, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	Abort(pw)
+	if got := scratchTables(t, l.DB); got != before {
+		t.Errorf("scratch tables after an abort: %d, before %d", got, before)
+	}
+	if m, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "*")); len(m) != 0 {
+		t.Errorf("files after an abort: %v", m)
+	}
+}
+
+type failing struct {
+	after, n int
+	err      error
+}
+
+func (f *failing) Write([]any) error {
+	if f.n++; f.n > f.after {
+		return f.err
+	}
+	return nil
+}
+
+func (f *failing) Close() error { return nil }
+
+func scratchTables(t *testing.T, db *sql.DB) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '_report_out_%'").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
