@@ -38,12 +38,14 @@ func WriteCSV(w io.Writer, tb Table) error {
 // web form as =HYPERLINK(…)) gets a leading apostrophe, which spreadsheets
 // show as text. Numbers and times are as WriteCSV writes them.
 func WriteSpreadsheetCSV(w io.Writer, tb Table) error {
-	return writeCSV(w, tb, func(v any) string {
-		if s, ok := v.(string); ok {
-			return SpreadsheetText(s)
-		}
-		return plain(v)
-	})
+	return writeCSV(w, tb, spreadsheetText)
+}
+
+func spreadsheetText(v any) string {
+	if s, ok := v.(string); ok {
+		return SpreadsheetText(s)
+	}
+	return plain(v)
 }
 
 // SpreadsheetText is s as a spreadsheet shows it as text: with a leading
@@ -87,6 +89,11 @@ func Abort(rw RowWriter) {
 
 // NewCSVWriter writes head's header, then each row as WriteCSV does.
 func NewCSVWriter(w io.Writer, head Table) RowWriter { return newCSVWriter(w, head, plain) }
+
+// NewSpreadsheetCSVWriter writes each row as WriteSpreadsheetCSV does.
+func NewSpreadsheetCSVWriter(w io.Writer, head Table) RowWriter {
+	return newCSVWriter(w, head, spreadsheetText)
+}
 
 type csvWriter struct {
 	cw     *csv.Writer

@@ -409,6 +409,12 @@ func (s *Server) report(c *gin.Context) error {
 		return err
 	}
 	defer s.lakes.Release(h)
+	// A whole list goes out as DuckDB returns it, past the cache: a
+	// million leads never sit in the server's memory. A page of one is
+	// cut from the cached list.
+	if spec.Stream != nil && offset == 0 && limit == 0 {
+		return s.streamReport(c, h, spec, q, format)
+	}
 	tb, hit, err := s.table(ctx, h, spec, q)
 	if err != nil {
 		return err
@@ -444,6 +450,72 @@ func (s *Server) report(c *gin.Context) error {
 	return nil
 }
 
+// streamReport writes a list report whole as csv, json or parquet while
+// DuckDB returns its rows. Nothing is sent before the report has checked
+// its parameters, so a bad one is still a 400; a failure after the first
+// byte aborts the connection, so the client sees a broken download, not a
+// short file that looks whole.
+func (s *Server) streamReport(c *gin.Context, h *lake.Handle, spec reports.Spec, q url.Values, format string) error {
+	name := spec.Name
+	rq, only, err := reports.QueryFromValues(q, serverParams...)
+	if err != nil {
+		return err
+	}
+	p, err := rq.Params()
+	if err != nil {
+		return err
+	}
+	s.withScoreBands(&p)
+	ctx := c.Request.Context()
+	c.Header("X-Cache", "stream")
+	c.Header("X-Lake-Generation", itoa(h.Generation))
+	if format == "parquet" {
+		dir, err := os.MkdirTemp("", "handoff-download-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		path := filepath.Join(dir, name+".parquet")
+		if _, err := spec.Stream(ctx, h.Lake, p, s.opts.Config, only, func(head reports.Table) (reports.RowWriter, error) {
+			return reports.NewParquetWriter(ctx, h.Lake.DB, head, path)
+		}); err != nil {
+			return err
+		}
+		c.FileAttachment(path, name+".parquet")
+		return nil
+	}
+	started := false
+	_, err = spec.Stream(ctx, h.Lake, p, s.opts.Config, only, func(head reports.Table) (reports.RowWriter, error) {
+		started = true
+		if format == "csv" {
+			c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.csv"`, name))
+			c.Writer.Header().Set("Content-Type", "text/csv; charset=utf-8")
+			c.Status(http.StatusOK)
+			if strings.HasPrefix(c.Request.URL.Path, "/download/") {
+				return reports.NewSpreadsheetCSVWriter(c.Writer, head), nil
+			}
+			return reports.NewCSVWriter(c.Writer, head), nil
+		}
+		c.Writer.Header().Set("Content-Type", "application/json; charset=utf-8")
+		c.Status(http.StatusOK)
+		return reports.NewJSONWriter(c.Writer, head), nil
+	})
+	if err != nil && started {
+		s.log.Warn("stream report", "report", name, "error", err, "request_id", requestID(c))
+		panic(http.ErrAbortHandler)
+	}
+	return err
+}
+
+// withScoreBands lets p break down by score band under the rules in
+// force, when there are scoring rules.
+func (s *Server) withScoreBands(p *reports.Params) {
+	if rules := s.currentRules(); rules.Scoring != nil {
+		r := *rules.Scoring
+		p.ScoreBands = func(ctx context.Context, l *lake.Lake) error { return scoring.PrepareBands(ctx, l, r) }
+	}
+}
+
 // table computes (or takes from the cache) the report spec for the URL
 // parameters q on the lake state h.
 func (s *Server) table(ctx context.Context, h *lake.Handle, spec reports.Spec, q url.Values) (reports.Table, bool, error) {
@@ -458,12 +530,9 @@ func (s *Server) table(ctx context.Context, h *lake.Handle, spec reports.Spec, q
 	// Score bands come from the rules in force: a breakdown by them is
 	// cached per rules version.
 	var rulesVersion int64
-	if rules := s.currentRules(); rules.Scoring != nil {
-		r := *rules.Scoring
-		p.ScoreBands = func(ctx context.Context, l *lake.Lake) error { return scoring.PrepareBands(ctx, l, r) }
-		if p.By == reports.ScoreBand {
-			rulesVersion = rules.Version
-		}
+	s.withScoreBands(&p)
+	if p.By == reports.ScoreBand {
+		rulesVersion = s.currentRules().Version
 	}
 	key, _ := json.Marshal(struct {
 		Generation int64
