@@ -50,20 +50,21 @@ func AgingPage(q url.Values, status string, run Runner) (Page, error) {
 			Chart: timeInStageChart(stages), Report: "time-in-stage", Query: q})
 	}
 
-	stuck, err := run("stuck", q)
+	stuck, err := run("stuck", withHead(q, stuckRowsShown, ""))
 	if err != nil {
 		return p, err
 	}
-	title := fmt.Sprintf("Stuck leads (%d)", len(stuck.Rows))
-	if len(stuck.Rows) == 0 {
+	total := stuck.Count()
+	title := fmt.Sprintf("Stuck leads (%d)", total)
+	if total == 0 {
 		p.Sections = append(p.Sections, Section{Title: "Stuck leads", Report: "stuck", Query: q,
 			Empty: "No lead has been in its stage longer than the limit set for it."})
 		return p, nil
 	}
 	note := "Leads past their stage's limit (handoff.yaml, reports.stuck_after), oldest first, with who owns them."
-	if len(stuck.Rows) > stuckRowsShown {
-		note += fmt.Sprintf(" The first %d are shown; the download has all %d.", stuckRowsShown, len(stuck.Rows))
-		stuck.Rows = stuck.Rows[:stuckRowsShown]
+	if total > stuckRowsShown {
+		note += fmt.Sprintf(" The first %d are shown; the download has all %d.", stuckRowsShown, total)
+		stuck.Rows = stuck.Rows[:min(stuckRowsShown, len(stuck.Rows))]
 	}
 	p.Sections = append(p.Sections, Section{Title: title, Note: note, Table: &stuck, Report: "stuck", Query: q,
 		Key: []string{"lead_id", "stage", "age_days", "limit_days", "owner", "source"}})

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
@@ -276,4 +277,32 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// HeadParam and HeadPerParam ask a Runner for only the head of a list
+// report, with the whole list's count in Table.Total: HeadParam rows, or
+// that many per value of the column HeadPerParam. A Runner that does not
+// know them returns the whole list, which pages cut themselves.
+const (
+	HeadParam    = "_head"
+	HeadPerParam = "_head_per"
+)
+
+// withHead is q asking for the head of a list: n rows, or n per value of
+// the column per.
+func withHead(q url.Values, n int, per string) url.Values {
+	out := cloneValues(q)
+	out.Set(HeadParam, strconv.Itoa(n))
+	if per != "" {
+		out.Set(HeadPerParam, per)
+	}
+	return out
+}
+
+// WithoutHead is q without the head parameters: the report's own query.
+func WithoutHead(q url.Values) url.Values {
+	out := cloneValues(q)
+	out.Del(HeadParam)
+	out.Del(HeadPerParam)
+	return out
 }

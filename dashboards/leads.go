@@ -38,10 +38,11 @@ func LeadsPage(q url.Values, status string, run Runner) (Page, error) {
 		q.Set("what", what)
 		p.Query = q
 	}
-	tb, err := run("leads", q)
+	tb, err := run("leads", withHead(q, leadRowsShown, ""))
 	if err != nil {
 		return p, err
 	}
+	total := tb.Count()
 	title := drillTitles[what]
 	period := "all time"
 	switch from, to := q.Get("from"), q.Get("to"); {
@@ -52,7 +53,7 @@ func LeadsPage(q url.Values, status string, run Runner) (Page, error) {
 	case to != "":
 		period = "up to " + to
 	}
-	sec := Section{Title: fmt.Sprintf("%s, %s: %d", title, period, len(tb.Rows)), Report: "leads", Query: q,
+	sec := Section{Title: fmt.Sprintf("%s, %s: %d", title, period, total), Report: "leads", Query: q,
 		Key: []string{"lead_id", "event_at", "outcome", "minutes", "amount", "company", "source"}}
 	if len(tb.Rows) == 0 {
 		sec.Empty = "No row matches. Widen the dates or clear a filter."
@@ -60,9 +61,9 @@ func LeadsPage(q url.Values, status string, run Runner) (Page, error) {
 		return p, nil
 	}
 	sec.Note = "event_at is the time that put the row in this list; outcome and minutes say what happened next. Times are UTC."
-	if len(tb.Rows) > leadRowsShown {
-		sec.Note += fmt.Sprintf(" The first %d rows are shown; the downloads have all %d.", leadRowsShown, len(tb.Rows))
-		tb.Rows = tb.Rows[:leadRowsShown]
+	if total > leadRowsShown {
+		sec.Note += fmt.Sprintf(" The first %d rows are shown; the downloads have all %d.", leadRowsShown, total)
+		tb.Rows = tb.Rows[:min(leadRowsShown, len(tb.Rows))]
 	}
 	sec.Table = &tb
 	p.Sections = append(p.Sections, sec)

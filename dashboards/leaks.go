@@ -97,14 +97,14 @@ func LeaksPage(q url.Values, status string, run Runner) (Page, error) {
 		list.Set("what", crack)
 		title += ": " + strings.ReplaceAll(crack, "_", " ")
 	}
-	leadsTb, err := run("leaked", list)
+	leadsTb, err := run("leaked", withHead(list, leakListRows, ""))
 	if err != nil {
 		return p, err
 	}
-	total := len(leadsTb.Rows)
+	total := leadsTb.Count()
 	note := "Oldest leak first, with the owner, the lead's age since it became an MQL, and the evidence that put it in its crack (times in UTC). A lead id opens its context."
 	if total > leakListRows {
-		leadsTb.Rows = leadsTb.Rows[:leakListRows]
+		leadsTb.Rows = leadsTb.Rows[:min(leakListRows, len(leadsTb.Rows))]
 		note += fmt.Sprintf(" The first %d of %d are shown; the download holds them all.", leakListRows, total)
 	}
 	p.Sections = append(p.Sections, Section{Title: title, Note: note, Table: &leadsTb, Report: "leaked", Query: list,

@@ -37,6 +37,17 @@ type Table struct {
 	// is what the rows add up to, written beside them.
 	Described map[string]any
 	Summary   map[string]any
+	// Total, when not 0, is how many rows the whole report has where Rows
+	// holds only its head (Head).
+	Total int
+}
+
+// Count is how many rows the whole report has.
+func (t Table) Count() int {
+	if t.Total > 0 {
+		return t.Total
+	}
+	return len(t.Rows)
 }
 
 // Table flattens r. The breakdown value (field tagged col:"dim") becomes a

@@ -96,3 +96,54 @@ func listEntry[T any](name, short string, pl plan) Spec {
 	s.Stream = streamer[T](name, pl)
 	return s
 }
+
+// Head keeps the first n rows of a streamed report (the first n of each
+// value of the column per, when per is not ""), counts them all, and
+// drops the rest as they come: what a page shows of a list of millions.
+type Head struct {
+	n, per  int
+	perName string
+	seen    map[any]int
+	table   Table
+}
+
+// NewHead keeps n rows, or n of each value of the column per.
+func NewHead(n int, per string) *Head { return &Head{n: n, perName: per, per: -1} }
+
+// Open is the Opener that streams into h.
+func (h *Head) Open(head Table) (RowWriter, error) {
+	h.table = head
+	h.table.Rows = nil
+	if h.perName != "" {
+		for i, c := range head.Columns {
+			if c.Name == h.perName {
+				h.per = i
+			}
+		}
+		if h.per < 0 {
+			return nil, fmt.Errorf("report %s has no column %q to keep rows per", head.Report, h.perName)
+		}
+		h.seen = map[any]int{}
+	}
+	return h, nil
+}
+
+func (h *Head) Write(row []any) error {
+	h.table.Total++
+	if h.per >= 0 {
+		if h.seen[row[h.per]] < h.n {
+			h.seen[row[h.per]]++
+			h.table.Rows = append(h.table.Rows, row)
+		}
+		return nil
+	}
+	if len(h.table.Rows) < h.n {
+		h.table.Rows = append(h.table.Rows, row)
+	}
+	return nil
+}
+
+func (h *Head) Close() error { return nil }
+
+// Table is the head kept, with the whole report's row count in Total.
+func (h *Head) Table() Table { return h.table }

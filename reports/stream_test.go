@@ -142,3 +142,54 @@ func scratchTables(t *testing.T, db *sql.DB) int {
 	}
 	return n
 }
+
+// A head keeps the first rows of the whole list (or the first of each
+// value of a column) and counts them all.
+func TestHeadKeepsTheFirstRowsAndCountsAll(t *testing.T) {
+	l := openFixture(t)
+	ctx := context.Background()
+	cfg := DefaultConfig()
+	for _, c := range []struct {
+		report, per string
+		n           int
+	}{{"leads", "", 2}, {"sla-breaches", "sla", 1}, {"stuck", "", 1000}} {
+		spec, _ := Lookup(c.report)
+		whole, err := spec.Run(ctx, l, Params{AsOf: fixtureAsOf}, cfg, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		head := NewHead(c.n, c.per)
+		if _, err := spec.Stream(ctx, l, Params{AsOf: fixtureAsOf}, cfg, "", head.Open); err != nil {
+			t.Fatal(err)
+		}
+		got := head.Table()
+		// the head worked out from the whole list
+		var want [][]any
+		seen := map[any]int{}
+		for _, row := range whole.Rows {
+			key := any(nil)
+			if c.per != "" {
+				key = row[col(whole, c.per)]
+			}
+			if seen[key] < c.n {
+				seen[key]++
+				want = append(want, row)
+			}
+		}
+		if got.Count() != len(whole.Rows) || !reflect.DeepEqual(got.Rows, want) {
+			t.Errorf("%s head %d per %q: %d rows of %d counted, want %d of %d", c.report, c.n, c.per, len(got.Rows), got.Count(), len(want), len(whole.Rows))
+		}
+	}
+	if _, err := NewHead(1, "nonesuch").Open(Table{Report: "leads"}); err == nil {
+		t.Error("a head per a column the report lacks opened")
+	}
+}
+
+func col(tb Table, name string) int {
+	for i, c := range tb.Columns {
+		if c.Name == name {
+			return i
+		}
+	}
+	return -1
+}

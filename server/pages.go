@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -90,7 +91,11 @@ func (s *Server) buildPage(ctx context.Context, h *lake.Handle, q url.Values, bu
 		if !ok {
 			return reports.Table{}, fmt.Errorf("no report %q", report)
 		}
-		tb, _, err := s.table(ctx, h, spec, q)
+		// A page asks for the head of a list it shows only in part.
+		n, _ := strconv.Atoi(q.Get(dashboards.HeadParam))
+		per := q.Get(dashboards.HeadPerParam)
+		q = dashboards.WithoutHead(q)
+		tb, _, err := s.tableHead(ctx, h, spec, q, n, per)
 		return tb, err
 	}
 	p, err := build(q, status, run)

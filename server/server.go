@@ -519,6 +519,16 @@ func (s *Server) withScoreBands(p *reports.Params) {
 // table computes (or takes from the cache) the report spec for the URL
 // parameters q on the lake state h.
 func (s *Server) table(ctx context.Context, h *lake.Handle, spec reports.Spec, q url.Values) (reports.Table, bool, error) {
+	return s.tableHead(ctx, h, spec, q, 0, "")
+}
+
+// tableHead is table, or with n > 0 and a list report, only the head a
+// page shows (reports.Head: the first n rows, or n per value of the column
+// per) with the whole list's count, streamed so the list is never held.
+func (s *Server) tableHead(ctx context.Context, h *lake.Handle, spec reports.Spec, q url.Values, n int, per string) (reports.Table, bool, error) {
+	if spec.Stream == nil {
+		n, per = 0, ""
+	}
 	rq, only, err := reports.QueryFromValues(q, serverParams...)
 	if err != nil {
 		return reports.Table{}, false, err
@@ -540,11 +550,21 @@ func (s *Server) table(ctx context.Context, h *lake.Handle, spec reports.Spec, q
 		Params     map[string]any
 		Only       string
 		Rules      int64
-	}{h.Generation, spec.Name, p.Describe(), only, rulesVersion})
+		Head       int    `json:",omitempty"`
+		HeadPer    string `json:",omitempty"`
+	}{h.Generation, spec.Name, p.Describe(), only, rulesVersion, n, per})
 	return s.cache.get(string(key), func() (reports.Table, error) {
 		// A report outlives the request that asked for it first: others
 		// may be waiting on the same computation.
-		return spec.Run(context.WithoutCancel(ctx), h.Lake, p, s.opts.Config, only)
+		ctx := context.WithoutCancel(ctx)
+		if n > 0 {
+			head := reports.NewHead(n, per)
+			if _, err := spec.Stream(ctx, h.Lake, p, s.opts.Config, only, head.Open); err != nil {
+				return reports.Table{}, err
+			}
+			return head.Table(), nil
+		}
+		return spec.Run(ctx, h.Lake, p, s.opts.Config, only)
 	})
 }
 

@@ -1,11 +1,13 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/handoff-dev/handoff/ingest/ingesttest"
+	"github.com/handoff-dev/handoff/sample/sampletest"
 )
 
 // A whole list from the API streams past the cache, and says so; its
@@ -56,5 +58,33 @@ func TestStreamedDownloadIsSpreadsheetSafe(t *testing.T) {
 	_, api := get(t, base+"/api/v1/reports/leads?what=created&format=csv")
 	if !strings.Contains(string(api), `"=HYPERLINK(""http://evil.example"",""x"")"`) {
 		t.Errorf("API CSV:\n%s", api)
+	}
+}
+
+// The leads page shows the head of a long list, streamed, and the whole
+// list's count, which the API's full list agrees with.
+func TestLeadsPageShowsTheHeadOfALongList(t *testing.T) {
+	l := sampletest.Lake(t, 3000, 11)
+	base := startServer(t, l.Dir)
+	resp, body := get(t, base+"/api/v1/reports/leads?what=created&format=csv")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatal(resp.StatusCode)
+	}
+	total := strings.Count(string(body), "\n") - 1
+	if total <= 500 {
+		t.Fatalf("%d leads: the list must be longer than the page's 500", total)
+	}
+	_, page := get(t, base+"/leads?what=created")
+	want := fmt.Sprintf("The first 500 rows are shown; the downloads have all %d.", total)
+	if !strings.Contains(string(page), want) || !strings.Contains(string(page), fmt.Sprintf(": %d</h2>", total)) {
+		t.Errorf("the leads page does not say %q with the count in its title", want)
+	}
+	if rows := strings.Count(string(page), `<tr>`) - 1; rows != 500 {
+		t.Errorf("the page lists %d rows, want 500", rows)
+	}
+	// The page kept only its head: the whole list is not in the cache.
+	resp, _ = get(t, base+"/api/v1/reports/leads?what=created&limit=100000")
+	if resp.Header.Get("X-Cache") != "miss" {
+		t.Errorf("after the page, the whole list is a cache %s: the page held it whole", resp.Header.Get("X-Cache"))
 	}
 }
