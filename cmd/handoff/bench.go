@@ -1,13 +1,19 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -41,11 +47,20 @@ the figures with the command that produced them.`,
 func benchIngestCommand(e *env) *cobra.Command {
 	var leads int
 	var dir string
+	var delta bool
 	cmd := &cobra.Command{
-		Use:   "ingest [--leads N] [--dir DIR]",
+		Use:   "ingest [--leads N] [--dir DIR] [--delta]",
 		Short: "handoff ingest of a canonical sample vs DuckDB's own COPY (SELECT * FROM read_csv(…)) TO parquet",
+		Long: `Times handoff ingest of a canonical sample into a new lake against DuckDB's
+own COPY (SELECT * FROM read_csv(…)) TO parquet of the same files, each in a
+child process of its own.
+
+--delta also times a daily delta into the lake the ingest made: 1% new
+leads with their stage changes, activities, assignments, dispositions and
+opportunities, and 1% of the existing leads updated (a new title and
+updated_at), against the fresh ingest of the whole sample.`,
 		Example: `  handoff bench ingest --leads 1000000 --dir /tmp/bench
-  handoff bench ingest --leads 100000`,
+  handoff bench ingest --leads 100000 --delta`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if leads < 1 {
@@ -77,10 +92,34 @@ func benchIngestCommand(e *env) *cobra.Command {
 				maxRSS  int64
 			}
 			var sides []side
-			for _, name := range []string{"baseline", "handoff"} {
+			var deltaDir string
+			if delta {
+				if deltaDir, err = benchDelta(cmd.Context(), e, dir, data, leads); err != nil {
+					return err
+				}
+			}
+			for _, name := range []string{"baseline", "handoff", "delta"} {
+				if name == "delta" && !delta {
+					continue
+				}
 				out := filepath.Join(dir, "out-"+name)
-				os.RemoveAll(out)
-				child := exec.CommandContext(cmd.Context(), self, "bench", "child", name, data, out)
+				input := data
+				if name == "delta" {
+					// the lake the fresh ingest made, copied so it can be
+					// timed again; the copy is not timed
+					input = deltaDir
+					os.RemoveAll(out)
+					if err := copyDir(filepath.Join(dir, "out-handoff"), out); err != nil {
+						return err
+					}
+				} else {
+					os.RemoveAll(out)
+				}
+				childSide := name
+				if name == "delta" {
+					childSide = "handoff"
+				}
+				child := exec.CommandContext(cmd.Context(), self, "bench", "child", childSide, input, out)
 				child.Stderr = e.stderr
 				start := time.Now()
 				raw, err := child.Output()
@@ -94,7 +133,12 @@ func benchIngestCommand(e *env) *cobra.Command {
 					rows = accepted
 				}
 				sides = append(sides, side{name, elapsed, childPeak(child, peak)})
-				os.RemoveAll(out)
+				if name != "handoff" || !delta {
+					os.RemoveAll(out)
+				}
+			}
+			if delta {
+				defer os.RemoveAll(filepath.Join(dir, "out-handoff"))
 			}
 			fmt.Fprintf(e.stdout, "\ningest of %d leads (%d rows, %s of CSV in %d files)\n\n", leads, rows, lake.HumanBytes(bytes), len(files))
 			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
@@ -105,9 +149,14 @@ func benchIngestCommand(e *env) *cobra.Command {
 			tw.Flush()
 			fmt.Fprintf(e.stdout, "\nratio handoff ÷ baseline: time %.2f×, peak memory %.2f×\n",
 				sides[1].elapsed.Seconds()/sides[0].elapsed.Seconds(), float64(sides[1].maxRSS)/float64(sides[0].maxRSS))
+			if delta {
+				fmt.Fprintf(e.stdout, "ratio delta ÷ fresh ingest: time %.2f×, peak memory %.2f× (rows/s above counts the whole sample's rows for every side)\n",
+					sides[2].elapsed.Seconds()/sides[1].elapsed.Seconds(), float64(sides[2].maxRSS)/float64(sides[1].maxRSS))
+			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&delta, "delta", false, "also time a daily delta (1% new leads, 1% updated) into the ingested lake")
 	cmd.Flags().IntVar(&leads, "leads", 100_000, "leads in the generated canonical sample (about 18 rows each)")
 	cmd.Flags().StringVar(&dir, "dir", "", "working directory; the sample is kept there and reused (default: a temporary one)")
 	return cmd
@@ -226,4 +275,179 @@ func openBenchLake(ctx context.Context, e *env, dir string, n int) (*lake.Lake, 
 		return nil, "", nil, err
 	}
 	return l, dir, func() { l.Close(); cleanup() }, nil
+}
+
+// benchDelta is a daily delta for the canonical sample of n leads in data,
+// made on first use in dir and reused after: 1% new leads (a sample of
+// n/100 leads of another seed, every id renamed so none meets the base
+// sample's), with all their rows, and 1% of the base sample's leads again
+// with a new title and a later updated_at.
+func benchDelta(ctx context.Context, e *env, dir, data string, n int) (string, error) {
+	out := filepath.Join(dir, fmt.Sprintf("delta-%d", n))
+	if _, err := os.Stat(filepath.Join(out, "leads.csv")); err == nil {
+		return out, nil
+	}
+	fmt.Fprintf(e.stdout, "making the daily delta of %d leads in %s …\n", n, out)
+	fresh := out + ".new"
+	os.RemoveAll(fresh)
+	if _, err := sample.Generate(ctx, fresh, sample.Options{Leads: max(n/100, 1), Seed: 2}); err != nil {
+		return "", err
+	}
+	tmp := out + ".tmp"
+	os.RemoveAll(tmp)
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return "", err
+	}
+	// Ids start with a letter per kind (L, A, O): the delta's start with
+	// another, so its leads are new.
+	renames := map[string]map[string]string{
+		"leads":         {"lead_id": "N"},
+		"stage_changes": {"lead_id": "N"},
+		"activities":    {"lead_id": "N", "activity_id": "B"},
+		"assignments":   {"lead_id": "N"},
+		"dispositions":  {"lead_id": "N"},
+		"opportunities": {"lead_id": "N", "opportunity_id": "P"},
+	}
+	for table, cols := range renames {
+		if err := rewriteCSV(filepath.Join(fresh, table+".csv"), filepath.Join(tmp, table+".csv"), func(header, rec []string) {
+			for i, h := range header {
+				if p, ok := cols[h]; ok && rec[i] != "" {
+					rec[i] = p + rec[i][1:]
+				}
+			}
+		}); err != nil {
+			return "", err
+		}
+	}
+	// 1% of the base sample's leads, updated, after the new leads.
+	updated := filepath.Join(tmp, "leads-updated.tmp")
+	k := 0
+	if err := rewriteCSV(filepath.Join(data, "leads.csv"), updated, func(header, rec []string) {
+		for i, h := range header {
+			switch h {
+			case "title":
+				rec[i] = strings.TrimSpace(rec[i] + " (updated)")
+			case "updated_at":
+				rec[i] = sample.DefaultEnd.Format(time.RFC3339)
+			}
+		}
+	}, func(int) bool { k++; return k%100 == 0 }); err != nil {
+		return "", err
+	}
+	// one leads file: the importer knows a canonical table by its file name
+	if err := appendBody(updated, filepath.Join(tmp, "leads.csv")); err != nil {
+		return "", err
+	}
+	os.RemoveAll(fresh)
+	if err := os.Rename(tmp, out); err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
+// rewriteCSV copies the CSV file in to out, header first, passing each
+// record to edit; keep, when given, says which records (numbered from 1)
+// to write.
+func rewriteCSV(in, out string, edit func(header, rec []string), keep ...func(int) bool) error {
+	f, err := os.Open(in)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	o, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	r, w := csv.NewReader(bufio.NewReaderSize(f, 1<<20)), csv.NewWriter(bufio.NewWriterSize(o, 1<<20))
+	r.ReuseRecord = true
+	header, err := r.Read()
+	if err != nil {
+		o.Close()
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	header = slices.Clone(header)
+	if err := w.Write(header); err != nil {
+		o.Close()
+		return err
+	}
+	for n := 1; ; n++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			o.Close()
+			return fmt.Errorf("%s: %w", in, err)
+		}
+		if len(keep) > 0 && !keep[0](n) {
+			continue
+		}
+		edit(header, rec)
+		if err := w.Write(rec); err != nil {
+			o.Close()
+			return err
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		o.Close()
+		return err
+	}
+	return o.Close()
+}
+
+// appendBody appends the CSV file from, without its header line, to the
+// CSV file to, and removes from.
+func appendBody(from, to string) error {
+	raw, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+		raw = raw[i+1:]
+	}
+	f, err := os.OpenFile(to, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(raw); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Remove(from)
+}
+
+// copyDir copies the directory tree src to dst (a lake, to time a second
+// ingest into the same state).
+func copyDir(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		in, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		out, err := os.Create(target)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, in); err != nil {
+			out.Close()
+			return err
+		}
+		return out.Close()
+	})
 }
