@@ -53,6 +53,10 @@ type Options struct {
 	Names map[string]string
 	// Sheet is the worksheet of XLSX inputs to read (default: the first).
 	Sheet string
+	// MemoryLimit caps the staging DuckDB's memory ("4GB"; "" is DuckDB's
+	// default, 80% of RAM); past it DuckDB spills to the lake's staging
+	// directory. Go's own memory (reading and checking rows) is apart.
+	MemoryLimit string
 }
 
 // FileResult is what became of one input file.
@@ -130,6 +134,11 @@ func Run(ctx context.Context, opts Options, paths []string) (Result, error) {
 		return Result{}, err
 	}
 	defer tx.Rollback()
+	if opts.MemoryLimit != "" {
+		if err := tx.SetMemoryLimit(ctx, opts.MemoryLimit); err != nil {
+			return Result{}, err
+		}
+	}
 	in := &ingester{opts: opts, tx: tx, total: total, appenders: map[string]*duckdb.Appender{}, lookups: lookups{}}
 	defer in.closeAppenders()
 	res := Result{}

@@ -282,6 +282,31 @@ func TestStrictLeavesLakeUnchanged(t *testing.T) {
 	}
 }
 
+// A memory limit DuckDB cannot read fails the run before anything is
+// written; one it can read leaves the run's result as without it.
+func TestMemoryLimit(t *testing.T) {
+	ctx := context.Background()
+	input := []string{"../testdata/ingest/canonical/opportunities.csv"}
+	lakeDir := filepath.Join(t.TempDir(), "lake")
+	if _, err := Run(ctx, Options{Lake: lakeDir, Now: testNow, MemoryLimit: "plenty"}, input); err == nil || !strings.Contains(err.Error(), `memory limit "plenty"`) {
+		t.Fatalf("an unreadable limit: %v", err)
+	}
+	if _, err := lake.ReadManifest(lakeDir); !errors.Is(err, lake.ErrNoLake) {
+		t.Errorf("after the failed run: %v, want no lake", err)
+	}
+	plain, err := Run(ctx, Options{Lake: filepath.Join(t.TempDir(), "lake"), Now: testNow}, input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	capped, err := Run(ctx, Options{Lake: lakeDir, Now: testNow, MemoryLimit: "64MiB"}, input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if capped.Accepted != plain.Accepted || capped.Manifest.Tables["opportunities"].Rows != plain.Manifest.Tables["opportunities"].Rows {
+		t.Errorf("with a 64 MiB limit: %d accepted, without: %d", capped.Accepted, plain.Accepted)
+	}
+}
+
 func TestUnrecognisedFileIsSkipped(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()

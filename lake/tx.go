@@ -126,6 +126,16 @@ func (tx *Tx) begin(ctx context.Context) error {
 	return nil
 }
 
+// SetMemoryLimit caps the staging database's memory (DuckDB's
+// memory_limit, as "4GB" or "512MiB"); past it DuckDB spills to the
+// staging directory.
+func (tx *Tx) SetMemoryLimit(ctx context.Context, limit string) error {
+	if _, err := tx.conn.ExecContext(ctx, "SET memory_limit = "+Literal(limit)); err != nil {
+		return fmt.Errorf("memory limit %q: %w", limit, err)
+	}
+	return nil
+}
+
 // KeepIfUnchanged makes Commit write nothing when no table would change:
 // no manifest, no generation, no quarantine. For a run whose inputs were
 // all ingested before, where a new record would only repeat an old one.

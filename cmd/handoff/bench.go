@@ -48,8 +48,9 @@ func benchIngestCommand(e *env) *cobra.Command {
 	var leads int
 	var dir string
 	var delta bool
+	var memoryLimit string
 	cmd := &cobra.Command{
-		Use:   "ingest [--leads N] [--dir DIR] [--delta]",
+		Use:   "ingest [--leads N] [--dir DIR] [--delta] [--memory-limit 4GB]",
 		Short: "handoff ingest of a canonical sample vs DuckDB's own COPY (SELECT * FROM read_csv(…)) TO parquet",
 		Long: `Times handoff ingest of a canonical sample into a new lake against DuckDB's
 own COPY (SELECT * FROM read_csv(…)) TO parquet of the same files, each in a
@@ -58,7 +59,10 @@ child process of its own.
 --delta also times a daily delta into the lake the ingest made: 1% new
 leads with their stage changes, activities, assignments, dispositions and
 opportunities, and 1% of the existing leads updated (a new title and
-updated_at), against the fresh ingest of the whole sample.`,
+updated_at), against the fresh ingest of the whole sample.
+
+--memory-limit caps DuckDB's memory on every side (handoff ingest
+--memory-limit; the baseline's SET memory_limit); Go's own memory is apart.`,
 		Example: `  handoff bench ingest --leads 1000000 --dir /tmp/bench
   handoff bench ingest --leads 100000 --delta`,
 		Args: args(cobra.NoArgs),
@@ -119,7 +123,7 @@ updated_at), against the fresh ingest of the whole sample.`,
 				if name == "delta" {
 					childSide = "handoff"
 				}
-				child := exec.CommandContext(cmd.Context(), self, "bench", "child", childSide, input, out)
+				child := exec.CommandContext(cmd.Context(), self, "bench", "child", "--memory-limit", memoryLimit, childSide, input, out)
 				child.Stderr = e.stderr
 				start := time.Now()
 				raw, err := child.Output()
@@ -157,6 +161,7 @@ updated_at), against the fresh ingest of the whole sample.`,
 		},
 	}
 	cmd.Flags().BoolVar(&delta, "delta", false, "also time a daily delta (1% new leads, 1% updated) into the ingested lake")
+	cmd.Flags().StringVar(&memoryLimit, "memory-limit", "", "DuckDB memory limit on every side, such as 4GB (default: DuckDB's, 80% of RAM)")
 	cmd.Flags().IntVar(&leads, "leads", 100_000, "leads in the generated canonical sample (about 18 rows each)")
 	cmd.Flags().StringVar(&dir, "dir", "", "working directory; the sample is kept there and reused (default: a temporary one)")
 	return cmd
@@ -204,7 +209,8 @@ func benchSample(ctx context.Context, e *env, dir string, n int) (string, error)
 
 // benchChildCommand runs one side of a benchmark in its own process.
 func benchChildCommand(e *env) *cobra.Command {
-	return &cobra.Command{
+	var memoryLimit string
+	cmd := &cobra.Command{
 		Use:    "child baseline|handoff DATA OUT",
 		Hidden: true,
 		Args:   args(cobra.ExactArgs(3)),
@@ -212,13 +218,13 @@ func benchChildCommand(e *env) *cobra.Command {
 			side, data, out := a[0], a[1], a[2]
 			switch side {
 			case "baseline":
-				if err := copyBaseline(cmd.Context(), data, out); err != nil {
+				if err := copyBaseline(cmd.Context(), data, out, memoryLimit); err != nil {
 					return err
 				}
 				fmt.Fprintln(e.stdout, 0, bench.OwnPeakRSS())
 				return nil
 			case "handoff":
-				res, err := ingest.Run(cmd.Context(), ingest.Options{Lake: out, Logger: e.log}, []string{data})
+				res, err := ingest.Run(cmd.Context(), ingest.Options{Lake: out, Logger: e.log, MemoryLimit: memoryLimit}, []string{data})
 				if err != nil {
 					return err
 				}
@@ -228,11 +234,13 @@ func benchChildCommand(e *env) *cobra.Command {
 			return usagef("unknown side %q", side)
 		},
 	}
+	cmd.Flags().StringVar(&memoryLimit, "memory-limit", "", "")
+	return cmd
 }
 
 // copyBaseline is what DuckDB alone does with the same files: read each CSV
 // and write it as zstd Parquet, with no validation, mapping or merge.
-func copyBaseline(ctx context.Context, data, out string) error {
+func copyBaseline(ctx context.Context, data, out, memoryLimit string) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
@@ -241,6 +249,12 @@ func copyBaseline(ctx context.Context, data, out string) error {
 		return err
 	}
 	defer db.Close()
+	if memoryLimit != "" {
+		db.SetMaxOpenConns(1) // a setting holds for the connection that made it
+		if _, err := db.ExecContext(ctx, "SET memory_limit = "+lake.Literal(memoryLimit)); err != nil {
+			return fmt.Errorf("memory limit %q: %w", memoryLimit, err)
+		}
+	}
 	files, _ := filepath.Glob(filepath.Join(data, "*.csv"))
 	if len(files) == 0 {
 		return errors.New("no CSV files to copy")

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/dustin/go-humanize"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
@@ -58,6 +59,13 @@ error.`,
 			if !slices.Contains(ingest.Sources, opts.Source) {
 				return usagef("--source %q: want one of %s", opts.Source, strings.Join(ingest.Sources, ", "))
 			}
+			if opts.MemoryLimit != "" {
+				n, err := humanize.ParseBytes(opts.MemoryLimit)
+				if err != nil || n < 1<<20 {
+					return usagef("--memory-limit %q: want a size of at least 1 MiB, such as 4GB or 512MiB", opts.MemoryLimit)
+				}
+				opts.MemoryLimit = fmt.Sprintf("%dKiB", n>>10)
+			}
 			if configPath != "" {
 				cfg, err := config.Load(configPath)
 				if err != nil {
@@ -96,6 +104,7 @@ error.`,
 	f.StringVar(&opts.Source, "source", "auto", "export format: "+strings.Join(ingest.Sources, ", "))
 	f.StringVar(&opts.Table, "table", "", "canonical table of every file (canonical source only): "+strings.Join(lake.TableNames(), ", "))
 	f.StringVar(&opts.Sheet, "sheet", "", "worksheet of XLSX inputs (default: the first)")
+	f.StringVar(&opts.MemoryLimit, "memory-limit", "", "cap DuckDB's memory while staging, such as 4GB; past it DuckDB spills to the lake's staging directory (default: 80% of RAM)")
 	f.StringVar(&configPath, "config", "", "handoff.yaml with ingest settings (encoding, time zone, date order, mapping overrides)")
 	f.BoolVar(&opts.Strict, "strict", false, "fail, leaving the lake unchanged, if any row is refused or any file is not recognised")
 	f.BoolVar(&explain, "explain", false, "write nothing; show how each file would be read and where each column goes")

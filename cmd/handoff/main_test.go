@@ -38,6 +38,7 @@ func TestExitCodes(t *testing.T) {
 		{"generate without out", []string{"generate"}, exitUsage},
 		{"generate bad format", []string{"generate", "--out", t.TempDir(), "--format", "excel"}, exitUsage},
 		{"generate too many leads", []string{"generate", "--out", t.TempDir(), "--leads", "20000000"}, exitUsage},
+		{"ingest with a memory limit that is no size", []string{"ingest", "--lake", t.TempDir(), "--memory-limit", "lots", "x.csv"}, exitUsage},
 		{"ingest of a missing file fails", []string{"ingest", "--lake", t.TempDir(), filepath.Join(t.TempDir(), "missing.csv")}, exitFailure},
 	}
 	for _, tc := range tests {
