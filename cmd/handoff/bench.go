@@ -102,6 +102,7 @@ updated_at), against the fresh ingest of the whole sample.
 					return err
 				}
 			}
+			defer os.RemoveAll(filepath.Join(dir, "out-handoff"))
 			for _, name := range []string{"baseline", "handoff", "delta"} {
 				if name == "delta" && !delta {
 					continue
@@ -140,9 +141,6 @@ updated_at), against the fresh ingest of the whole sample.
 				if name != "handoff" || !delta {
 					os.RemoveAll(out)
 				}
-			}
-			if delta {
-				defer os.RemoveAll(filepath.Join(dir, "out-handoff"))
 			}
 			fmt.Fprintf(e.stdout, "\ningest of %d leads (%d rows, %s of CSV in %d files)\n\n", leads, rows, lake.HumanBytes(bytes), len(files))
 			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
