@@ -110,7 +110,11 @@ to --dir past it).`,
 				h, r := t.HandoffMedian(), t.RawMedian()
 				sumHandoff += h
 				sumRaw += r
-				fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.3f\t%.2f×\t%s\t\n", name, t.Rows, h.Seconds(), r.Seconds(), h.Seconds()/r.Seconds(), lake.HumanBytes(rss))
+				label := name
+				if t.Streamed {
+					label += " (streamed)"
+				}
+				fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.3f\t%.2f×\t%s\t\n", label, t.Rows, h.Seconds(), r.Seconds(), h.Seconds()/r.Seconds(), lake.HumanBytes(rss))
 			}
 			fmt.Fprintf(tw, "all\t\t%.3f\t%.3f\t%.2f×\t\t\n", sumHandoff.Seconds(), sumRaw.Seconds(), sumHandoff.Seconds()/sumRaw.Seconds())
 			fmt.Fprintf(e.stdout, "%s\n\n", heading)
