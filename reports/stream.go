@@ -3,6 +3,10 @@ package reports
 import (
 	"context"
 	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"time"
 
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/models"
@@ -38,23 +42,26 @@ type Opener func(head Table) (RowWriter, error)
 
 // streamer streams a plan's rows to the writer open makes, one at a time,
 // as DuckDB returns them: a list of millions never sits in Go's memory.
+// Rows go from the driver's values to the table's straight, each value
+// made the kind its column says (what scanning into T would make of it),
+// without building a T: that is most of what a row costs.
 func streamer[T any](report string, pl plan) func(context.Context, *lake.Lake, Params, Config, string, Opener) (int, error) {
 	return func(ctx context.Context, l *lake.Lake, p Params, cfg Config, only string, open Opener) (int, error) {
 		p, qs, err := pl(ctx, l, p, cfg, only)
 		if err != nil {
 			return 0, err
 		}
-		cols, flat := flattener[T](p.By)
+		cols, _ := flattener[T](p.By)
+		sources := columnSources[T](p.By)
 		w, err := open(Table{Report: report, Params: p, Columns: cols})
 		if err != nil {
 			return 0, err
 		}
 		n := 0
 		for _, q := range qs {
-			if err := streamQuery(ctx, l, report, q, p, func(row *T) error {
-				n++
-				return w.Write(flat(row))
-			}); err != nil {
+			k, err := streamQuery(ctx, l, report, q, p, cols, sources, w)
+			n += k
+			if err != nil {
 				Abort(w)
 				return n, err
 			}
@@ -63,24 +70,111 @@ func streamer[T any](report string, pl plan) func(context.Context, *lake.Lake, P
 	}
 }
 
-func streamQuery[T any](ctx context.Context, l *lake.Lake, report string, q query, p Params, each func(*T) error) error {
+// columnSources names, for each column of T's table, the model column it
+// comes from: its col tag ("dim" for the breakdown's).
+func columnSources[T any](by string) []string {
+	typ := reflect.TypeFor[T]()
+	var out []string
+	for i := 0; i < typ.NumField(); i++ {
+		name := typ.Field(i).Tag.Get("col")
+		if name == "" || (name == "dim" && by == "") {
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+func streamQuery(ctx context.Context, l *lake.Lake, report string, q query, p Params, cols []Column, sources []string, w RowWriter) (int, error) {
 	args := p.args()
 	for k, v := range q.extra {
 		args[k] = v
 	}
 	st, err := models.Bind(q.model, args)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	rows, err := st.Query(ctx, l.DB)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer rows.Close()
-	if err := models.ScanEach(rows, each); err != nil {
-		return fmt.Errorf("report %s: %w", report, err)
+	names, err := rows.Columns()
+	if err != nil {
+		return 0, err
 	}
-	return nil
+	from := make([]int, len(sources))
+	for i, src := range sources {
+		from[i] = slices.Index(names, src)
+		if from[i] < 0 {
+			return 0, fmt.Errorf("report %s: model %s returns no column %q", report, q.model, src)
+		}
+	}
+	vals := make([]any, len(names))
+	dest := make([]any, len(names))
+	for i := range vals {
+		dest[i] = &vals[i]
+	}
+	n := 0
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return n, err
+		}
+		row := make([]any, len(cols))
+		for i, c := range cols {
+			v, err := asKind(vals[from[i]], c)
+			if err != nil {
+				return n, fmt.Errorf("report %s: column %s: %w", report, c.Name, err)
+			}
+			row[i] = v
+		}
+		n++
+		if err := w.Write(row); err != nil {
+			return n, err
+		}
+	}
+	return n, rows.Err()
+}
+
+// asKind is a driver value as the kind of its column holds it: what
+// scanning into the row type makes of it (models.ScanEach), so a streamed
+// row and a flattened one are the same values.
+func asKind(v any, c Column) (any, error) {
+	if v == nil {
+		if !c.Nullable {
+			return nil, fmt.Errorf("NULL for a %s column", c.Kind)
+		}
+		return nil, nil
+	}
+	switch c.Kind {
+	case reflect.String:
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+	case reflect.Bool:
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+	case reflect.Int64:
+		switch rv := reflect.ValueOf(v); {
+		case rv.CanInt():
+			return rv.Int(), nil
+		case rv.CanUint() && rv.Uint() <= math.MaxInt64:
+			return int64(rv.Uint()), nil
+		}
+	case reflect.Float64:
+		switch rv := reflect.ValueOf(v); {
+		case rv.CanFloat():
+			return rv.Float(), nil
+		case rv.CanInt():
+			return float64(rv.Int()), nil
+		}
+	case reflect.Struct:
+		if t, ok := v.(time.Time); ok {
+			return t.UTC(), nil
+		}
+	}
+	return nil, fmt.Errorf("a %T for a %s column", v, c.Kind)
 }
 
 // listEntry is the Spec of a list report: Run keeps every row, Stream

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // Every list report streamed writes the same bytes as the report computed
@@ -192,4 +193,38 @@ func col(tb Table, name string) int {
 		}
 	}
 	return -1
+}
+
+// A driver value becomes the kind its column holds, as scanning into the
+// row type makes it: narrower numbers widen, times are UTC, NULL only
+// where the column may hold it.
+func TestAsKind(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, berlin)
+	tests := []struct {
+		v    any
+		col  Column
+		want any
+		bad  bool
+	}{
+		{int32(7), Column{Kind: reflect.Int64}, int64(7), false},
+		{uint8(7), Column{Kind: reflect.Int64}, int64(7), false},
+		{float32(1.5), Column{Kind: reflect.Float64}, 1.5, false},
+		{int64(3), Column{Kind: reflect.Float64}, 3.0, false},
+		{at, Column{Kind: reflect.Struct}, at.UTC(), false},
+		{"x", Column{Kind: reflect.String}, "x", false},
+		{true, Column{Kind: reflect.Bool}, true, false},
+		{nil, Column{Kind: reflect.String, Nullable: true}, nil, false},
+		{nil, Column{Kind: reflect.String}, nil, true},
+		{"7", Column{Kind: reflect.Int64}, nil, true},
+	}
+	for _, tc := range tests {
+		got, err := asKind(tc.v, tc.col)
+		if (err != nil) != tc.bad || got != tc.want {
+			t.Errorf("asKind(%#v, %v) = %#v, %v; want %#v (error %v)", tc.v, tc.col.Kind, got, err, tc.want, tc.bad)
+		}
+	}
+	if got, _ := asKind(at, Column{Kind: reflect.Struct}); got.(time.Time).Location() != time.UTC {
+		t.Error("a time is not made UTC")
+	}
 }
