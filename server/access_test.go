@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/handoff-dev/handoff/reports"
 )
@@ -55,10 +54,10 @@ func TestDashboardsNeedATokenBeyondLoopback(t *testing.T) {
 	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/login?next=") {
 		t.Fatalf("a page without a token: %d %s", code, h.Get("Location"))
 	}
-	client := &http.Client{Timeout: time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	// Signing in as the browser does it: a form posted from the login page.
 	signIn := func(form url.Values) (*http.Response, error) {
-		req, err := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(form.Encode()))
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, base+"/login", strings.NewReader(form.Encode()))
 		if err != nil {
 			return nil, err
 		}
@@ -88,7 +87,7 @@ func TestDashboardsNeedATokenBeyondLoopback(t *testing.T) {
 	if good.StatusCode != http.StatusSeeOther || good.Header.Get("Location") != "/overview" || cookie == nil || !cookie.HttpOnly {
 		t.Fatalf("signing in: %d %s, cookie %v", good.StatusCode, good.Header.Get("Location"), cookie)
 	}
-	req, _ := http.NewRequest(http.MethodGet, base+"/overview?as_of="+fixtureAsOf, nil)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, base+"/overview?as_of="+fixtureAsOf, nil)
 	req.AddCookie(cookie)
 	page, err := client.Do(req)
 	if err != nil {

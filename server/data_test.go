@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/handoff-dev/handoff/lake"
 )
@@ -30,8 +29,8 @@ func postFiles(t *testing.T, url, source string, files map[string]string) (int, 
 	}
 	w.WriteField("source", source)
 	w.Close()
-	client := &http.Client{Timeout: time.Minute}
-	req, err := http.NewRequest(http.MethodPost, url, &body)
+	client := &http.Client{}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, url, &body)
 	if err != nil {
 		t.Fatal(err)
 	}
