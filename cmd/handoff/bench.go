@@ -327,7 +327,7 @@ func benchDelta(ctx context.Context, e *env, dir, data string, n int) (string, e
 					rec[i] = p + rec[i][1:]
 				}
 			}
-		}); err != nil {
+		}, nil); err != nil {
 			return "", err
 		}
 	}
@@ -358,9 +358,9 @@ func benchDelta(ctx context.Context, e *env, dir, data string, n int) (string, e
 }
 
 // rewriteCSV copies the CSV file in to out, header first, passing each
-// record to edit; keep, when given, says which records (numbered from 1)
+// record to edit; keep, when not nil, says which records (numbered from 1)
 // to write.
-func rewriteCSV(in, out string, edit func(header, rec []string), keep ...func(int) bool) error {
+func rewriteCSV(in, out string, edit func(header, rec []string), keep func(int) bool) error {
 	f, err := os.Open(in)
 	if err != nil {
 		return err
@@ -370,7 +370,7 @@ func rewriteCSV(in, out string, edit func(header, rec []string), keep ...func(in
 	if err != nil {
 		return err
 	}
-	r, w := csv.NewReader(bufio.NewReaderSize(f, 1<<20)), csv.NewWriter(bufio.NewWriterSize(o, 1<<20))
+	r, w := csv.NewReader(bufio.NewReaderSize(f, 1<<20)), csv.NewWriter(o)
 	r.ReuseRecord = true
 	header, err := r.Read()
 	if err != nil {
@@ -391,7 +391,7 @@ func rewriteCSV(in, out string, edit func(header, rec []string), keep ...func(in
 			o.Close()
 			return fmt.Errorf("%s: %w", in, err)
 		}
-		if len(keep) > 0 && !keep[0](n) {
+		if keep != nil && !keep(n) {
 			continue
 		}
 		edit(header, rec)
