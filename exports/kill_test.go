@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -40,12 +42,19 @@ func TestExportChild(t *testing.T) {
 		if _, err := Run(context.Background(), l, e, reports.DefaultConfig(), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i)*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
+		// The parent times its kills by these lines.
+		fmt.Println("exported")
 	}
 }
 
 // An export killed at any point (SIGKILL, twenty times, at random moments)
 // leaves only whole files where a reader looks: every file not hidden is
 // complete, and every manifest matches the file beside it.
+//
+// The moments scale with the machine: each child is killed at a random
+// point of its second export, after its first has finished, never after a
+// fixed sleep (on a busy machine a child could still be starting when a
+// fixed sleep ran out, and no export finished in twenty runs).
 func TestKillDuringExport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills a child process twenty times")
@@ -56,14 +65,25 @@ func TestKillDuringExport(t *testing.T) {
 	out := t.TempDir()
 	rng := rand.New(rand.NewPCG(3, 4))
 	for k := 0; k < 20; k++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestExportChild$", "-test.count=1")
+		cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestExportChild$", "-test.count=1")
 		cmd.Env = append(os.Environ(), "HANDOFF_EXPORT_CHILD="+lakeDir, "HANDOFF_EXPORT_OUT="+out)
+		exported := &signalOnWrite{seen: make(chan struct{})}
+		cmd.Stdout = exported
+		started := time.Now()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(150+rng.IntN(400)) * time.Millisecond)
+		ended := make(chan error, 1)
+		go func() { ended <- cmd.Wait() }()
+		select {
+		case <-exported.seen:
+		case err := <-ended:
+			t.Fatalf("run %d: the child ended before it finished an export: %v", k, err)
+		}
+		// Its second export takes no longer than starting and the first.
+		time.Sleep(time.Duration(rng.Int64N(int64(time.Since(started)))))
 		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
+		<-ended
 	}
 	files, _ := filepath.Glob(filepath.Join(out, "funnel", "*"))
 	whole := 0
@@ -98,4 +118,16 @@ func TestKillDuringExport(t *testing.T) {
 		t.Fatal("no export finished in twenty runs: the test tests nothing")
 	}
 	t.Logf("%d whole files after twenty kills", whole)
+}
+
+// signalOnWrite closes seen the first time the child writes to its
+// standard output, which it does only after a finished export.
+type signalOnWrite struct {
+	once sync.Once
+	seen chan struct{}
+}
+
+func (w *signalOnWrite) Write(p []byte) (int, error) {
+	w.once.Do(func() { close(w.seen) })
+	return len(p), nil
 }
