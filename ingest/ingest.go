@@ -57,6 +57,9 @@ type Options struct {
 	// default, 80% of RAM); past it DuckDB spills to the lake's staging
 	// directory. Go's own memory (reading and checking rows) is apart.
 	MemoryLimit string
+	// RebuildKept builds the lake's kept per-lead tables again from its
+	// canonical tables even if the run changes none (`--rebuild`).
+	RebuildKept bool
 }
 
 // FileResult is what became of one input file.
@@ -217,6 +220,9 @@ func Run(ctx context.Context, opts Options, paths []string) (Result, error) {
 	if allSeen {
 		tx.KeepIfUnchanged()
 	}
+	if opts.RebuildKept {
+		tx.RebuildKept()
+	}
 	m, err := tx.Commit(ctx, run)
 	if err != nil {
 		return Result{}, err
@@ -234,6 +240,32 @@ func Run(ctx context.Context, opts Options, paths []string) (Result, error) {
 		res.Files[i].RunInput = res.Run.Inputs[i]
 	}
 	return res, nil
+}
+
+// Rebuild builds the lake's kept per-lead tables again from its canonical
+// tables, in one commit that reads no input: for a lake written before
+// they existed or by a handoff whose definitions differ (its reports are
+// right meanwhile, only slower), or to check them. The run is recorded
+// with no inputs.
+func Rebuild(ctx context.Context, opts Options) (lake.Manifest, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if _, err := lake.ReadManifest(opts.Lake); err != nil {
+		return lake.Manifest{}, err
+	}
+	tx, err := lake.Begin(ctx, opts.Lake, lake.NewRunID(opts.Now()))
+	if err != nil {
+		return lake.Manifest{}, err
+	}
+	defer tx.Rollback()
+	if opts.MemoryLimit != "" {
+		if err := tx.SetMemoryLimit(ctx, opts.MemoryLimit); err != nil {
+			return lake.Manifest{}, err
+		}
+	}
+	tx.RebuildKept()
+	return tx.Commit(ctx, lake.Run{})
 }
 
 // expand turns the arguments into a sorted list of input files.

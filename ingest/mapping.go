@@ -159,7 +159,7 @@ var transforms = map[string]func(string) string{
 	},
 	// queue marks an owner that is a pool, not a person ("Inbound SDRs" →
 	// "queue:Inbound SDRs"): a HubSpot team holding a contact nobody owns
-	// yet. The models' is_queue knows the prefix.
+	// yet. The lake's is_queue (lake/sql/kept.sql) knows the prefix.
 	"queue": func(s string) string {
 		if s = strings.TrimSpace(s); s == "" {
 			return ""

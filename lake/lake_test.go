@@ -226,6 +226,9 @@ func TestLockDownClosesTheFileSystem(t *testing.T) {
 	if err := l.DB.QueryRowContext(ctx, "SELECT count(*) FROM leads").Scan(&n); err != nil || n != 1 {
 		t.Fatalf("leads after LockDown: %d, %v; want 1", n, err)
 	}
+	if err := l.DB.QueryRowContext(ctx, "SELECT count(*) FROM kept_lead_firsts").Scan(&n); err != nil {
+		t.Fatalf("the kept tables after LockDown: %v", err)
+	}
 	written := filepath.Join(t.TempDir(), "written.csv")
 	for _, q := range []string{
 		"SELECT * FROM read_csv(" + Literal(outside) + ")",

@@ -31,7 +31,12 @@ type Manifest struct {
 	Root      string                `json:"root"`
 	UpdatedAt time.Time             `json:"updated_at"`
 	Tables    map[string]TableFiles `json:"tables"`
-	Runs      []Run                 `json:"runs"`
+	// Kept holds the per-lead tables built at commit (lake.Kept), of the
+	// definitions numbered KeptVersion. A lake written before they existed
+	// has none.
+	Kept        map[string]TableFiles `json:"kept,omitempty"`
+	KeptVersion int                   `json:"kept_version,omitempty"`
+	Runs        []Run                 `json:"runs"`
 }
 
 // TableFiles lists a table's files and its row count.
@@ -194,15 +199,17 @@ func Verify(dir string) error {
 	if err != nil {
 		return err
 	}
-	for name, tf := range m.Tables {
-		for _, f := range tf.Files {
-			path := filepath.Join(dir, m.Root, f.Path)
-			sum, _, err := HashFile(path)
-			if err != nil {
-				return fmt.Errorf("table %s: %w", name, err)
-			}
-			if sum != f.SHA256 {
-				return fmt.Errorf("table %s: %s has hash %s, manifest says %s", name, path, sum, f.SHA256)
+	for _, group := range []map[string]TableFiles{m.Tables, m.Kept} {
+		for name, tf := range group {
+			for _, f := range tf.Files {
+				path := filepath.Join(dir, m.Root, f.Path)
+				sum, _, err := HashFile(path)
+				if err != nil {
+					return fmt.Errorf("table %s: %w", name, err)
+				}
+				if sum != f.SHA256 {
+					return fmt.Errorf("table %s: %s has hash %s, manifest says %s", name, path, sum, f.SHA256)
+				}
 			}
 		}
 	}

@@ -52,6 +52,14 @@ func Open(ctx context.Context, dir string) (*Lake, error) {
 			return nil, fmt.Errorf("open lake %s: view %s: %w", dir, t.Name, err)
 		}
 	}
+	err = createKeptMacros(ctx, db)
+	if err == nil {
+		err = createKeptViews(ctx, db, root, m)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open lake %s: %w", dir, err)
+	}
 	return &Lake{Dir: dir, Manifest: m, DB: db}, nil
 }
 
@@ -94,6 +102,13 @@ func (l *Lake) LockDown(ctx context.Context) error {
 	for _, t := range Tables {
 		for _, f := range l.Manifest.Tables[t.Name].Files {
 			paths = append(paths, Literal(filepath.Join(root, f.Path)))
+		}
+	}
+	if l.Manifest.HasKept() {
+		for _, k := range Kept {
+			for _, f := range l.Manifest.Kept[k.Name].Files {
+				paths = append(paths, Literal(filepath.Join(root, f.Path)))
+			}
 		}
 	}
 	for _, stmt := range []string{
@@ -183,6 +198,11 @@ func tableSelect(ctx context.Context, q queryer, t Table, root string, tf TableF
 		opts += ", union_by_name = true"
 	}
 	return fmt.Sprintf("SELECT %s FROM read_parquet(%s, %s)", strings.Join(cols, ", "), list, opts), nil
+}
+
+// execer is a *sql.DB or a *sql.Conn.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
 // queryer is a *sql.DB or a *sql.Conn.

@@ -43,6 +43,8 @@ type Tx struct {
 	done    bool
 	// keepIfUnchanged: see KeepIfUnchanged.
 	keepIfUnchanged bool
+	// rebuildKept: see RebuildKept.
+	rebuildKept bool
 	// created: Begin made the lake's folder; committed: a commit wrote
 	// into it.
 	created, committed bool
@@ -140,6 +142,12 @@ func (tx *Tx) SetMemoryLimit(ctx context.Context, limit string) error {
 // no manifest, no generation, no quarantine. For a run whose inputs were
 // all ingested before, where a new record would only repeat an old one.
 func (tx *Tx) KeepIfUnchanged() { tx.keepIfUnchanged = true }
+
+// RebuildKept has Commit build the kept tables again from the canonical
+// ones even when no table changed (`handoff ingest --rebuild`). A lake
+// without kept tables of this handoff's definitions gets them at its next
+// commit anyway.
+func (tx *Tx) RebuildKept() { tx.rebuildKept = true }
 
 // RunID is this write's run.
 func (tx *Tx) RunID() string { return tx.runID }
@@ -243,12 +251,14 @@ func (tx *Tx) Commit(ctx context.Context, run Run) (Manifest, error) {
 			run.Changed = append(run.Changed, t.Name)
 		}
 	}
-	if len(run.Changed) == 0 && tx.keepIfUnchanged {
+	rebuild := tx.rebuildKept || !tx.prev.HasKept()
+	if len(run.Changed) == 0 && tx.keepIfUnchanged && !rebuild {
 		return tx.prev, nil
 	}
-	if len(run.Changed) > 0 {
+	next.Kept, next.KeptVersion = tx.prev.Kept, tx.prev.KeptVersion
+	if len(run.Changed) > 0 || rebuild {
 		next.Root = filepath.Join(versionsDir, fmt.Sprintf("%09d", next.Generation))
-		if err := tx.buildVersion(next, staged); err != nil {
+		if err := tx.buildVersion(ctx, &next, staged); err != nil {
 			return Manifest{}, err
 		}
 	}
@@ -375,7 +385,7 @@ func (tx *Tx) mergeTable(ctx context.Context, t Table, staged map[string]string)
 // unchanged files from the current version, then renames it into place. A
 // crash before the rename leaves only staging; after it, an unreferenced
 // but complete directory that the next Begin removes.
-func (tx *Tx) buildVersion(next Manifest, staged map[string]string) error {
+func (tx *Tx) buildVersion(ctx context.Context, next *Manifest, staged map[string]string) error {
 	build := filepath.Join(tx.staging, "version")
 	for _, tf := range next.Tables {
 		for _, f := range tf.Files {
@@ -396,6 +406,9 @@ func (tx *Tx) buildVersion(next Manifest, staged map[string]string) error {
 	}
 	if err := os.MkdirAll(build, 0o755); err != nil {
 		return fmt.Errorf("build version: %w", err)
+	}
+	if err := tx.buildKept(ctx, next, build); err != nil {
+		return err
 	}
 	if err := syncTree(build); err != nil {
 		return err

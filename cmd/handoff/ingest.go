@@ -45,6 +45,12 @@ without writing anything.
 A file whose header fits no known layout is skipped and named in the
 summary; the other files are committed.
 
+The lake also keeps per-lead tables built at every commit (each lead's
+first entry into each stage, each assignment's window and first stops,
+each MQL's first stops) that reports read instead of working them out
+again. --rebuild builds them again from the canonical tables, with or
+without new inputs: for a lake an older handoff wrote.
+
 Exit status: 0 when the run committed (even with quarantined rows, unless
 --strict), 3 when it committed but skipped files it did not recognise
 (unless --strict), 1 on failure (the lake is left as it was), 2 on a usage
@@ -53,9 +59,13 @@ error.`,
   handoff ingest --explain exports/salesforce/
   handoff ingest --lake ./lake --source salesforce Lead.csv LeadHistory.csv
   handoff ingest --lake ./lake --sheet Contacts hubspot-contacts.xlsx
-  handoff ingest --lake ./lake --config handoff.yaml --strict leads.csv`,
-		Args: args(cobra.MinimumNArgs(1)),
+  handoff ingest --lake ./lake --config handoff.yaml --strict leads.csv
+  handoff ingest --lake ./lake --rebuild`,
+		Args: args(cobra.ArbitraryArgs),
 		RunE: func(cmd *cobra.Command, paths []string) error {
+			if len(paths) == 0 && !opts.RebuildKept {
+				return usagef("name the exports to ingest (files or directories), or give --rebuild")
+			}
 			if !slices.Contains(ingest.Sources, opts.Source) {
 				return usagef("--source %q: want one of %s", opts.Source, strings.Join(ingest.Sources, ", "))
 			}
@@ -85,6 +95,17 @@ error.`,
 				return usagef("--lake is required (or --explain, to look without ingesting)")
 			}
 			opts.Logger = e.log
+			if len(paths) == 0 {
+				m, err := ingest.Rebuild(cmd.Context(), opts)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "rebuilt the kept tables of %s (generation %d):\n", opts.Lake, m.Generation)
+				for _, k := range lake.Kept {
+					fmt.Fprintf(e.stdout, "  %-20s %s rows\n", k.Name, humanize.Comma(m.Kept[k.Name].Rows))
+				}
+				return nil
+			}
 			res, err := ingestWithProgress(cmd, e, opts, paths)
 			if err != nil {
 				if len(res.Files) > 0 {
@@ -107,6 +128,7 @@ error.`,
 	f.StringVar(&opts.MemoryLimit, "memory-limit", "", "cap DuckDB's memory while staging, such as 4GB; past it DuckDB spills to the lake's staging directory (default: 80% of RAM)")
 	f.StringVar(&configPath, "config", "", "handoff.yaml with ingest settings (encoding, time zone, date order, mapping overrides)")
 	f.BoolVar(&opts.Strict, "strict", false, "fail, leaving the lake unchanged, if any row is refused or any file is not recognised")
+	f.BoolVar(&opts.RebuildKept, "rebuild", false, "build the lake's kept per-lead tables again from its canonical tables (no PATH needed)")
 	f.BoolVar(&explain, "explain", false, "write nothing; show how each file would be read and where each column goes")
 	return cmd
 }

@@ -30,8 +30,8 @@ CREATE OR REPLACE MACRO segment_of(size) AS
          WHEN size < 1000 THEN 'mid_market'
          ELSE 'enterprise' END;
 
-CREATE OR REPLACE MACRO stage_order(stage) AS
-    list_position(['lead', 'mql', 'sql', 'opportunity', 'customer', 'disqualified', 'recycled', 'nurture'], stage);
+-- stage_order, is_queue and is_sales_touch come with the lake (lake/sql/
+-- kept.sql): its kept tables are built with them.
 
 -- seconds_between: the seconds from instant a to instant b. Subtracting
 -- two TIMESTAMPTZ values goes through ICU's calendar and costs about 8 s per
@@ -55,13 +55,9 @@ CREATE OR REPLACE MACRO period_end_utc(p, grain, tz) AS
                                 WHEN 'quarter' THEN INTERVAL 3 MONTH
                                 ELSE INTERVAL 1 YEAR END);
 
--- owner_name: an owner as people read it: the user's name; a queue (a
--- Salesforce Group, whose ids start 00G, or a pool the importer marked
--- "queue:", such as a HubSpot team holding a contact nobody owns) is
--- labelled a queue rather than passed off as a person; else the id.
--- owner_team: the user's team, and "queues" for a queue.
--- is_queue is the one place that says what a queue is.
-CREATE OR REPLACE MACRO is_queue(owner_id) AS coalesce(owner_id LIKE '00G%' OR owner_id LIKE 'queue:%', false);
+-- owner_name: an owner as people read it: the user's name; a queue
+-- (is_queue) is labelled a queue rather than passed off as a person; else
+-- the id. owner_team: the user's team, and "queues" for a queue.
 CREATE OR REPLACE MACRO owner_name(owner_id, name) AS
     coalesce(name, CASE WHEN is_queue(owner_id) THEN 'queue ' || CASE WHEN owner_id LIKE 'queue:%' THEN owner_id[7:] ELSE owner_id END END, owner_id);
 CREATE OR REPLACE MACRO owner_team(owner_id, team) AS
@@ -148,20 +144,16 @@ CREATE OR REPLACE MACRO work_clock(lt, d1, d2, ws, we) AS
 -- reached (e_*), and the current stage with the time it was entered. Only
 -- stage changes at or before as_of exist. A lead that goes back (sql ->
 -- recycled -> mql) keeps its first entries.
+--
+-- Read from the lake's kept lead_firsts, which holds for every lead whose
+-- last change is at or before as_of (all of them, as of the latest event);
+-- the others (a stage change after as_of) are worked out from their stage
+-- changes.
 CREATE OR REPLACE MACRO lead_stages(as_of) AS TABLE
     WITH firsts AS (
-        SELECT lead_id,
-               min(changed_at) FILTER (WHERE stage = 'lead') AS f_lead,
-               min(changed_at) FILTER (WHERE stage = 'mql') AS f_mql,
-               min(changed_at) FILTER (WHERE stage = 'sql') AS f_sql,
-               min(changed_at) FILTER (WHERE stage = 'opportunity') AS f_opportunity,
-               min(changed_at) FILTER (WHERE stage = 'customer') AS f_customer,
-               -- ties at one instant go to the later stage in stage_order
-               arg_max(stage, epoch_us(changed_at) * 16 + stage_order(stage)) AS current_stage,
-               max(changed_at) AS current_since
-        FROM stage_changes
-        WHERE changed_at <= as_of
-        GROUP BY lead_id
+        SELECT * FROM kept_lead_firsts WHERE current_since <= as_of
+        UNION ALL
+        SELECT * FROM lead_firsts(as_of, true) WHERE as_of < kept_whole_from()
     )
     SELECT *,
            coalesce(f_lead, f_mql, f_sql, f_opportunity, f_customer) AS e_lead,
@@ -175,9 +167,7 @@ CREATE OR REPLACE MACRO lead_stages(as_of) AS TABLE
 CREATE OR REPLACE MACRO sales_touches(as_of) AS TABLE
     SELECT a.lead_id, a.occurred_at
     FROM activities a LEFT JOIN users u ON u.user_id = a.actor_id
-    WHERE a.occurred_at <= as_of
-      AND a.kind IN ('call', 'email_sent', 'meeting', 'sms', 'chat')
-      AND (a.actor_role = 'sales' OR (a.actor_role IS NULL AND u.role IN ('sdr', 'ae', 'manager')));
+    WHERE a.occurred_at <= as_of AND is_sales_touch(a.kind, a.actor_role, u.role);
 
 -- sla_instances: one row per instance of an SLA clock (METRICS.md, "SLA
 -- compliance"; "Response time").
@@ -193,57 +183,70 @@ CREATE OR REPLACE MACRO sales_touches(as_of) AS TABLE
 -- stop after that belongs to the new owner's instance. status is met,
 -- breached, pending, or superseded (reassigned inside the limit with no
 -- stop: neither met nor breached).
+--
+-- A queue is not a person: time a lead spends in a queue (is_queue) before
+-- a person takes it counts on that person's clock, which starts when the
+-- lead entered the queue (queued_at); the queue's own clock is then carried
+-- over, not counted twice. A lead still in its queue keeps a clock of the
+-- queue's own.
+--
+-- The windows and their first stops come from the lake's kept
+-- assignment_windows and mql_stops, built as of infinity: what lies after
+-- as_of is read as missing there. A lead whose stage changes go on past
+-- as_of has its MQL time as of as_of, and its stops are looked up here.
 CREATE OR REPLACE MACRO sla_instances(as_of, start_event, stop_event, clock, limit_minutes, limit_workdays) AS TABLE
-    -- A queue is not a person: time a lead spends in a queue (a Salesforce
-    -- Group, ids 00G…) before a person takes it counts on that person's
-    -- clock, which starts when the lead entered the queue (queued_at);
-    -- the queue's own clock is then carried over, not counted twice. A
-    -- lead still in its queue keeps a clock of the queue's own.
-    WITH asg AS (
-        SELECT lead_id, owner_id, assigned_at,
-               lead(assigned_at) OVER w AS superseded_at,
-               is_queue(owner_id) AS is_queue,
-               max(assigned_at) FILTER (WHERE NOT is_queue(owner_id))
-                   OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_person_at
-        FROM assignments
+    WITH stages AS MATERIALIZED (
+        SELECT lead_id, e_mql, e_sql FROM lead_stages(as_of)
+        WHERE start_event = 'mql' OR stop_event = 'sql_or_rejection'
+    ), late AS MATERIALIZED (
+        SELECT lead_id FROM kept_lead_firsts
+        WHERE start_event = 'mql' AND as_of < kept_whole_from() AND current_since > as_of
+    ), spans AS MATERIALIZED (
+        SELECT lead_id, owner_id, started_at,
+               CASE WHEN superseded_at <= as_of THEN superseded_at END AS superseded_at,
+               queued_at, coalesce(is_queue AND superseded_at <= as_of, false) AS carried,
+               CASE stop_event WHEN 'first_sales_touch' THEN touched_at
+                               WHEN 'disposition' THEN decided_at
+                               ELSE rejected_at END AS kept_stop,
+               false AS late
+        FROM kept_assignment_windows
         WHERE start_event = 'assignment' AND assigned_at <= as_of
-        WINDOW w AS (PARTITION BY lead_id ORDER BY assigned_at)
-    ), queued AS (
-        SELECT *,
-               min(assigned_at) FILTER (WHERE is_queue)
-                   OVER (PARTITION BY lead_id, coalesce(prev_person_at, '-infinity'::TIMESTAMPTZ) ORDER BY assigned_at
-                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS queued_at
-        FROM asg
-    ), spans AS (
-        SELECT lead_id, owner_id,
-               CASE WHEN NOT is_queue THEN coalesce(queued_at, assigned_at) ELSE assigned_at END AS started_at,
-               superseded_at,
-               CASE WHEN NOT is_queue THEN queued_at END AS queued_at,
-               is_queue AND superseded_at IS NOT NULL AS carried
-        FROM queued
         UNION ALL
-        SELECT s.lead_id, l.owner_id, s.e_mql, NULL, NULL, false
-        FROM lead_stages(as_of) s JOIN leads l USING (lead_id)
+        SELECT s.lead_id, l.owner_id, s.e_mql, NULL, NULL, false,
+               CASE WHEN lt.lead_id IS NULL THEN
+                   CASE stop_event WHEN 'first_sales_touch' THEN k.touched_at
+                                   WHEN 'disposition' THEN k.decided_at
+                                   ELSE k.rejected_at END END,
+               lt.lead_id IS NOT NULL
+        FROM stages s JOIN leads l USING (lead_id)
+        LEFT JOIN kept_mql_stops k USING (lead_id)
+        LEFT JOIN late lt USING (lead_id)
         WHERE start_event = 'mql' AND s.e_mql IS NOT NULL
-    ), stop_events AS (
-        SELECT lead_id, occurred_at AS at FROM sales_touches(as_of)
-        WHERE stop_event = 'first_sales_touch'
-        UNION ALL
-        SELECT lead_id, decided_at FROM dispositions
-        WHERE decided_at <= as_of
-          AND ((stop_event = 'disposition' AND outcome IN ('accepted', 'rejected', 'unreachable'))
-            OR (stop_event = 'sql_or_rejection' AND outcome = 'rejected'))
-        UNION ALL
-        SELECT lead_id, e_sql FROM lead_stages(as_of)
-        WHERE stop_event = 'sql_or_rejection' AND e_sql IS NOT NULL
+    ), late_stops AS (
+        -- Only leads whose stage changes go on past as_of: none as of the
+        -- latest stage change or later (kept_whole_from), and then this
+        -- is planned away.
+        SELECT sp.lead_id, min(ev.at) AS at
+        FROM spans sp JOIN (
+            SELECT lead_id, occurred_at AS at FROM sales_touches(as_of)
+            WHERE stop_event = 'first_sales_touch' AND lead_id IN (SELECT lead_id FROM late)
+            UNION ALL
+            SELECT lead_id, decided_at FROM dispositions
+            WHERE decided_at <= as_of AND lead_id IN (SELECT lead_id FROM late)
+              AND ((stop_event = 'disposition' AND outcome IN ('accepted', 'rejected', 'unreachable'))
+                OR (stop_event = 'sql_or_rejection' AND outcome = 'rejected'))
+        ) ev ON ev.lead_id = sp.lead_id AND ev.at >= sp.started_at
+        WHERE sp.late
+        GROUP BY sp.lead_id
     ), stopped AS (
-        SELECT sp.lead_id, sp.owner_id, sp.started_at, sp.superseded_at, sp.queued_at, sp.carried, min(ev.at) AS stopped_at
-        FROM spans sp LEFT JOIN stop_events ev
-          ON ev.lead_id = sp.lead_id AND ev.at >= sp.started_at
-         -- no OR here: DuckDB then turns the whole condition into a nested
-         -- loop join (minutes at a million leads) instead of hashing lead_id
-         AND ev.at < coalesce(sp.superseded_at, 'infinity'::TIMESTAMPTZ)
-        GROUP BY ALL
+        SELECT sp.lead_id, sp.owner_id, sp.started_at, sp.superseded_at, sp.queued_at, sp.carried,
+               least(CASE WHEN sp.kept_stop <= as_of THEN sp.kept_stop END,
+                     ls.at,
+                     CASE WHEN stop_event = 'sql_or_rejection' AND st.e_sql >= sp.started_at
+                           AND st.e_sql < coalesce(sp.superseded_at, 'infinity'::TIMESTAMPTZ) THEN st.e_sql END) AS stopped_at
+        FROM spans sp
+        LEFT JOIN late_stops ls ON sp.late AND ls.lead_id = sp.lead_id
+        LEFT JOIN stages st ON stop_event = 'sql_or_rejection' AND st.lead_id = sp.lead_id
     ), clocked AS (
         SELECT s.*, coalesce(s.stopped_at, least(s.superseded_at, as_of)) AS clock_end,
                CASE WHEN clock = 'business' AND limit_workdays IS NOT NULL
@@ -537,8 +540,7 @@ CREATE OR REPLACE MACRO leak_cases(as_of, handoff_s, touch_s, dispo_days, recycl
     ), touches AS (
         SELECT h.lead_id,
                min(a.occurred_at) FILTER (WHERE a.occurred_at >= h.handoff_at
-                   AND a.kind IN ('call', 'email_sent', 'meeting', 'sms', 'chat')
-                   AND (a.actor_role = 'sales' OR (a.actor_role IS NULL AND u.role IN ('sdr', 'ae', 'manager')))) AS touched_at,
+                   AND is_sales_touch(a.kind, a.actor_role, u.role)) AS touched_at,
                min(a.occurred_at) FILTER (WHERE a.occurred_at > h.recycled_at
                    AND (a.actor_role = 'marketing' OR (a.actor_role IS NULL AND u.role = 'marketing'))) AS nurtured_at
         FROM clocked h JOIN activities a ON a.lead_id = h.lead_id
