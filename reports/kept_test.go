@@ -144,3 +144,38 @@ func TestKeptTablesGiveTheSameRowsAsOfAnyInstant(t *testing.T) {
 		}
 	}
 }
+
+// local_time, which adds a zone's offset on a day instead of converting
+// row by row, gives the wall-clock time the conversion gives, at every
+// instant of two years in zones with whole-hour, half-hour and 45-minute
+// offsets and daylight saving of an hour and of half an hour (Lord Howe),
+// on the days their offsets change too.
+func TestLocalTimeByDayOffsetIsTheConversion(t *testing.T) {
+	l := openFixture(t)
+	ctx := context.Background()
+	if err := models.PrepareLake(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	var instants, wrong, changeDays int
+	err := l.DB.QueryRowContext(ctx, `
+		WITH i AS (
+			SELECT z.tz, CAST(r.t AS TIMESTAMPTZ) AS t, utc_day(CAST(r.t AS TIMESTAMPTZ)) AS day
+			FROM (VALUES ('America/New_York'), ('Europe/London'), ('Australia/Lord_Howe'),
+			             ('Asia/Kolkata'), ('America/St_Johns'), ('Pacific/Chatham'), ('UTC')) z(tz),
+			     range(TIMESTAMP '2025-01-01 00:00:00', TIMESTAMP '2027-01-01 00:00:00', INTERVAL 37 MINUTE) r(t)
+		)
+		SELECT count(*),
+		       count(*) FILTER (WHERE local_time(t, tz, zone_offset(day, tz), zone_offset(day + 1, tz)) IS DISTINCT FROM t AT TIME ZONE tz),
+		       count(DISTINCT (tz, day)) FILTER (WHERE zone_offset(day, tz) <> zone_offset(day + 1, tz))
+		FROM i`).Scan(&instants, &wrong, &changeDays)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wrong != 0 {
+		t.Errorf("%d of %d instants get another wall-clock time", wrong, instants)
+	}
+	// two changes a year in five of the zones (Kolkata and UTC have none)
+	if changeDays != 20 {
+		t.Errorf("%d days with an offset change, want 20: the slow path is not what is tested", changeDays)
+	}
+}

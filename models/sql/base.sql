@@ -125,6 +125,22 @@ CREATE OR REPLACE MACRO user_hours() AS TABLE
            CASE WHEN d1 IS NOT NULL AND d2 >= d1 AND we > ws AND we <= 1440 THEN we ELSE 1020 END AS we
     FROM numbers;
 
+-- utc_day: the day number (since 1970-01-01) of instant t in UTC.
+CREATE OR REPLACE MACRO utc_day(t) AS epoch_us(t) // 86400000000;
+
+-- zone_offset: zone tz's offset from UTC, in microseconds, at the first
+-- instant of UTC day number day. Where a day's offset and the next day's
+-- agree, the offset holds the whole day (no zone changes its offset twice
+-- in a day), and local_time adds it instead of converting row by row.
+CREATE OR REPLACE MACRO zone_offset(day, tz) AS
+    epoch_us(to_timestamp(day * 86400) AT TIME ZONE tz) - day * 86400000000;
+
+-- local_time: instant t as wall-clock time in zone tz, given its day's
+-- offsets (zone_offset of its day and of the next); converted the slow way on a day whose offset
+-- changes.
+CREATE OR REPLACE MACRO local_time(t, tz, off0, off1) AS
+    CASE WHEN off0 = off1 THEN make_timestamp(epoch_us(t) + off0) ELSE t AT TIME ZONE tz END;
+
 -- work_clock: working minutes from a fixed Monday (1900-01-01) up to the
 -- local wall-clock time lt (a TIMESTAMP already in the owner's zone) on the
 -- calendar (d1, d2, ws, we). The working minutes between two instants are
@@ -255,15 +271,25 @@ CREATE OR REPLACE MACRO sla_instances(as_of, start_event, stop_event, clock, lim
                coalesce(h.tz, 'UTC') AS tz, coalesce(h.d1, 1) AS d1, coalesce(h.d2, 5) AS d2,
                coalesce(h.ws, 540) AS ws, coalesce(h.we, 1020) AS we
         FROM stopped s LEFT JOIN user_hours() h ON h.user_id = s.owner_id
-    ), localized AS (
-        SELECT *,
-               CASE WHEN clock = 'business' THEN started_at AT TIME ZONE tz END AS local_start,
-               CASE WHEN clock = 'business' THEN clock_end AT TIME ZONE tz END AS local_end
-        FROM clocked
     -- Each instant is converted to local time once, in its own step: when
     -- the conversion sat inside work_clock, a caller's filter on status
     -- copied it into every place it names elapsed_min (16 s instead of 3 s
-    -- at a million leads).
+    -- at a million leads). And by its zone's offset on its day (zone_offset):
+    -- converting with a zone that differs from row to row costs about 7 µs
+    -- a row, 2 s of the 2.4 s of a business clock at a million leads.
+    ), days AS (
+        SELECT tz, utc_day(started_at) AS day FROM clocked WHERE clock = 'business'
+        UNION
+        SELECT tz, utc_day(clock_end) FROM clocked WHERE clock = 'business'
+    ), offsets AS MATERIALIZED (
+        SELECT tz, day, zone_offset(day, tz) AS off0, zone_offset(day + 1, tz) AS off1 FROM days
+    ), localized AS (
+        SELECT c.*,
+               CASE WHEN clock = 'business' THEN local_time(c.started_at, c.tz, s.off0, s.off1) END AS local_start,
+               CASE WHEN clock = 'business' THEN local_time(c.clock_end, c.tz, e.off0, e.off1) END AS local_end
+        FROM clocked c
+        LEFT JOIN offsets s ON clock = 'business' AND s.tz = c.tz AND s.day = utc_day(c.started_at)
+        LEFT JOIN offsets e ON clock = 'business' AND e.tz = c.tz AND e.day = utc_day(c.clock_end)
     ), measured AS (
         SELECT lead_id, owner_id, started_at, superseded_at, stopped_at, clock_end, limit_min, queued_at, carried,
                CASE WHEN clock = 'business'
