@@ -146,7 +146,8 @@ func TestKeptTablesGiveTheSameRowsAsOfAnyInstant(t *testing.T) {
 }
 
 // local_time, which adds a zone's offset on a day instead of converting
-// row by row, gives the wall-clock time the conversion gives, at every
+// row by row, gives the wall-clock time the conversion gives, and
+// utc_time takes it back to the instant the conversion gives, at every
 // instant of two years in zones with whole-hour, half-hour and 45-minute
 // offsets and daylight saving of an hour and of half an hour (Lord Howe),
 // on the days their offsets change too.
@@ -156,23 +157,29 @@ func TestLocalTimeByDayOffsetIsTheConversion(t *testing.T) {
 	if err := models.PrepareLake(ctx, l); err != nil {
 		t.Fatal(err)
 	}
-	var instants, wrong, changeDays int
+	var instants, wrong, wrongBack, changeDays int
 	err := l.DB.QueryRowContext(ctx, `
 		WITH i AS (
 			SELECT z.tz, CAST(r.t AS TIMESTAMPTZ) AS t, utc_day(CAST(r.t AS TIMESTAMPTZ)) AS day
 			FROM (VALUES ('America/New_York'), ('Europe/London'), ('Australia/Lord_Howe'),
 			             ('Asia/Kolkata'), ('America/St_Johns'), ('Pacific/Chatham'), ('UTC')) z(tz),
-			     range(TIMESTAMP '2025-01-01 00:00:00', TIMESTAMP '2027-01-01 00:00:00', INTERVAL 37 MINUTE) r(t)
+			     range(TIMESTAMP '2025-01-01 00:00:00', TIMESTAMP '2027-01-01 00:00:00', INTERVAL 97 MINUTE) r(t)
+		), l AS (
+			SELECT tz, t AT TIME ZONE tz AS l, utc_day(t AT TIME ZONE tz) AS lday FROM i
 		)
-		SELECT count(*),
-		       count(*) FILTER (WHERE local_time(t, tz, zone_offset(day, tz), zone_offset(day + 1, tz)) IS DISTINCT FROM t AT TIME ZONE tz),
-		       count(DISTINCT (tz, day)) FILTER (WHERE zone_offset(day, tz) <> zone_offset(day + 1, tz))
-		FROM i`).Scan(&instants, &wrong, &changeDays)
+		SELECT (SELECT count(*) FROM i),
+		       (SELECT count(*) FILTER (WHERE local_time(t, tz, zone_offset(day, tz), zone_offset(day + 1, tz)) IS DISTINCT FROM t AT TIME ZONE tz) FROM i),
+		       (SELECT count(*) FILTER (WHERE utc_time(l, tz, zone_offset(lday - 1, tz), zone_offset(lday, tz), zone_offset(lday + 1, tz), zone_offset(lday + 2, tz))
+		                                      IS DISTINCT FROM timezone(tz, l)) FROM l),
+		       (SELECT count(DISTINCT (tz, day)) FILTER (WHERE zone_offset(day, tz) <> zone_offset(day + 1, tz)) FROM i)`).Scan(&instants, &wrong, &wrongBack, &changeDays)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if wrong != 0 {
 		t.Errorf("%d of %d instants get another wall-clock time", wrong, instants)
+	}
+	if wrongBack != 0 {
+		t.Errorf("%d of %d wall-clock times go back to another instant", wrongBack, instants)
 	}
 	// two changes a year in five of the zones (Kolkata and UTC have none)
 	if changeDays != 20 {

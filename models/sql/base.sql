@@ -141,6 +141,16 @@ CREATE OR REPLACE MACRO zone_offset(day, tz) AS
 CREATE OR REPLACE MACRO local_time(t, tz, off0, off1) AS
     CASE WHEN off0 = off1 THEN make_timestamp(epoch_us(t) + off0) ELSE t AT TIME ZONE tz END;
 
+-- utc_time: the instant at which zone tz's clocks read l (a TIMESTAMP),
+-- given zone_offset at the starts of the UTC days day(l) - 1 to day(l) + 2.
+-- When the four agree, the zone keeps one offset from the day before l's
+-- to the day after, and l - offset is the only instant it can be;
+-- otherwise it is converted the slow way.
+CREATE OR REPLACE MACRO utc_time(l, tz, off_before, off0, off1, off_after) AS
+    CASE WHEN l IS NULL THEN NULL
+         WHEN off_before = off0 AND off0 = off1 AND off1 = off_after THEN make_timestamptz(epoch_us(l) - off0)
+         ELSE timezone(tz, l) END;
+
 -- work_clock: working minutes from a fixed Monday (1900-01-01) up to the
 -- local wall-clock time lt (a TIMESTAMP already in the owner's zone) on the
 -- calendar (d1, d2, ws, we). The working minutes between two instants are
@@ -288,8 +298,8 @@ CREATE OR REPLACE MACRO sla_instances(as_of, start_event, stop_event, clock, lim
                CASE WHEN clock = 'business' THEN local_time(c.started_at, c.tz, s.off0, s.off1) END AS local_start,
                CASE WHEN clock = 'business' THEN local_time(c.clock_end, c.tz, e.off0, e.off1) END AS local_end
         FROM clocked c
-        LEFT JOIN offsets s ON clock = 'business' AND s.tz = c.tz AND s.day = utc_day(c.started_at)
-        LEFT JOIN offsets e ON clock = 'business' AND e.tz = c.tz AND e.day = utc_day(c.clock_end)
+        LEFT JOIN offsets s ON s.tz = c.tz AND s.day = utc_day(c.started_at)
+        LEFT JOIN offsets e ON e.tz = c.tz AND e.day = utc_day(c.clock_end)
     ), measured AS (
         SELECT lead_id, owner_id, started_at, superseded_at, stopped_at, clock_end, limit_min, queued_at, carried,
                CASE WHEN clock = 'business'
@@ -604,26 +614,38 @@ CREATE OR REPLACE MACRO leak_cases(as_of, handoff_s, touch_s, dispo_days, recycl
         LEFT JOIN dup dp USING (lead_id)
         LEFT JOIN user_hours() uh ON uh.user_id = h.owner_id
     -- The disposition deadline, one step at a time: each instant crosses a
-    -- time zone once (a per-row zone is the expensive part, and a macro
-    -- repeats its argument wherever it names it).
+    -- time zone once (a macro repeats its argument wherever it names it),
+    -- by its zone's offset on its day (zone_offset), as in sla_instances.
     -- Only where it can matter: n working days never end before n - 1
     -- calendar days have passed, so a decision made by then is in time.
-    ), local_handoff AS (
-        SELECT *, CASE WHEN handoff_at IS NOT NULL
-                        AND (decided_at IS NULL OR decided_at > handoff_at + to_seconds((dispo_days - 1) * 86400))
-                       THEN handoff_at AT TIME ZONE tz END AS handoff_local
+    ), to_convert AS MATERIALIZED (
+        SELECT *, handoff_at IS NOT NULL
+                  AND (decided_at IS NULL OR decided_at > handoff_at + to_seconds((dispo_days - 1) * 86400)) AS needs_deadline
         FROM joined
+    ), handoff_offsets AS MATERIALIZED (
+        SELECT tz, day, zone_offset(day, tz) AS off0, zone_offset(day + 1, tz) AS off1
+        FROM (SELECT DISTINCT tz, utc_day(handoff_at) AS day FROM to_convert WHERE needs_deadline)
+    ), local_handoff AS (
+        SELECT j.*, CASE WHEN needs_deadline THEN local_time(j.handoff_at, j.tz, o.off0, o.off1) END AS handoff_local
+        FROM to_convert j
+        LEFT JOIN handoff_offsets o ON o.tz = j.tz AND o.day = utc_day(j.handoff_at)
     ), clock_target AS (
         SELECT *, work_clock(handoff_local, d1, d2, ws, we) + dispo_days * (we - ws) AS dispo_clock FROM local_handoff
-    ), local_deadline AS (
+    ), local_deadline AS MATERIALIZED (
         SELECT *, work_instant(dispo_clock, d1, d2, ws, we) AS dispo_local FROM clock_target
+    ), deadline_offsets AS MATERIALIZED (
+        SELECT tz, day, zone_offset(day - 1, tz) AS off_before, zone_offset(day, tz) AS off0,
+               zone_offset(day + 1, tz) AS off1, zone_offset(day + 2, tz) AS off_after
+        FROM (SELECT DISTINCT tz, utc_day(dispo_local) AS day FROM local_deadline WHERE dispo_local IS NOT NULL)
     ), deadlines AS MATERIALIZED (
-        SELECT *, CASE WHEN dispo_local IS NOT NULL THEN timezone(tz, dispo_local) END AS dispo_deadline,
+        SELECT d.*,
+               utc_time(d.dispo_local, d.tz, o.off_before, o.off0, o.off1, o.off_after) AS dispo_deadline,
                mql_at + to_seconds(handoff_s) AS handoff_deadline,
                handoff_at + to_seconds(touch_s) AS touch_deadline,
                current_since + to_microseconds(CAST(stuck_hours * 3600e6 AS BIGINT)) AS stuck_deadline,
                recycled_at + to_seconds(recycle_s) AS recycle_deadline
-        FROM local_deadline
+        FROM local_deadline d
+        LEFT JOIN deadline_offsets o ON o.tz = d.tz AND o.day = utc_day(d.dispo_local)
     ), candidates AS (
         SELECT lead_id, 'never_handed_off' AS crack, 1 AS rank, handoff_deadline AS crack_at, handoff_at AS recovered_at
         FROM deadlines WHERE handoff_at IS NULL OR handoff_at > handoff_deadline
