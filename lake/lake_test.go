@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -276,5 +277,72 @@ func TestFailedFirstWriteLeavesNoTraces(t *testing.T) {
 		case existed && (err != nil || len(entries) != 0):
 			t.Errorf("a folder that was there holds %v (%v)", entries, err)
 		}
+	}
+}
+
+// A commit rewrites only the partitions its rows fall in: the others keep
+// their very files (hard links into the new version, the same inode). A
+// row the lake holds in another partition (a lead whose created_at moved)
+// is replaced there, and that partition is rewritten too.
+func TestCommitRewritesOnlyTheTouchedPartitions(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	first := stageAndCommit(t, dir,
+		"INSERT INTO incoming_leads ("+leadCols+") VALUES "+
+			"('a', '2026-05-03 10:00:00+00', 'web', '2026-05-03 10:00:00+00', 1),"+
+			"('b', '2026-05-20 10:00:00+00', 'email', '2026-05-21 10:00:00+00', 2),"+
+			"('c', '2026-06-01 00:00:00+00', 'referral', NULL, 3),"+
+			"('d', '2026-07-09 00:00:00+00', 'events', NULL, 4)")
+	inode := func(m Manifest, partition string) (uint64, string) {
+		t.Helper()
+		for _, f := range m.Tables["leads"].Files {
+			if f.Partition == partition {
+				st, err := os.Stat(filepath.Join(dir, m.Root, f.Path))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return st.Sys().(*syscall.Stat_t).Ino, f.SHA256
+			}
+		}
+		return 0, ""
+	}
+	// A new lead in August and b moved from May to June.
+	second := stageAndCommit(t, dir,
+		"INSERT INTO incoming_leads ("+leadCols+") VALUES "+
+			"('e', '2026-08-02 00:00:00+00', 'web', NULL, 1),"+
+			"('b', '2026-06-20 10:00:00+00', 'email', '2026-06-22 00:00:00+00', 2)")
+	if second.Root == first.Root {
+		t.Fatal("the commit wrote no new version")
+	}
+	for _, c := range []struct {
+		partition string
+		rewritten bool
+	}{{"month=2026-05", true}, {"month=2026-06", true}, {"month=2026-07", false}, {"month=2026-08", true}} {
+		before, beforeSum := inode(first, c.partition)
+		after, afterSum := inode(second, c.partition)
+		switch {
+		case after == 0:
+			t.Errorf("%s has no file after the commit", c.partition)
+		case c.rewritten && beforeSum == afterSum:
+			t.Errorf("%s: same content after a commit that changed it", c.partition)
+		case !c.rewritten && (before != after || beforeSum != afterSum):
+			t.Errorf("%s was rewritten (inode %d -> %d), though no row of the commit falls in it", c.partition, before, after)
+		}
+	}
+	l, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var n, bs int
+	var bMonth string
+	if err := l.DB.QueryRowContext(ctx, "SELECT count(*), count(*) FILTER (WHERE lead_id = 'b'), max(strftime(created_at, '%Y-%m')) FILTER (WHERE lead_id = 'b') FROM leads").Scan(&n, &bs, &bMonth); err != nil {
+		t.Fatal(err)
+	}
+	if n != 5 || bs != 1 || bMonth != "2026-06" {
+		t.Errorf("%d leads, b %d times in %s; want 5, once, in 2026-06", n, bs, bMonth)
+	}
+	if err := Verify(dir); err != nil {
+		t.Fatal(err)
 	}
 }
