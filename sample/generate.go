@@ -30,7 +30,10 @@ type Options struct {
 	Seed   int64
 	Format string
 	End    time.Time // default DefaultEnd
-	Truth  Truth     // default DefaultTruth
+	// Span is how long before End the first lead may arrive (default a
+	// year): a day makes a daily delta of new leads.
+	Span  time.Duration
+	Truth Truth // default DefaultTruth
 	// Progress, when set, is called with leads done so far.
 	Progress func(done, total int)
 	// Observe, when set, sees each simulated lead after it is written:

@@ -147,6 +147,9 @@ func newSimulator(opts Options) *simulator {
 		s.zones[reg.tz] = loc
 	}
 	s.start = opts.End.AddDate(-1, 0, 0)
+	if opts.Span > 0 {
+		s.start = opts.End.Add(-opts.Span)
+	}
 	s.span = opts.End.Sub(s.start)
 	s.leftAt = s.start.AddDate(0, 8, 0)
 	for i := range s.users {

@@ -295,14 +295,16 @@ func openBenchLake(ctx context.Context, e *env, dir string, n int) (*lake.Lake, 
 // sample's), with all their rows, and 1% of the base sample's leads again
 // with a new title and a later updated_at.
 func benchDelta(ctx context.Context, e *env, dir, data string, n int) (string, error) {
-	out := filepath.Join(dir, fmt.Sprintf("delta-%d", n))
+	out := filepath.Join(dir, fmt.Sprintf("daily-delta-%d", n))
 	if _, err := os.Stat(filepath.Join(out, "leads.csv")); err == nil {
 		return out, nil
 	}
 	fmt.Fprintf(e.stdout, "making the daily delta of %d leads in %s …\n", n, out)
 	fresh := out + ".new"
 	os.RemoveAll(fresh)
-	if _, err := sample.Generate(ctx, fresh, sample.Options{Leads: max(n/100, 1), Seed: 2}); err != nil {
+	// A day's new leads: created in the day after the sample's export,
+	// with what happened to them by its end.
+	if _, err := sample.Generate(ctx, fresh, sample.Options{Leads: max(n/100, 1), Seed: 2, End: sample.DefaultEnd.Add(24 * time.Hour), Span: 24 * time.Hour}); err != nil {
 		return "", err
 	}
 	tmp := out + ".tmp"
@@ -321,6 +323,9 @@ func benchDelta(ctx context.Context, e *env, dir, data string, n int) (string, e
 		"opportunities": {"lead_id": "N", "opportunity_id": "P"},
 	}
 	for table, cols := range renames {
+		if _, err := os.Stat(filepath.Join(fresh, table+".csv")); errors.Is(err, fs.ErrNotExist) {
+			continue // nothing of the kind happened in the day
+		}
 		if err := rewriteCSV(filepath.Join(fresh, table+".csv"), filepath.Join(tmp, table+".csv"), func(header, rec []string) {
 			for i, h := range header {
 				if p, ok := cols[h]; ok && rec[i] != "" {

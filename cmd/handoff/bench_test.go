@@ -8,12 +8,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/handoff-dev/handoff/sample"
 )
 
-// The daily delta of a 2,000-lead sample: 1% new leads (20, their ids
-// renamed from L… to N… everywhere, their activities' from A… to B…) and
-// 1% of the base leads again (every 100th row: 20), with "(updated)" in
-// the title; nothing else of the base.
+// The daily delta of a 2,000-lead sample: 1% new leads (20, created in
+// the day after the sample's export, their ids renamed from L… to N…
+// everywhere, their activities' from A… to B…) and 1% of the base leads
+// again (every 100th row: 20), with "(updated)" in the title; nothing
+// else of the base.
 func TestBenchDeltaIsOnePercentNewAndOnePercentUpdated(t *testing.T) {
 	// benchDelta itself: the bench command runs its sides as children of
 	// its own executable, which here is the test binary.
@@ -45,6 +49,10 @@ func TestBenchDeltaIsOnePercentNewAndOnePercentUpdated(t *testing.T) {
 		switch {
 		case strings.HasPrefix(r[0], "N"):
 			fresh++
+			created, err := time.Parse(time.RFC3339, r[1])
+			if err != nil || created.Before(sample.DefaultEnd) || !created.Before(sample.DefaultEnd.Add(24*time.Hour)) {
+				t.Errorf("new lead %s created %s, not in the day after the export (%v)", r[0], r[1], err)
+			}
 		case strings.HasPrefix(r[0], "L") && strings.HasSuffix(r[8], "(updated)"):
 			updated++
 		default:
