@@ -88,13 +88,71 @@ func TestKeptTablesAreBuiltAtCommitAndRebuilt(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkKept(t, dir, "after a second ingest")
+
+	// A CRM merge moves a lead's first sales touch after its MQL to
+	// another lead: both leads' kept rows change.
+	l, err := lake.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actID, from, to, at, kind, actor, role, toMQL, rep string
+	err = l.DB.QueryRowContext(ctx, `
+		SELECT a.activity_id, a.lead_id, (SELECT max(lead_id) FROM kept_mql_stops WHERE lead_id <> a.lead_id),
+		       strftime(a.occurred_at, '%Y-%m-%dT%H:%M:%SZ'), a.kind, coalesce(a.actor_id, ''), coalesce(a.actor_role, ''),
+		       (SELECT strftime(mql_at, '%Y-%m-%dT%H:%M:%SZ') FROM kept_mql_stops WHERE lead_id <> a.lead_id ORDER BY lead_id DESC LIMIT 1),
+		       (SELECT min(user_id) FROM users WHERE role = 'sdr')
+		FROM activities a JOIN kept_mql_stops k ON k.lead_id = a.lead_id AND k.touched_at = a.occurred_at
+		ORDER BY a.activity_id LIMIT 1`).Scan(&actID, &from, &to, &at, &kind, &actor, &role, &toMQL, &rep)
+	l.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	merge := filepath.Join(work, "merge")
+	if err := os.MkdirAll(merge, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	csvText := "activity_id,lead_id,occurred_at,kind,actor_id,actor_role,channel,detail\n" +
+		strings.Join([]string{actID, to, at, kind, actor, role, "", "moved by a merge"}, ",") + "\n" +
+		// and a call at its MQL by a rep, with no actor_role: a sales
+		// touch because users says the rep is in sales
+		strings.Join([]string{"CALL-BY-ROLE", to, toMQL, "call", rep, "", "", ""}, ",") + "\n"
+	if err := os.WriteFile(filepath.Join(merge, "activities.csv"), []byte(csvText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(ctx, Options{Lake: dir}, []string{merge}); err != nil {
+		t.Fatal(err)
+	}
+	checkKept(t, dir, "after an activity moved from "+from+" to "+to)
+
+	// The rep moves to marketing: the call is no longer a sales touch,
+	// for every lead, though no lead's rows were in the commit.
+	raw, err := os.ReadFile(filepath.Join(base, "users.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for i, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		if i == 0 || strings.HasPrefix(line, rep+",") {
+			kept = append(kept, strings.Replace(line, ",sdr,", ",marketing,", 1))
+		}
+	}
+	if err := os.WriteFile(filepath.Join(merge, "users.csv"), []byte(strings.Join(kept, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(merge, "activities.csv")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(ctx, Options{Lake: dir}, []string{merge}); err != nil {
+		t.Fatal(err)
+	}
+	checkKept(t, dir, "after "+rep+" moved to marketing")
 	committed, err := lake.ReadManifest(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	// The lake as a handoff before kept tables wrote it: no kept entries.
-	raw, err := os.ReadFile(filepath.Join(dir, lake.ManifestFile))
+	raw, err = os.ReadFile(filepath.Join(dir, lake.ManifestFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +166,7 @@ func TestKeptTablesAreBuiltAtCommitAndRebuilt(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, lake.ManifestFile), raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	l, err := lake.Open(ctx, dir)
+	l, err = lake.Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}

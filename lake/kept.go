@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -107,9 +108,23 @@ func (m Manifest) HasKept() bool {
 // whose canonical files next lists) and writes it beside them, under
 // kept/<name>/. It runs before the version is published, so a crash leaves
 // no partial file where a reader looks.
+//
+// Every kept row is one lead's, worked out from that lead's events and the
+// users table alone. So when the lake has kept tables of these
+// definitions and the users did not change, only the leads the commit
+// touched are worked out again; the other rows are carried over.
 func (tx *Tx) buildKept(ctx context.Context, next *Manifest, build string) error {
+	incremental := tx.prev.HasKept() && !tx.rebuildKept && sameFiles(tx.prev.Tables["users"].Files, next.Tables["users"].Files)
+	if incremental {
+		if err := tx.stageTouchedLeads(ctx); err != nil {
+			return err
+		}
+	}
 	for _, t := range Tables {
 		sel, err := tableSelect(ctx, tx.conn, t, build, next.Tables[t.Name])
+		if err == nil && incremental && t.hasColumn("lead_id") {
+			sel = "SELECT * FROM (" + sel + ") WHERE lead_id IN (SELECT lead_id FROM _touched_leads)"
+		}
 		if err == nil {
 			_, err = tx.conn.ExecContext(ctx, "CREATE OR REPLACE TEMP VIEW "+Ident(t.Name)+" AS "+sel)
 		}
@@ -129,10 +144,18 @@ func (tx *Tx) buildKept(ctx context.Context, next *Manifest, build string) error
 		for i, c := range k.Order {
 			order[i] = Ident(c)
 		}
+		rows := keptFromScratch(k)
+		if incremental {
+			var old []string
+			for _, f := range tx.prev.Kept[k.Name].Files {
+				old = append(old, Literal(filepath.Join(tx.dir, tx.prev.Root, f.Path)))
+			}
+			rows += " UNION ALL SELECT * FROM read_parquet([" + strings.Join(old, ", ") + "]) WHERE lead_id NOT IN (SELECT lead_id FROM _touched_leads)"
+		}
 		// As the canonical tables: computed in parallel, written on one
 		// thread, so the same content gives the same bytes.
 		temp := "_kept_" + k.Name
-		if _, err := tx.conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE "+Ident(temp)+" AS "+keptFromScratch(k)+" ORDER BY "+strings.Join(order, ", ")); err != nil {
+		if _, err := tx.conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE "+Ident(temp)+" AS SELECT * FROM ("+rows+") ORDER BY "+strings.Join(order, ", ")); err != nil {
 			return fmt.Errorf("build kept table %s: %w", k.Name, err)
 		}
 		if err := tx.writeSerial(ctx, "COPY "+Ident(temp)+" TO "+Literal(tmp)+" (FORMAT parquet, COMPRESSION zstd)"); err != nil {
@@ -145,8 +168,8 @@ func (tx *Tx) buildKept(ctx context.Context, next *Manifest, build string) error
 		if err != nil {
 			return err
 		}
-		var rows int64
-		if err := tx.conn.QueryRowContext(ctx, "SELECT num_rows FROM parquet_file_metadata(?)", tmp).Scan(&rows); err != nil {
+		var n int64
+		if err := tx.conn.QueryRowContext(ctx, "SELECT num_rows FROM parquet_file_metadata(?)", tmp).Scan(&n); err != nil {
 			return fmt.Errorf("read row count of %s: %w", tmp, err)
 		}
 		dst := filepath.Join(build, rel)
@@ -156,7 +179,37 @@ func (tx *Tx) buildKept(ctx context.Context, next *Manifest, build string) error
 		if err := os.Rename(tmp, dst); err != nil {
 			return fmt.Errorf("build kept table %s: %w", k.Name, err)
 		}
-		next.Kept[k.Name] = TableFiles{Rows: rows, Files: []File{{Path: rel, Rows: rows, SHA256: sum, Bytes: size, Run: tx.runID}}}
+		run := tx.runID
+		if prev := tx.prev.Kept[k.Name].Files; len(prev) == 1 && prev[0].SHA256 == sum {
+			run = prev[0].Run
+		}
+		next.Kept[k.Name] = TableFiles{Rows: n, Files: []File{{Path: rel, Rows: n, SHA256: sum, Bytes: size, Run: run}}}
+	}
+	return nil
+}
+
+// stageTouchedLeads collects in _touched_leads every lead a row of this
+// commit belongs to, or belonged to before the commit replaced it (an
+// activity re-exported under another lead changes both leads).
+func (tx *Tx) stageTouchedLeads(ctx context.Context) error {
+	var parts []string
+	for _, t := range Tables {
+		if !t.hasColumn("lead_id") {
+			continue
+		}
+		parts = append(parts, "SELECT lead_id FROM "+Ident(Incoming(t.Name)))
+		if !slices.Contains(t.Key, "lead_id") {
+			keys := make([]string, len(t.Key))
+			for i, k := range t.Key {
+				keys[i] = Ident(k)
+			}
+			parts = append(parts, "SELECT lead_id FROM "+Ident(currentName(t.Name))+" WHERE ("+strings.Join(keys, ", ")+
+				") IN (SELECT ("+strings.Join(keys, ", ")+") FROM "+Ident(Incoming(t.Name))+")")
+		}
+	}
+	q := "CREATE OR REPLACE TEMP TABLE _touched_leads AS SELECT DISTINCT lead_id FROM (" + strings.Join(parts, " UNION ALL ") + ") WHERE lead_id IS NOT NULL"
+	if _, err := tx.conn.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("kept tables: the leads this commit touches: %w", err)
 	}
 	return nil
 }
