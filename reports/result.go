@@ -115,6 +115,9 @@ func run[T any](ctx context.Context, l *lake.Lake, report, model string, p Param
 	for k, v := range extra {
 		args[k] = v
 	}
+	if err := shareClocks(ctx, l, model, p, args); err != nil {
+		return Result[T]{}, err
+	}
 	st, err := models.Bind(model, args)
 	if err != nil {
 		return Result[T]{}, err

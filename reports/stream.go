@@ -90,6 +90,9 @@ func streamQuery(ctx context.Context, l *lake.Lake, report string, q query, p Pa
 	for k, v := range q.extra {
 		args[k] = v
 	}
+	if err := shareClocks(ctx, l, q.model, p, args); err != nil {
+		return 0, err
+	}
 	st, err := models.Bind(q.model, args)
 	if err != nil {
 		return 0, err

@@ -220,7 +220,7 @@ CREATE OR REPLACE MACRO sales_touches(as_of) AS TABLE
 -- assignment_windows and mql_stops, built as of infinity: what lies after
 -- as_of is read as missing there. A lead whose stage changes go on past
 -- as_of has its MQL time as of as_of, and its stops are looked up here.
-CREATE OR REPLACE MACRO sla_instances(as_of, start_event, stop_event, clock, limit_minutes, limit_workdays) AS TABLE
+CREATE OR REPLACE MACRO sla_compute(as_of, start_event, stop_event, clock, limit_minutes, limit_workdays) AS TABLE
     WITH stages AS MATERIALIZED (
         SELECT lead_id, e_mql, e_sql FROM lead_stages(as_of)
         WHERE start_event = 'mql' OR stop_event = 'sql_or_rejection'
@@ -315,6 +315,24 @@ CREATE OR REPLACE MACRO sla_instances(as_of, start_event, stop_event, clock, lim
                 ELSE 'pending' END AS status,
            greatest(elapsed_min - limit_min, 0) AS late_min
     FROM measured;
+
+-- sla_instances: sla_compute, or its rows kept in sla_memo. A page asks
+-- for the same clocks a dozen times (per owner, per week, the breaches);
+-- models.ShareSLA computes a clock once per lake into sla_memo and
+-- redefines sla_memo_key to name it. sla_memo_key is a constant for given
+-- arguments, so a query plans one branch away: the memo's rows, or the
+-- computation. Empty until ShareSLA is called.
+CREATE OR REPLACE MACRO sla_memo_key(as_of, start_event, stop_event, clock, limit_minutes, limit_workdays) AS CAST(NULL AS INTEGER);
+CREATE TABLE IF NOT EXISTS sla_memo AS
+    SELECT CAST(NULL AS INTEGER) AS memo_key, *
+    FROM sla_compute('-infinity'::TIMESTAMPTZ, 'assignment', 'first_sales_touch', 'calendar', 0::DOUBLE, NULL::DOUBLE)
+    LIMIT 0;
+CREATE OR REPLACE MACRO sla_instances(as_of, start_event, stop_event, clock, limit_minutes, limit_workdays) AS TABLE
+    SELECT * EXCLUDE (memo_key) FROM sla_memo
+    WHERE memo_key = sla_memo_key(as_of, start_event, stop_event, clock, limit_minutes, limit_workdays)
+    UNION ALL
+    SELECT * FROM sla_compute(as_of, start_event, stop_event, clock, limit_minutes, limit_workdays)
+    WHERE sla_memo_key(as_of, start_event, stop_event, clock, limit_minutes, limit_workdays) IS NULL;
 
 -- drill_dims: lead_dims with what a person needs to recognise a lead in a
 -- drill-down list: its company and current stage.
