@@ -3,15 +3,17 @@ package reports
 import (
 	"context"
 
+	"github.com/duckdb/duckdb-go/v2"
+
 	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/models"
 )
 
-// shareClocks has the SLA clocks a model is about to read computed once
-// for the lake (models.ShareSLA), when the report is as of the lake's
-// default as-of: the views of one page, and every page after it, then read
-// them instead of computing them again. At any other as-of the model
-// computes its clocks itself.
+// shareClocks has the SLA clocks and leak cases a model is about to read
+// computed once for the lake (models.ShareSLA, models.ShareLeaks), when the
+// report is as of the lake's default as-of: the views of one page, and
+// every page after it, then read them instead of computing them again. At
+// any other as-of the model computes them itself.
 func shareClocks(ctx context.Context, l *lake.Lake, model string, p Params, args map[string]any) error {
 	latest, err := models.LatestEvent(ctx, l)
 	if err != nil || !p.AsOf.Equal(latest) {
@@ -45,6 +47,22 @@ func shareClocks(ctx context.Context, l *lake.Lake, model string, p Params, args
 		if err := models.ShareSLA(ctx, l, p.AsOf, c); err != nil {
 			return err
 		}
+	}
+	if _, ok := args["handoff_seconds"].(float64); ok {
+		stuck := map[string]float64{}
+		if m, ok := args["stuck_limits"].(duckdb.Map); ok {
+			for k, v := range m {
+				ks, kok := k.(string)
+				vf, vok := v.(float64)
+				if !kok || !vok {
+					return nil // not the limits leakArgs makes: let the model compute
+				}
+				stuck[ks] = vf
+			}
+		}
+		return models.ShareLeaks(ctx, l, p.AsOf, models.LeakLimits{
+			HandoffSeconds: num("handoff_seconds"), TouchSeconds: num("touch_seconds"), DispositionWorkdays: num("disposition_workdays"),
+			RecycleSeconds: num("recycle_seconds"), DuplicateSeconds: num("duplicate_seconds"), StuckHours: stuck})
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -81,6 +82,66 @@ func TestSharedClocksAreReadByTheirArgumentsOnly(t *testing.T) {
 	} {
 		if n := read(other.asOf, other.c); n != 0 {
 			t.Errorf("as of %s, %+v read %d rows of another clock's memo", other.asOf, other.c, n)
+		}
+	}
+}
+
+// Leak cases shared for the lake are read by the same limits only (the
+// stuck limits in any order), and equal the computation.
+func TestSharedLeakCasesAreReadByTheirLimitsOnly(t *testing.T) {
+	ctx := context.Background()
+	l := openFixture(t)
+	if err := models.PrepareLake(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	lim := models.LeakLimits{HandoffSeconds: 86400, TouchSeconds: 3600, DispositionWorkdays: 2, RecycleSeconds: 1209600,
+		DuplicateSeconds: 604800, StuckHours: map[string]float64{"sql": 720, "opportunity": 2160}}
+	if err := models.ShareLeaks(ctx, l, fixtureAsOf, lim); err != nil {
+		t.Fatal(err)
+	}
+	const cases = "leak_cases(?::TIMESTAMPTZ, ?::DOUBLE, ?::DOUBLE, ?::DOUBLE, ?::DOUBLE, ?::DOUBLE, %s)"
+	const compute = "leak_compute(?::TIMESTAMPTZ, ?::DOUBLE, ?::DOUBLE, ?::DOUBLE, ?::DOUBLE, ?::DOUBLE, %s)"
+	args := func(asOf time.Time, lim models.LeakLimits) []any {
+		return []any{asOf, lim.HandoffSeconds, lim.TouchSeconds, lim.DispositionWorkdays, lim.RecycleSeconds, lim.DuplicateSeconds}
+	}
+	count := func(q string, a ...any) int {
+		t.Helper()
+		var n int
+		if err := l.DB.QueryRowContext(ctx, q, a...).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return n
+	}
+	stuck := "MAP {'sql': 720.0, 'opportunity': 2160.0}::MAP(VARCHAR, DOUBLE)"
+	memo := count("SELECT count(*) FROM leak_memo")
+	if memo == 0 {
+		t.Fatal("leak_memo is empty after ShareLeaks")
+	}
+	a := args(fixtureAsOf, lim)
+	if n := count(fmt.Sprintf("SELECT count(*) FROM (SELECT * FROM "+cases+" EXCEPT ALL SELECT * FROM "+compute+")", stuck, stuck), append(a, a...)...) +
+		count(fmt.Sprintf("SELECT count(*) FROM (SELECT * FROM "+compute+" EXCEPT ALL SELECT * FROM "+cases+")", stuck, stuck), append(a, a...)...); n != 0 {
+		t.Errorf("%d rows differ from the computation", n)
+	}
+	if _, err := l.DB.ExecContext(ctx, "UPDATE leak_memo SET evidence = 'from the memo'"); err != nil {
+		t.Fatal(err)
+	}
+	read := func(asOf time.Time, lim models.LeakLimits, stuck string) int {
+		return count(fmt.Sprintf("SELECT count(*) FROM "+cases+" WHERE evidence = 'from the memo'", stuck), args(asOf, lim)...)
+	}
+	// ShareLeaks wrote its map in key order; this one is not.
+	if n := read(fixtureAsOf, lim, stuck); n != memo {
+		t.Errorf("the shared limits (stuck limits in another order) read %d of the memo's %d rows", n, memo)
+	}
+	other := lim
+	other.TouchSeconds = 7200
+	for name, c := range map[string]int{
+		"another as-of":       read(fixtureAsOf.Add(time.Minute), lim, stuck),
+		"another touch limit": read(fixtureAsOf, other, stuck),
+		"another stuck limit": read(fixtureAsOf, lim, "MAP {'sql': 721.0, 'opportunity': 2160.0}::MAP(VARCHAR, DOUBLE)"),
+		"fewer stuck limits":  read(fixtureAsOf, lim, "MAP {'sql': 720.0}::MAP(VARCHAR, DOUBLE)"),
+	} {
+		if c != 0 {
+			t.Errorf("%s read %d rows of the memo", name, c)
 		}
 	}
 }

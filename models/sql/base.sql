@@ -326,7 +326,7 @@ CREATE OR REPLACE MACRO sla_memo_key(as_of, start_event, stop_event, clock, limi
 CREATE TABLE IF NOT EXISTS sla_memo AS
     SELECT CAST(NULL AS INTEGER) AS memo_key, *
     FROM sla_compute('-infinity'::TIMESTAMPTZ, 'assignment', 'first_sales_touch', 'calendar', 0::DOUBLE, NULL::DOUBLE)
-    LIMIT 0;
+    WHERE false;
 CREATE OR REPLACE MACRO sla_instances(as_of, start_event, stop_event, clock, limit_minutes, limit_workdays) AS TABLE
     SELECT * EXCLUDE (memo_key) FROM sla_memo
     WHERE memo_key = sla_memo_key(as_of, start_event, stop_event, clock, limit_minutes, limit_workdays)
@@ -546,7 +546,7 @@ CREATE OR REPLACE MACRO fmt_utc(t) AS strftime(make_timestamp(epoch_us(t)), '%Y-
 -- the decision, the marketing touch, an active owner): still a leak.
 -- value: the lead's source's MQL -> customer rate times its average won
 -- amount, both as of as_of; NULL (unknown) when the source has no won deal.
-CREATE OR REPLACE MACRO leak_cases(as_of, handoff_s, touch_s, dispo_days, recycle_s, dup_s, stuck_limits) AS TABLE
+CREATE OR REPLACE MACRO leak_compute(as_of, handoff_s, touch_s, dispo_days, recycle_s, dup_s, stuck_limits) AS TABLE
     -- The steps read more than once are MATERIALIZED (as in PostgreSQL):
     -- inlined, lead_stages alone would run five times.
     WITH mqls AS MATERIALIZED (
@@ -740,3 +740,19 @@ CREATE OR REPLACE MACRO leak_cases(as_of, handoff_s, touch_s, dispo_days, recycl
     LEFT JOIN first_crack f USING (lead_id)
     LEFT JOIN source_value sv ON sv.source = blank(l.source)
     LEFT JOIN source_won sw ON sw.source = blank(l.source);
+
+-- leak_cases: leak_compute, or its rows kept in leak_memo by
+-- models.ShareLeaks, as sla_instances is to sla_compute: the leaks report
+-- and the list of leaked leads on one page work the cases out once.
+CREATE OR REPLACE MACRO leak_memo_key(as_of, handoff_s, touch_s, dispo_days, recycle_s, dup_s, stuck_limits) AS CAST(NULL AS INTEGER);
+CREATE TABLE IF NOT EXISTS leak_memo AS
+    SELECT CAST(NULL AS INTEGER) AS memo_key, *
+    FROM leak_compute('-infinity'::TIMESTAMPTZ, 0::DOUBLE, 0::DOUBLE, 0::DOUBLE, 0::DOUBLE, 0::DOUBLE, MAP {}::MAP(VARCHAR, DOUBLE))
+    WHERE false;
+CREATE OR REPLACE MACRO leak_cases(as_of, handoff_s, touch_s, dispo_days, recycle_s, dup_s, stuck_limits) AS TABLE
+    SELECT * EXCLUDE (memo_key) FROM leak_memo
+    WHERE memo_key = leak_memo_key(as_of, handoff_s, touch_s, dispo_days, recycle_s, dup_s, stuck_limits)
+    UNION ALL
+    SELECT * FROM leak_compute(as_of, handoff_s, touch_s, dispo_days, recycle_s, dup_s, stuck_limits)
+    WHERE leak_memo_key(as_of, handoff_s, touch_s, dispo_days, recycle_s, dup_s, stuck_limits) IS NULL;
+
