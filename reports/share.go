@@ -66,3 +66,42 @@ func shareClocks(ctx context.Context, l *lake.Lake, model string, p Params, args
 	}
 	return nil
 }
+
+// Warm computes, for the lake's default as-of, what the pages share: the
+// clocks of every SLA of cfg and of speed to lead, and the leak cases, so
+// the first person to open a page after an ingest finds them computed.
+// The server runs it in the background on each state of the lake it opens;
+// a page that asks meanwhile waits for the same computation, never does it
+// twice.
+func Warm(ctx context.Context, l *lake.Lake, cfg Config) error {
+	latest, err := models.LatestEvent(ctx, l)
+	if err != nil {
+		return err
+	}
+	p := Params{AsOf: latest}
+	for _, s := range cfg.SLAs {
+		args, err := s.slaArgs()
+		if err != nil {
+			return err
+		}
+		if err := shareClocks(ctx, l, "sla", p, args); err != nil {
+			return err
+		}
+	}
+	ft, err := cfg.FirstTouch().slaArgs()
+	if err != nil {
+		return err
+	}
+	if err := shareClocks(ctx, l, "overview", p, map[string]any{
+		"ft_clock": ft["clock"], "ft_limit_minutes": ft["limit_minutes"], "ft_limit_workdays": ft["limit_workdays"]}); err != nil {
+		return err
+	}
+	if err := shareClocks(ctx, l, "response", p, map[string]any{"clock": "calendar", "limit_minutes": cfg.FirstTouchLimit().Minutes()}); err != nil {
+		return err
+	}
+	leaks, err := cfg.leakArgs()
+	if err != nil {
+		return err
+	}
+	return shareClocks(ctx, l, "leaks", p, leaks)
+}

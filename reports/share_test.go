@@ -145,3 +145,41 @@ func TestSharedLeakCasesAreReadByTheirLimitsOnly(t *testing.T) {
 		}
 	}
 }
+
+// Warm computes exactly what the pages then ask for: after it, the SLA,
+// breach, overview, speed and leak reports at the default as-of share
+// nothing new (every clock and leak case they read was warmed).
+func TestWarmSharesWhatThePagesRead(t *testing.T) {
+	ctx := context.Background()
+	l := openFixture(t)
+	cfg := DefaultConfig()
+	if err := Warm(ctx, l, cfg); err != nil {
+		t.Fatal(err)
+	}
+	keys := func() (int, int) {
+		var sla, leaks int
+		if err := l.DB.QueryRowContext(ctx, "SELECT (SELECT count(DISTINCT memo_key) FROM sla_memo), (SELECT count(DISTINCT memo_key) FROM leak_memo)").Scan(&sla, &leaks); err != nil {
+			t.Fatal(err)
+		}
+		return sla, leaks
+	}
+	sla, leaks := keys()
+	if sla == 0 || leaks != 1 {
+		t.Fatalf("Warm shared %d clocks and %d leak computations", sla, leaks)
+	}
+	p := Params{}
+	for name, run := range map[string]func() error{
+		"sla":          func() error { _, err := SLACompliance(ctx, l, p, cfg); return err },
+		"sla-breaches": func() error { _, err := SLABreaches(ctx, l, p, cfg, ""); return err },
+		"overview":     func() error { _, err := Overview(ctx, l, p, cfg); return err },
+		"response":     func() error { _, err := Response(ctx, l, p, cfg); return err },
+		"leaks":        func() error { _, err := Leaks(ctx, l, p, cfg); return err },
+	} {
+		if err := run(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if s, k := keys(); s != sla || k != leaks {
+			t.Errorf("%s shared what Warm had not: %d clocks and %d leak computations, where Warm left %d and %d", name, s, k, sla, leaks)
+		}
+	}
+}

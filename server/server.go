@@ -51,6 +51,9 @@ type Options struct {
 	Lake string
 	// Config holds the SLAs, stuck limits and MQL commitments.
 	Config reports.Config
+	// NoWarm leaves what the pages share to be computed by the first page
+	// that asks (tests that count computations; benchmarks of cold pages).
+	NoWarm bool
 	// Logger receives one line per request; nil discards them.
 	Logger *slog.Logger
 	// CacheEntries bounds the report cache; 0 means 256.
@@ -137,6 +140,26 @@ type Server struct {
 	hosts atomic.Pointer[hostAllowList]
 }
 
+// warmLake has each state of the lake the server opens compute, in the
+// background, what its pages share (reports.Warm), so the first visit to a
+// page after an ingest finds it done. It gives up with the state: once the
+// lake closes, its queries fail and the error is only logged.
+func warmLake(opts Options) func(context.Context, *lake.Lake) error {
+	return func(_ context.Context, l *lake.Lake) error {
+		if opts.NoWarm {
+			return nil
+		}
+		go func() {
+			started := time.Now()
+			err := reports.Warm(context.Background(), l, opts.Config)
+			if opts.Logger != nil {
+				opts.Logger.Debug("warmed the lake's shared clocks and leak cases", "generation", l.Manifest.Generation, "elapsed", time.Since(started), "error", err)
+			}
+		}()
+		return nil
+	}
+}
+
 // New builds a server; it opens nothing until the first request.
 func New(opts Options) *Server {
 	if opts.Logger == nil {
@@ -149,7 +172,7 @@ func New(opts Options) *Server {
 	s := &Server{
 		opts:  opts,
 		log:   opts.Logger,
-		lakes: lake.Follow(opts.Lake, nil),
+		lakes: lake.Follow(opts.Lake, warmLake(opts)),
 		cache: newCache[reports.Table](opts.CacheEntries),
 		pages: newCache[[]byte](opts.CacheEntries),
 		// Every lead's score is large: a few lake states are enough.
@@ -245,6 +268,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
 	s.hosts.Store(newHostAllowList(s.opts.Hosts, ln.Addr()))
+	// Open the lake now, so that what its pages share is computed while
+	// nobody waits (warmLake); a lake not there yet opens on first use.
+	go func() {
+		if h, err := s.lakes.Acquire(ctx); err == nil {
+			s.lakes.Release(h)
+		}
+	}()
 	done := make(chan error, 1)
 	go func() {
 		<-ctx.Done()
