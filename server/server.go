@@ -138,26 +138,33 @@ type Server struct {
 	// hosts are the Host names answered; Serve sets them from its
 	// listener.
 	hosts atomic.Pointer[hostAllowList]
+	// warmedGen is the newest lake generation warm has finished.
+	warmedGen atomic.Int64
 }
 
-// warmLake has each state of the lake the server opens compute, in the
+// warm has each state of the lake the server opens compute, in the
 // background, what its pages share (reports.Warm), so the first visit to a
-// page after an ingest finds it done. It gives up with the state: once the
-// lake closes, its queries fail and the error is only logged.
-func warmLake(opts Options) func(context.Context, *lake.Lake) error {
-	return func(_ context.Context, l *lake.Lake) error {
-		if opts.NoWarm {
-			return nil
-		}
-		go func() {
-			started := time.Now()
-			err := reports.Warm(context.Background(), l, opts.Config)
-			if opts.Logger != nil {
-				opts.Logger.Debug("warmed the lake's shared clocks and leak cases", "generation", l.Manifest.Generation, "elapsed", time.Since(started), "error", err)
-			}
-		}()
+// page after an ingest finds it done; /readyz says when it has. It gives
+// up with the state: once the lake closes, its queries fail and the error
+// is only logged.
+func (s *Server) warm(_ context.Context, l *lake.Lake) error {
+	if s.opts.NoWarm {
 		return nil
 	}
+	go func() {
+		started := time.Now()
+		err := reports.Warm(context.Background(), l, s.opts.Config)
+		s.log.Debug("warmed the lake's shared clocks and leak cases", "generation", l.Manifest.Generation, "elapsed", time.Since(started), "error", err)
+		if err == nil {
+			for {
+				old := s.warmedGen.Load()
+				if old >= l.Manifest.Generation || s.warmedGen.CompareAndSwap(old, l.Manifest.Generation) {
+					break
+				}
+			}
+		}
+	}()
+	return nil
 }
 
 // New builds a server; it opens nothing until the first request.
@@ -172,7 +179,6 @@ func New(opts Options) *Server {
 	s := &Server{
 		opts:  opts,
 		log:   opts.Logger,
-		lakes: lake.Follow(opts.Lake, warmLake(opts)),
 		cache: newCache[reports.Table](opts.CacheEntries),
 		pages: newCache[[]byte](opts.CacheEntries),
 		// Every lead's score is large: a few lake states are enough.
@@ -180,6 +186,7 @@ func New(opts Options) *Server {
 		replays:    newCache[[]routing.DecisionRow](16),
 		tokens:     &tokenStore{dir: opts.Lake},
 	}
+	s.lakes = lake.Follow(opts.Lake, s.warm)
 	s.hosts.Store(newHostAllowList(opts.Hosts, nil))
 	s.rules.Store(&ruleSet{Scoring: opts.Rules, File: opts.RulesFile, Raw: opts.RulesRaw})
 	clock := opts.ExportClock
@@ -386,6 +393,8 @@ func (s *Server) ready(c *gin.Context) {
 		"generation":   h.Generation,
 		"leads":        h.Lake.Manifest.Tables["leads"].Rows,
 		"latest_event": asOf.Format(time.RFC3339),
+		// what the pages share is computed for this state (warm)
+		"warmed": s.warmedGen.Load() >= h.Generation,
 	})
 }
 

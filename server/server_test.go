@@ -776,3 +776,33 @@ func TestOverviewHeadlineReconcilesWithRows(t *testing.T) {
 		t.Errorf("no row for the headline's period %s", m[1])
 	}
 }
+
+// The server warms the lake it serves as it starts, and /readyz says when
+// it has; told not to, it never does.
+func TestReadyzSaysWhenTheLakeIsWarmed(t *testing.T) {
+	dir := fixtureLake(t)
+	warmed := func(base string) bool {
+		t.Helper()
+		resp, body := get(t, base+"/readyz")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("/readyz: %d %s", resp.StatusCode, body)
+		}
+		var ready struct {
+			Warmed *bool `json:"warmed"`
+		}
+		if err := json.Unmarshal(body, &ready); err != nil || ready.Warmed == nil {
+			t.Fatalf("/readyz: %s (%v)", body, err)
+		}
+		return *ready.Warmed
+	}
+	base := startServer(t, dir)
+	// No clock of the test's own: the binary's deadline bounds the wait.
+	for !warmed(base) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cold := startServerWith(t, Options{Lake: dir, Config: reports.DefaultConfig(), NoWarm: true})
+	pageHas(t, cold, "/sla", nil)
+	if warmed(cold) {
+		t.Error("a server told not to warm says it has")
+	}
+}
