@@ -107,6 +107,20 @@ func WeekOf(t time.Time) string {
 }
 
 // BuildReview gathers the review of week (2026-W47) in time zone tz.
+// DefaultReviewWeek is the week a review is of when none is named: the
+// one before the lake's latest event.
+func DefaultReviewWeek(latest time.Time) string { return WeekOf(latest.AddDate(0, 0, -7)) }
+
+// reviewAsOf is what a review of the week starting monday (in loc) is as
+// of: the week's end, or the lake's latest event when that is earlier.
+func reviewAsOf(monday time.Time, loc *time.Location, latest time.Time) time.Time {
+	end := time.Date(monday.Year(), monday.Month(), monday.Day()+7, 0, 0, 0, 0, loc)
+	if latest.Before(end) {
+		return latest
+	}
+	return end
+}
+
 func BuildReview(ctx context.Context, l *lake.Lake, week, tz string, cfg Config) (Review, error) {
 	monday, err := ParseWeek(week)
 	if err != nil {
@@ -126,11 +140,7 @@ func BuildReview(ctx context.Context, l *lake.Lake, week, tz string, cfg Config)
 	if err != nil {
 		return Review{}, err
 	}
-	end := time.Date(monday.Year(), monday.Month(), monday.Day()+7, 0, 0, 0, 0, loc)
-	asOf := end
-	if latest.Before(asOf) {
-		asOf = latest
-	}
+	asOf := reviewAsOf(monday, loc, latest)
 	r := Review{Week: week, From: monday, To: monday.AddDate(0, 0, 6), TZ: tz, AsOf: asOf.UTC()}
 	p := Params{From: r.From, To: r.To, TZ: tz, AsOf: asOf, Grain: "week"}
 

@@ -2,6 +2,8 @@ package reports
 
 import (
 	"context"
+	"slices"
+	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -11,12 +13,12 @@ import (
 
 // shareClocks has the SLA clocks and leak cases a model is about to read
 // computed once for the lake (models.ShareSLA, models.ShareLeaks), when the
-// report is as of the lake's default as-of: the views of one page, and
-// every page after it, then read them instead of computing them again. At
-// any other as-of the model computes them itself.
+// report is as of an as-of the pages use by default (sharedAsOfs): the
+// views of one page, and every page after it, then read them instead of
+// computing them again. At any other as-of the model computes them itself.
 func shareClocks(ctx context.Context, l *lake.Lake, model string, p Params, args map[string]any) error {
-	latest, err := models.LatestEvent(ctx, l)
-	if err != nil || !p.AsOf.Equal(latest) {
+	shared, err := sharedAsOfs(ctx, l)
+	if err != nil || !slices.ContainsFunc(shared, p.AsOf.Equal) {
 		return nil // the model itself reports an empty lake
 	}
 	str := func(k string) string { s, _ := args[k].(string); return s }
@@ -67,18 +69,46 @@ func shareClocks(ctx context.Context, l *lake.Lake, model string, p Params, args
 	return nil
 }
 
-// Warm computes, for the lake's default as-of, what the pages share: the
+// Warm computes, for the as-ofs the pages use by default, what they share: the
 // clocks of every SLA of cfg and of speed to lead, and the leak cases, so
 // the first person to open a page after an ingest finds them computed.
 // The server runs it in the background on each state of the lake it opens;
 // a page that asks meanwhile waits for the same computation, never does it
 // twice.
 func Warm(ctx context.Context, l *lake.Lake, cfg Config) error {
-	latest, err := models.LatestEvent(ctx, l)
+	asOfs, err := sharedAsOfs(ctx, l)
 	if err != nil {
 		return err
 	}
-	p := Params{AsOf: latest}
+	for _, at := range asOfs {
+		if err := warmAt(ctx, l, cfg, at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sharedAsOfs are the as-ofs whose clocks and leak cases a lake shares:
+// its latest event (every page's default), and what the weekly review of
+// the week before it is as of (the review page's default, in UTC).
+func sharedAsOfs(ctx context.Context, l *lake.Lake) ([]time.Time, error) {
+	latest, err := models.LatestEvent(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	monday, err := ParseWeek(DefaultReviewWeek(latest))
+	if err != nil {
+		return nil, err
+	}
+	out := []time.Time{latest}
+	if review := reviewAsOf(monday, time.UTC, latest); !review.Equal(latest) {
+		out = append(out, review)
+	}
+	return out, nil
+}
+
+func warmAt(ctx context.Context, l *lake.Lake, cfg Config, asOf time.Time) error {
+	p := Params{AsOf: asOf}
 	for _, s := range cfg.SLAs {
 		args, err := s.slaArgs()
 		if err != nil {

@@ -147,8 +147,9 @@ func TestSharedLeakCasesAreReadByTheirLimitsOnly(t *testing.T) {
 }
 
 // Warm computes exactly what the pages then ask for: after it, the SLA,
-// breach, overview, speed and leak reports at the default as-of share
-// nothing new (every clock and leak case they read was warmed).
+// breach, overview, speed and leak reports at the default as-of, and the
+// default weekly review, share nothing new (every clock and leak case they
+// read was warmed).
 func TestWarmSharesWhatThePagesRead(t *testing.T) {
 	ctx := context.Background()
 	l := openFixture(t)
@@ -164,8 +165,13 @@ func TestWarmSharesWhatThePagesRead(t *testing.T) {
 		return sla, leaks
 	}
 	sla, leaks := keys()
-	if sla == 0 || leaks != 1 {
-		t.Fatalf("Warm shared %d clocks and %d leak computations", sla, leaks)
+	// the latest event, and the default review's week end before it
+	if sla == 0 || leaks != 2 {
+		t.Fatalf("Warm shared %d clocks and %d leak computations, want some and 2", sla, leaks)
+	}
+	latest, err := LatestEvent(ctx, l)
+	if err != nil {
+		t.Fatal(err)
 	}
 	p := Params{}
 	for name, run := range map[string]func() error{
@@ -174,6 +180,10 @@ func TestWarmSharesWhatThePagesRead(t *testing.T) {
 		"overview":     func() error { _, err := Overview(ctx, l, p, cfg); return err },
 		"response":     func() error { _, err := Response(ctx, l, p, cfg); return err },
 		"leaks":        func() error { _, err := Leaks(ctx, l, p, cfg); return err },
+		"review": func() error {
+			_, err := BuildReview(ctx, l, DefaultReviewWeek(latest), "UTC", cfg)
+			return err
+		},
 	} {
 		if err := run(); err != nil {
 			t.Fatalf("%s: %v", name, err)

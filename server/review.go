@@ -32,7 +32,7 @@ func (s *Server) reviewPage(c *gin.Context) error {
 			if err != nil {
 				return nil, err
 			}
-			week = reports.WeekOf(latest.AddDate(0, 0, -7))
+			week = reports.DefaultReviewWeek(latest)
 		}
 		r, err := reports.BuildReview(ctx, h.Lake, week, tz, s.opts.Config)
 		if err != nil {
