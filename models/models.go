@@ -173,6 +173,14 @@ func (s Statement) NamedArgs() []any {
 	return named
 }
 
+// Within is the statement as a subquery of an outer one: prefix, its SQL
+// (without a closing semicolon), suffix; the arguments stay.
+func (s Statement) Within(prefix, suffix string) Statement {
+	inner := strings.TrimRight(strings.TrimSpace(s.Model.SQL), ";")
+	s.Model.SQL = prefix + "(\n" + inner + "\n)" + suffix
+	return s
+}
+
 // Query runs the statement on db, which must have been prepared.
 func (s Statement) Query(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
 	if observe, ok := ctx.Value(observerKey{}).(func(Statement)); ok {

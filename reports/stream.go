@@ -97,6 +97,16 @@ func streamQuery(ctx context.Context, l *lake.Lake, report string, q query, p Pa
 	if err != nil {
 		return 0, err
 	}
+	skipped := 0
+	if h, ok := w.(*Head); ok {
+		// A head keeps n rows: DuckDB counts the rest, rather than every
+		// row coming through Go to be counted (600,000 breaches, 0.5 s).
+		limited, rest, err := h.limit(ctx, l, st, cols, sources)
+		if err != nil {
+			return 0, err
+		}
+		st, skipped = limited, rest
+	}
 	rows, err := st.Query(ctx, l.DB)
 	if err != nil {
 		return 0, err
@@ -136,7 +146,14 @@ func streamQuery(ctx context.Context, l *lake.Lake, report string, q query, p Pa
 			return n, err
 		}
 	}
-	return n, rows.Err()
+	if err := rows.Err(); err != nil {
+		return n, err
+	}
+	if skipped > 0 {
+		w.(*Head).table.Total += skipped
+		n += skipped
+	}
+	return n, nil
 }
 
 // asKind is a driver value as the kind of its column holds it: what
@@ -241,6 +258,52 @@ func (h *Head) Write(row []any) error {
 }
 
 func (h *Head) Close() error { return nil }
+
+// limit makes st return only the rows h can still keep, when it can tell
+// which: when h keeps n rows in all, or n of each value of a column that
+// holds one value throughout st's rows (the breach list: one SLA a query).
+// It says how many rows it leaves out, which h counts. Otherwise st stays
+// whole and every row comes through Write.
+func (h *Head) limit(ctx context.Context, l *lake.Lake, st models.Statement, cols []Column, sources []string) (models.Statement, int, error) {
+	per, perCol := -1, "NULL"
+	if h.perName != "" {
+		per = slices.IndexFunc(cols, func(c Column) bool { return c.Name == h.perName })
+		if per < 0 {
+			return st, 0, nil
+		}
+		perCol = lake.Ident(sources[per])
+	}
+	var total, values int
+	var value any
+	counted := st.Within("SELECT count(*), count(DISTINCT "+perCol+"), any_value("+perCol+") FROM ", "")
+	rows, err := counted.Query(ctx, l.DB)
+	if err != nil {
+		return st, 0, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return st, 0, rows.Err()
+	}
+	if err := rows.Scan(&total, &values, &value); err != nil {
+		return st, 0, err
+	}
+	room := h.n - len(h.table.Rows)
+	if per >= 0 {
+		if values != 1 {
+			return st, 0, nil
+		}
+		v, err := asKind(value, cols[per])
+		if err != nil {
+			return st, 0, nil
+		}
+		room = h.n - h.seen[v]
+	}
+	room = max(room, 0)
+	if total <= room {
+		return st, 0, nil
+	}
+	return st.Within("SELECT * FROM ", fmt.Sprintf(" LIMIT %d", room)), total - room, nil
+}
 
 // Table is the head kept, with the whole report's row count in Total.
 func (h *Head) Table() Table { return h.table }

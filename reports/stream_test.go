@@ -153,7 +153,7 @@ func TestHeadKeepsTheFirstRowsAndCountsAll(t *testing.T) {
 	for _, c := range []struct {
 		report, per string
 		n           int
-	}{{"leads", "", 2}, {"sla-breaches", "sla", 1}, {"stuck", "", 1000}} {
+	}{{"leads", "", 2}, {"sla-breaches", "sla", 1}, {"sla-breaches", "sla", 2}, {"sla-breaches", "", 3}, {"stuck", "", 1000}} {
 		spec, _ := Lookup(c.report)
 		whole, err := spec.Run(ctx, l, Params{AsOf: fixtureAsOf}, cfg, "")
 		if err != nil {
