@@ -41,6 +41,16 @@ var (
 // row per assignment or MQL, tens of MB at a million leads.
 const MaxShared = 8
 
+type noSharingKey struct{}
+
+// WithoutSharing returns a context under which nothing is shared: every
+// query computes its clocks and leak cases. The benchmarks time the
+// computation, which a report run a second time in one process would
+// otherwise read from the memo.
+func WithoutSharing(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noSharingKey{}, true)
+}
+
 // memoKeys is what a lake keeps of one shared macro: each key's arguments
 // as SQL literals, in key order (key i+1).
 type memoKeys struct {
@@ -52,6 +62,9 @@ type memoKeys struct {
 // order) once for the lake, unless it already has, or holds MaxShared
 // results.
 func share(ctx context.Context, l *lake.Lake, m sharedMacro, lits []string) error {
+	if ctx.Value(noSharingKey{}) != nil {
+		return nil
+	}
 	// Before Memo, whose lock a nested Memo call would wait on forever.
 	if err := PrepareLake(ctx, l); err != nil {
 		return err

@@ -193,3 +193,23 @@ func TestWarmSharesWhatThePagesRead(t *testing.T) {
 		}
 	}
 }
+
+// Under WithoutSharing (the benchmarks) nothing is kept: every report
+// computes its clocks.
+func TestWithoutSharingKeepsNothing(t *testing.T) {
+	ctx := models.WithoutSharing(context.Background())
+	l := openFixture(t)
+	if _, err := SLACompliance(ctx, l, Params{}, DefaultConfig()); err != nil {
+		t.Fatal(err)
+	}
+	if err := Warm(ctx, l, DefaultConfig()); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := l.DB.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM sla_memo) + (SELECT count(*) FROM leak_memo)").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d rows kept without sharing", n)
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/handoff-dev/handoff/models"
 	"github.com/handoff-dev/handoff/reports"
 )
 
@@ -27,7 +28,8 @@ models' macros). Prints each median and the ratio leaks ÷ funnel.`,
 		Example: `  handoff bench leaks --leads 1000000 --dir /tmp/bench`,
 		Args:    args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
+			// The computation is timed, not the memo a second run would read.
+			ctx := models.WithoutSharing(cmd.Context())
 			l, _, done, err := openBenchLake(ctx, e, dir, leads)
 			if err != nil {
 				return err
