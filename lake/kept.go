@@ -20,7 +20,7 @@ var keptSQL string
 // whose manifest records another version has stale kept tables, which its
 // readers then compute afresh (as a lake written before kept tables
 // existed) until `handoff ingest --rebuild` writes them again.
-const KeptVersion = 1
+const KeptVersion = 2
 
 // KeptTable is a per-lead table the lake builds at commit from the
 // canonical tables: what every report used to work out on every run.

@@ -28,13 +28,15 @@ CREATE OR REPLACE MACRO is_sales_touch(kind, actor_role, user_role) AS
     AND (actor_role = 'sales' OR (actor_role IS NULL AND user_role IN ('sdr', 'ae', 'manager')));
 
 -- lead_firsts: per lead with a stage change at or before as_of, the first
--- entry into each funnel stage (f_*) and the current stage with the time it
+-- entry into each funnel stage (f_*), when it moved on from the first entry
+-- into each open stage (left_*), and the current stage with the time it
 -- was entered. A lead that goes back (sql -> recycled -> mql) keeps its
 -- first entries. With late_only, only the leads that change stage again
 -- after as_of: those for which the kept table does not hold as of as_of.
 --
 -- Kept as of infinity, a row holds as of any instant at or after its
--- current_since: every change of the lead is then in the past.
+-- current_since: every change of the lead is then in the past. (A left_*
+-- holds as of any instant T once a value after T is read as missing.)
 CREATE OR REPLACE MACRO lead_firsts(as_of, late_only) AS TABLE
     -- late_only is a constant at every call, so one branch is pruned
     WITH changes AS (
@@ -45,16 +47,27 @@ CREATE OR REPLACE MACRO lead_firsts(as_of, late_only) AS TABLE
         WHERE late_only AND changed_at <= as_of
           AND lead_id IN (SELECT lead_id FROM stage_changes WHERE changed_at > as_of)
     )
-    SELECT lead_id,
-           min(changed_at) FILTER (WHERE stage = 'lead') AS f_lead,
-           min(changed_at) FILTER (WHERE stage = 'mql') AS f_mql,
-           min(changed_at) FILTER (WHERE stage = 'sql') AS f_sql,
-           min(changed_at) FILTER (WHERE stage = 'opportunity') AS f_opportunity,
-           min(changed_at) FILTER (WHERE stage = 'customer') AS f_customer,
-           arg_max(stage, epoch_us(changed_at) * 16 + stage_order(stage)) AS current_stage,
-           max(changed_at) AS current_since
-    FROM changes
-    GROUP BY lead_id;
+    , firsts AS (
+        SELECT lead_id,
+               min(changed_at) FILTER (WHERE stage = 'lead') AS f_lead,
+               min(changed_at) FILTER (WHERE stage = 'mql') AS f_mql,
+               min(changed_at) FILTER (WHERE stage = 'sql') AS f_sql,
+               min(changed_at) FILTER (WHERE stage = 'opportunity') AS f_opportunity,
+               min(changed_at) FILTER (WHERE stage = 'customer') AS f_customer,
+               arg_max(stage, epoch_us(changed_at) * 16 + stage_order(stage)) AS current_stage,
+               max(changed_at) AS current_since
+        FROM changes
+        GROUP BY lead_id
+    )
+    -- left_*: when the lead first moved on from its first entry into an
+    -- open stage: its next change into any other stage.
+    SELECT f.*,
+           min(c.changed_at) FILTER (WHERE c.stage <> 'lead' AND c.changed_at > f.f_lead) AS left_lead,
+           min(c.changed_at) FILTER (WHERE c.stage <> 'mql' AND c.changed_at > f.f_mql) AS left_mql,
+           min(c.changed_at) FILTER (WHERE c.stage <> 'sql' AND c.changed_at > f.f_sql) AS left_sql,
+           min(c.changed_at) FILTER (WHERE c.stage <> 'opportunity' AND c.changed_at > f.f_opportunity) AS left_opportunity
+    FROM firsts f JOIN changes c USING (lead_id)
+    GROUP BY ALL;
 
 -- assignment_windows: per assignment at or before as_of, the window in
 -- which it owns the lead and the first of each kind of event that can stop

@@ -13,21 +13,16 @@
 -- p50/p75/p90 interpolate linearly (quantile_cont), in hours.
 -- Period: of the first entry into S, cut in $tz with $grain.
 -- Parameters: $as_of, $from/$to (on the entry), $tz, $grain, $by, $filters.
-WITH entries AS (
+-- A lead's first entry into each stage and when it left it come with
+-- lead_stages (left_*: the lake keeps them per lead).
+WITH spans AS (
     SELECT s.lead_id, st.stage, st.ord,
            CASE st.stage WHEN 'lead' THEN s.f_lead WHEN 'mql' THEN s.f_mql
-                WHEN 'sql' THEN s.f_sql WHEN 'opportunity' THEN s.f_opportunity END AS entered_at
+                WHEN 'sql' THEN s.f_sql WHEN 'opportunity' THEN s.f_opportunity END AS entered_at,
+           CASE st.stage WHEN 'lead' THEN s.left_lead WHEN 'mql' THEN s.left_mql
+                WHEN 'sql' THEN s.left_sql WHEN 'opportunity' THEN s.left_opportunity END AS left_at
     FROM lead_stages($as_of::TIMESTAMPTZ) s
     CROSS JOIN (VALUES ('lead', 1), ('mql', 2), ('sql', 3), ('opportunity', 4)) st(stage, ord)
-), spans AS (
-    SELECT e.lead_id, e.stage, e.ord, e.entered_at, min(c.changed_at) AS left_at
-    FROM entries e
-    LEFT JOIN stage_changes c
-      ON c.lead_id = e.lead_id AND c.changed_at > e.entered_at
-     AND c.changed_at <= $as_of::TIMESTAMPTZ AND c.stage <> e.stage
-    WHERE e.entered_at IS NOT NULL
-      AND in_period(e.entered_at, $from::TIMESTAMPTZ, $to::TIMESTAMPTZ)
-    GROUP BY ALL
 )
 SELECT strftime(period_start(sp.entered_at, $grain, $tz), '%Y-%m-%d') AS period,
        dim_value($by, d.source, d.campaign, d.segment, d.region, d.industry, d.owner, d.team) AS dim,
@@ -38,6 +33,8 @@ SELECT strftime(period_start(sp.entered_at, $grain, $tz), '%Y-%m-%d') AS period,
        quantile_cont(seconds_between(sp.entered_at, coalesce(sp.left_at, $as_of::TIMESTAMPTZ)) / 3600, 0.75) AS p75_hours,
        quantile_cont(seconds_between(sp.entered_at, coalesce(sp.left_at, $as_of::TIMESTAMPTZ)) / 3600, 0.9) AS p90_hours
 FROM spans sp JOIN lead_dims() d USING (lead_id)
-WHERE dims_pass($filters::MAP(VARCHAR, VARCHAR[]), d.source, d.campaign, d.segment, d.region, d.industry, d.owner_id, d.owner, d.team)
+WHERE sp.entered_at IS NOT NULL
+  AND in_period(sp.entered_at, $from::TIMESTAMPTZ, $to::TIMESTAMPTZ)
+  AND dims_pass($filters::MAP(VARCHAR, VARCHAR[]), d.source, d.campaign, d.segment, d.region, d.industry, d.owner_id, d.owner, d.team)
 GROUP BY period, dim, sp.stage, sp.ord
 ORDER BY period, dim, sp.ord;
