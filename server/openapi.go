@@ -28,7 +28,7 @@ func openAPIDocument() map[string]any {
 			"summary":  "The lake holds events to report on.",
 			"security": []any{},
 			"responses": map[string]any{
-				"200": jsonObject("ready", map[string]any{"status": str(), "generation": integer(), "leads": integer(), "latest_event": dateTime()}),
+				"200": jsonObject("ready; warmed: what the pages share is computed for this state of the lake", map[string]any{"status": str(), "generation": integer(), "leads": integer(), "latest_event": dateTime(), "warmed": boolean()}),
 				"503": jsonObject("not ready, with the reason", map[string]any{"status": str(), "reason": str()}),
 			},
 		}},
@@ -245,6 +245,7 @@ func jsonObject(description string, props map[string]any) map[string]any {
 func str() map[string]any      { return map[string]any{"type": "string"} }
 func integer() map[string]any  { return map[string]any{"type": "integer"} }
 func dateTime() map[string]any { return map[string]any{"type": "string", "format": "date-time"} }
+func boolean() map[string]any  { return map[string]any{"type": "boolean"} }
 
 func (s *Server) openAPI(c *gin.Context) {
 	c.JSON(http.StatusOK, openAPIDocument())
