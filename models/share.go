@@ -37,9 +37,14 @@ var (
 		{"recycle_s", "DOUBLE"}, {"dup_s", "DOUBLE"}, {"stuck_limits", "MAP(VARCHAR, DOUBLE)"}}}
 )
 
-// MaxShared bounds the results a lake keeps per shared macro: each holds a
-// row per assignment or MQL, tens of MB at a million leads.
-const MaxShared = 8
+// MaxShared bounds the results a lake keeps per shared macro, and
+// MaxSharedRows the rows they hold together: a clock of a million leads'
+// 300,000 assignments takes about 48 MB, so at ten million leads only one
+// or two fit, and the rest are computed per query rather than held.
+const (
+	MaxShared     = 8
+	MaxSharedRows = 4_000_000
+)
 
 type noSharingKey struct{}
 
@@ -56,12 +61,14 @@ func WithoutSharing(ctx context.Context) context.Context {
 type memoKeys struct {
 	mu   sync.Mutex
 	keys [][]string
+	rows int64
 }
 
 // share computes m for the arguments lits (SQL literals, in m.params'
 // order) once for the lake, unless it already has, or holds MaxShared
-// results.
-func share(ctx context.Context, l *lake.Lake, m sharedMacro, lits []string) error {
+// results, or would hold more than MaxSharedRows with the about rows this
+// one has.
+func share(ctx context.Context, l *lake.Lake, m sharedMacro, lits []string, about int64) error {
 	if ctx.Value(noSharingKey{}) != nil {
 		return nil
 	}
@@ -81,7 +88,7 @@ func share(ctx context.Context, l *lake.Lake, m sharedMacro, lits []string) erro
 			return nil
 		}
 	}
-	if len(keys.keys) >= MaxShared {
+	if len(keys.keys) >= MaxShared || keys.rows+about > MaxSharedRows {
 		return nil
 	}
 	key := len(keys.keys) + 1
@@ -94,8 +101,10 @@ func share(ctx context.Context, l *lake.Lake, m sharedMacro, lits []string) erro
 		return fmt.Errorf("share %s: %w", m.compute, err)
 	}
 	keys.keys = append(keys.keys, lits)
+	keys.rows += about
 	if _, err := l.DB.ExecContext(ctx, m.keyMacroSQL(keys.keys)); err != nil {
 		keys.keys = keys.keys[:len(keys.keys)-1]
+		keys.rows -= about
 		// The rows stay behind under a key nothing names; harmless.
 		return fmt.Errorf("share %s: %w", m.compute, err)
 	}
@@ -185,8 +194,12 @@ type SLAClock struct {
 // MaxShared clocks it does nothing, and they are computed per query, as
 // without it.
 func ShareSLA(ctx context.Context, l *lake.Lake, asOf time.Time, c SLAClock) error {
+	about := keptRows(l, "assignment_windows")
+	if c.Start == "mql" {
+		about = keptRows(l, "mql_stops")
+	}
 	return share(ctx, l, slaShared, []string{timeLiteral(asOf), lake.Literal(c.Start), lake.Literal(c.Stop), lake.Literal(c.Clock),
-		doubleLiteral(c.LimitMinutes), optDouble(c.LimitWorkdays)})
+		doubleLiteral(c.LimitMinutes), optDouble(c.LimitWorkdays)}, about)
 }
 
 // LeakLimits are leak_cases' arguments after as_of, as the models pass them.
@@ -200,5 +213,17 @@ type LeakLimits struct {
 // list of leaked leads on one page then work them out once.
 func ShareLeaks(ctx context.Context, l *lake.Lake, asOf time.Time, lim LeakLimits) error {
 	return share(ctx, l, leakShared, []string{timeLiteral(asOf), doubleLiteral(lim.HandoffSeconds), doubleLiteral(lim.TouchSeconds),
-		doubleLiteral(lim.DispositionWorkdays), doubleLiteral(lim.RecycleSeconds), doubleLiteral(lim.DuplicateSeconds), mapLiteral(lim.StuckHours)})
+		doubleLiteral(lim.DispositionWorkdays), doubleLiteral(lim.RecycleSeconds), doubleLiteral(lim.DuplicateSeconds), mapLiteral(lim.StuckHours)},
+		keptRows(l, "mql_stops"))
+}
+
+// keptRows is the row count of a kept table, from the manifest: about the
+// rows a shared clock or leak computation holds (one per assignment, or
+// per MQL). A lake without kept tables counts its leads instead, which is
+// more than either.
+func keptRows(l *lake.Lake, name string) int64 {
+	if l.Manifest.HasKept() {
+		return l.Manifest.Kept[name].Rows
+	}
+	return l.Manifest.Tables["leads"].Rows
 }

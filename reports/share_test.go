@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/handoff-dev/handoff/lake"
 	"github.com/handoff-dev/handoff/models"
 )
 
@@ -211,5 +212,30 @@ func TestWithoutSharingKeepsNothing(t *testing.T) {
 	}
 	if n != 0 {
 		t.Errorf("%d rows kept without sharing", n)
+	}
+}
+
+// A lake keeps shared results only up to MaxSharedRows: a clock whose rows
+// would pass it is computed per query instead.
+func TestSharingStopsAtItsRowBudget(t *testing.T) {
+	ctx := context.Background()
+	l := openFixture(t)
+	clocks := []models.SLAClock{
+		{Start: "assignment", Stop: "first_sales_touch", Clock: "calendar", LimitMinutes: 60},
+		{Start: "assignment", Stop: "disposition", Clock: "calendar", LimitMinutes: 60},
+	}
+	// The manifest says the lake is large: each clock about 3 M rows.
+	l.Manifest.Kept["assignment_windows"] = lake.TableFiles{Rows: 3_000_000, Files: l.Manifest.Kept["assignment_windows"].Files}
+	for _, c := range clocks {
+		if err := models.ShareSLA(ctx, l, fixtureAsOf, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var keys int
+	if err := l.DB.QueryRowContext(ctx, "SELECT count(DISTINCT memo_key) FROM sla_memo").Scan(&keys); err != nil {
+		t.Fatal(err)
+	}
+	if keys != 1 {
+		t.Errorf("%d clocks of about 3 M rows kept under a budget of %d rows, want 1", keys, models.MaxSharedRows)
 	}
 }
