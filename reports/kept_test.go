@@ -201,3 +201,36 @@ func TestLocalTimeByDayOffsetIsTheConversion(t *testing.T) {
 		t.Errorf("%d days with an offset change, want 20: the slow path is not what is tested", changeDays)
 	}
 }
+
+// Time in a stage runs from the first entry to the next change into
+// another stage: a second entry into the same stage on the way does not
+// end it. A1 is a lead from 09:00 to 12:00 on 5 Jan (3 h), then an MQL
+// (again at 09:00 on the 6th) until it becomes an SQL at 09:00 on the 7th
+// (45 h, not 21).
+func TestTimeInStageRunsToAnotherStage(t *testing.T) {
+	l := handMadeLake(t, map[string]string{
+		"users.csv": "user_id,name,team,role,region,timezone,working_hours,capacity,active\nU1,Ana,SDR,sdr,NA,UTC,Mon-Fri 09:00-17:00,50,true\n",
+		"leads.csv": "lead_id,created_at,email_domain,company,country,region,industry,company_size,title,source,campaign,owner_id,updated_at\n" +
+			"A1,2026-01-05T09:00:00Z,a.com,A,United States,NA,Software,50,CTO,web,c1,U1,\n",
+		"stage_changes.csv": "lead_id,stage,changed_at,actor_id\n" +
+			"A1,lead,2026-01-05T09:00:00Z,\nA1,mql,2026-01-05T12:00:00Z,\nA1,mql,2026-01-06T09:00:00Z,\nA1,sql,2026-01-07T09:00:00Z,\n",
+	})
+	r, err := TimeInStage(context.Background(), l, Params{AsOf: time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"lead": 3, "mql": 45}
+	for _, row := range r.Rows {
+		w, ok := want[row.Stage]
+		if !ok {
+			continue
+		}
+		delete(want, row.Stage)
+		if row.N != 1 || row.StillInStage != 0 || row.P50Hours == nil || *row.P50Hours != w {
+			t.Errorf("%s: n %d, still %d, p50 %v; want 1, 0, %v", row.Stage, row.N, row.StillInStage, row.P50Hours, w)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("no row for %v", want)
+	}
+}
