@@ -50,7 +50,8 @@ same Parquet COPY.`,
 		Example: `  handoff bench exports --leads 1000000 --dir /tmp/bench`,
 		Args:    args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
+			// The computation is timed, not the memo a second run would read.
+			ctx := models.WithoutSharing(cmd.Context())
 			l, dir, done, err := openBenchLake(ctx, e, dir, leads)
 			if err != nil {
 				return err
