@@ -42,8 +42,9 @@ var Kept = []KeptTable{
 // KeptView is the name readers query a kept table by.
 func KeptView(name string) string { return "kept_" + name }
 
-// keptFromScratch computes a kept table from the canonical tables.
-func keptFromScratch(k KeptTable) string {
+// KeptFromScratch is the query that computes a kept table from the
+// canonical tables: what the stored one must equal.
+func KeptFromScratch(k KeptTable) string {
 	args := "'infinity'::TIMESTAMPTZ"
 	if k.Name == "lead_firsts" {
 		args += ", false"
@@ -68,7 +69,7 @@ func createKeptViews(ctx context.Context, q interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }, root string, m Manifest) error {
 	for _, k := range Kept {
-		sel := keptFromScratch(k)
+		sel := KeptFromScratch(k)
 		if tf, ok := m.Kept[k.Name]; ok && m.KeptVersion == KeptVersion && len(tf.Files) > 0 {
 			paths := make([]string, len(tf.Files))
 			for i, f := range tf.Files {
@@ -122,7 +123,7 @@ func (tx *Tx) buildKept(ctx context.Context, next *Manifest, build string) error
 	}
 	for _, t := range Tables {
 		sel, err := tableSelect(ctx, tx.conn, t, build, next.Tables[t.Name])
-		if err == nil && incremental && t.hasColumn("lead_id") {
+		if _, perLead := t.Column("lead_id"); err == nil && incremental && perLead {
 			sel = "SELECT * FROM (" + sel + ") WHERE lead_id IN (SELECT lead_id FROM _touched_leads)"
 		}
 		if err == nil {
@@ -144,7 +145,7 @@ func (tx *Tx) buildKept(ctx context.Context, next *Manifest, build string) error
 		for i, c := range k.Order {
 			order[i] = Ident(c)
 		}
-		rows := keptFromScratch(k)
+		rows := KeptFromScratch(k)
 		if incremental {
 			var old []string
 			for _, f := range tx.prev.Kept[k.Name].Files {
@@ -194,7 +195,7 @@ func (tx *Tx) buildKept(ctx context.Context, next *Manifest, build string) error
 func (tx *Tx) stageTouchedLeads(ctx context.Context) error {
 	var parts []string
 	for _, t := range Tables {
-		if !t.hasColumn("lead_id") {
+		if _, ok := t.Column("lead_id"); !ok {
 			continue
 		}
 		parts = append(parts, "SELECT lead_id FROM "+Ident(Incoming(t.Name)))

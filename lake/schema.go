@@ -232,16 +232,6 @@ func (t Table) createTableSQL(name string, extra ...Column) string {
 }
 
 // selectList is the quoted, comma-separated column list.
-// hasColumn says whether t has a column of that name.
-func (t Table) hasColumn(name string) bool {
-	for _, c := range t.Columns {
-		if c.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
 func (t Table) selectList() string {
 	quoted := make([]string, len(t.Columns))
 	for i, c := range t.Columns {

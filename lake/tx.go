@@ -343,13 +343,7 @@ func (tx *Tx) mergeTable(ctx context.Context, t Table, staged map[string]string)
 	if _, err := tx.conn.ExecContext(ctx, merged); err != nil {
 		return nil, fmt.Errorf("merge %s: %w", t.Name, err)
 	}
-	if _, err := tx.conn.ExecContext(ctx, "SET threads = 1"); err != nil {
-		return nil, fmt.Errorf("merge %s: %w", t.Name, err)
-	}
-	_, err = tx.conn.ExecContext(ctx, fmt.Sprintf("COPY _merged TO %s (FORMAT parquet, COMPRESSION zstd%s)", Literal(target), partBy))
-	if _, resetErr := tx.conn.ExecContext(ctx, "RESET threads"); err == nil && resetErr != nil {
-		err = resetErr
-	}
+	err = tx.writeSerial(ctx, fmt.Sprintf("COPY _merged TO %s (FORMAT parquet, COMPRESSION zstd%s)", Literal(target), partBy))
 	if err == nil {
 		_, err = tx.conn.ExecContext(ctx, "DROP TABLE _merged")
 	}

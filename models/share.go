@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -84,7 +85,7 @@ func share(ctx context.Context, l *lake.Lake, m sharedMacro, lits []string, abou
 	keys.mu.Lock()
 	defer keys.mu.Unlock()
 	for _, have := range keys.keys {
-		if slicesEqual(have, lits) {
+		if slices.Equal(have, lits) {
 			return nil
 		}
 	}
@@ -109,18 +110,6 @@ func share(ctx context.Context, l *lake.Lake, m sharedMacro, lits []string, abou
 		return fmt.Errorf("share %s: %w", m.compute, err)
 	}
 	return nil
-}
-
-func slicesEqual(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // keyMacroSQL redefines the key macro as a CASE over the kept arguments
